@@ -1,0 +1,41 @@
+/**
+ * One typed event stream. Long-running work emits events here; the console reporter, the JSON log (and later
+ * the ledger) subscribe, so progress output, logs and reports never disagree.
+ */
+export type OpsEvent =
+  | { kind: 'step:start'; step: string; detail?: string }
+  | { kind: 'step:done'; step: string; detail?: string; durationMs: number }
+  | { kind: 'step:skip'; step: string; reason: string }
+  | { kind: 'step:fail'; step: string; error: string }
+  | { kind: 'progress'; step: string; done: number; total?: number; unit: 'bytes' | 'items' | 'percent' }
+  | { kind: 'log'; level: 'debug' | 'info' | 'warn'; message: string }
+  | { kind: 'image:build'; image: string; phase: 'cached' | 'bootstrap' | 'import' | 'layer' | 'done' }
+  | { kind: 'container:create'; name: string; engine: string; configHash: string }
+  | { kind: 'container:reuse'; name: string; configHash: string }
+  | { kind: 'container:replace'; name: string; oldHash: string; newHash: string }
+  | { kind: 'container:remove'; name: string; reason: string }
+  | { kind: 'engine:waiting'; name: string; url: string; elapsedMs: number }
+  | { kind: 'engine:healthy'; name: string; url: string; elapsedMs: number }
+  | { kind: 'engine:unhealthy'; name: string; reason: string }
+  | { kind: 'model:written'; path: string; bytes: number; sha256: string };
+
+export type OpsEventKind = OpsEvent['kind'];
+export type EventListener = (event: OpsEvent & { at: string }) => void;
+
+/** A minimal synchronous event bus; listeners must not throw. */
+export class EventBus {
+  private readonly listeners = new Set<EventListener>();
+
+  on(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(event: OpsEvent): void {
+    const stamped = { ...event, at: new Date().toISOString() };
+    for (const listener of this.listeners) listener(stamped);
+  }
+}
+
+/** A bus with no listeners, for library callers and tests that do not care about progress. */
+export const silentBus = (): EventBus => new EventBus();

@@ -1,0 +1,60 @@
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { OpsError, ValidationError } from '../core/errors.js';
+import type { Plan, PlanValidation } from './types.js';
+import { type PlanContext, validatePlan } from './validate-plan.js';
+
+export type { PlanValidation } from './types.js';
+
+/** Reads a Plan YAML file and parses it; YAML syntax errors are reported with line and column. */
+export function readPlanDocument(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new OpsError(`cannot read Plan file ${file}`, {
+      cause,
+      exitCode: 2,
+      hint: 'pass an existing file with --plan FILE, or write one (see "The Plan" in README.md)',
+    });
+  }
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new ValidationError(
+      file,
+      doc.errors.map((e) => ({ path: e.linePos ? `line ${e.linePos[0].line}:${e.linePos[0].col}` : '', message: e.message.split('\n')[0] ?? e.message })),
+      { hint: 'fix the YAML syntax; the Plan format is described in README.md' },
+    );
+  }
+  return doc.toJS();
+}
+
+/** Builds the PlanContext from the real machine. */
+export function hostPlanContext(planDir: string, gpuIndexes: number[], takenPorts: ReadonlySet<number>): PlanContext {
+  return {
+    planDir,
+    gpuIndexes,
+    takenPorts,
+    statPath: (path) => {
+      try {
+        const s = statSync(path);
+        return s.isDirectory() ? 'dir' : 'file';
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+/** Reads and validates a Plan file; throws one ValidationError listing every problem. */
+export function loadPlan(file: string, ctx: Omit<PlanContext, 'planDir'>): { plan: Plan; warnings: PlanValidation['warnings'] } {
+  const absolute = resolve(file);
+  const result = validatePlan(readPlanDocument(absolute), { ...ctx, planDir: dirname(absolute) });
+  if (!result.plan) {
+    throw new ValidationError(absolute, result.problems, {
+      hint: 'nothing was started or changed; fix the fields above and run the command again',
+    });
+  }
+  return { plan: result.plan, warnings: result.warnings };
+}

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+/** Engine kinds a Plan entry may name. `external` is an OpenAI-compatible URL that `ops up` does not start. */
+export const ENGINE_KINDS = ['llama.cpp', 'vllm', 'external'] as const;
+export type EngineKind = (typeof ENGINE_KINDS)[number];
+
+const name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'must be lowercase letters, digits and dashes (max 41), starting alphanumeric');
+const port = z.number().int().min(1).max(65535);
+const alias = z.string().min(1).max(128);
+
+/** GPU assignment: device ids, `all`, or none (an empty list = CPU only). */
+export const gpuSelectionSchema = z.union([z.literal('all'), z.array(z.number().int().min(0)).max(64)]);
+export type GpuSelection = z.infer<typeof gpuSelectionSchema>;
+
+const commonFields = {
+  name,
+  aliases: z.array(alias).default([]),
+  contextLength: z.number().int().min(256).max(10_000_000),
+  parallel: z.number().int().min(1).max(1024).default(1),
+};
+
+const containerFields = {
+  ...commonFields,
+  image: z.string().min(1).optional(),
+  /** Path to the model: a GGUF file for llama.cpp, a file or checkpoint directory for vLLM. Relative to the Plan. */
+  model: z.string().min(1),
+  gpus: gpuSelectionSchema.default([]),
+  args: z.array(z.string()).default([]),
+  port,
+  host: z.string().default('127.0.0.1'),
+  healthTimeoutS: z.number().int().min(1).max(7200).default(180),
+};
+
+export const llamaCppEntrySchema = z.strictObject({ engine: z.literal('llama.cpp'), ...containerFields });
+export const vllmEntrySchema = z.strictObject({
+  engine: z.literal('vllm'),
+  ...containerFields,
+  /** Name the engine serves the model under; defaults to the entry name. */
+  servedModelName: z.string().optional(),
+  tensorParallel: z.number().int().min(1).max(64).optional(),
+  gpuMemoryUtilization: z.number().gt(0).max(1).default(0.9),
+  quantization: z.string().optional(),
+  kvCacheDtype: z.string().optional(),
+  toolCallParser: z.string().optional(),
+});
+export const externalEntrySchema = z.strictObject({
+  engine: z.literal('external'),
+  ...commonFields,
+  baseUrl: z.url(),
+  /** Model id to send upstream; defaults to the entry name. */
+  upstreamModel: z.string().optional(),
+  /** Name of the environment variable that holds the API key (the key itself never goes in a Plan). */
+  apiKeyEnv: z.string().optional(),
+});
+
+export const engineEntrySchemas = {
+  'llama.cpp': llamaCppEntrySchema,
+  vllm: vllmEntrySchema,
+  external: externalEntrySchema,
+} as const;
+
+export type LlamaCppEntry = z.infer<typeof llamaCppEntrySchema>;
+export type VllmEntry = z.infer<typeof vllmEntrySchema>;
+export type ExternalEntry = z.infer<typeof externalEntrySchema>;
+export type EngineEntry = LlamaCppEntry | VllmEntry | ExternalEntry;
+export type ContainerEntry = LlamaCppEntry | VllmEntry;
+
+export const gatewaySchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  port: port.default(8080),
+  host: z.string().default('127.0.0.1'),
+  /** Alias → engine entry name, e.g. `quality: coder-32b`. Entry names and their own aliases route too. */
+  aliases: z.record(alias, name).default({}),
+});
+
+export const planSchema = z.strictObject({
+  version: z.literal(1),
+  deployment: name.default('default'),
+  engines: z.array(z.unknown()).min(1, 'a Plan needs at least one engine'),
+  gateway: gatewaySchema.optional(),
+});
+
+/** A validated Plan, with model paths resolved to absolute paths. */
+export interface Plan {
+  version: 1;
+  deployment: string;
+  engines: EngineEntry[];
+  gateway?: z.infer<typeof gatewaySchema>;
+  /** Directory the Plan was read from (relative model paths are resolved against it). */
+  sourceDir: string;
+}
+
+export function isContainerEntry(entry: EngineEntry): entry is ContainerEntry {
+  return entry.engine !== 'external';
+}
+
+/** The outcome of validating a Plan: the Plan when there were no problems, and every problem and warning. */
+export interface PlanValidation {
+  plan?: Plan;
+  problems: { path: string; message: string }[];
+  warnings: { path: string; message: string }[];
+}
