@@ -1,0 +1,48 @@
+# The two commands a person needs: `make demo` and `make test`. Everything else is a step they call.
+SHELL := /bin/bash
+OPS := node bin/ops.js
+NODE_TEST := node --import tsx --test --test-reporter=spec
+
+.PHONY: demo test deps host image lint typecheck unit docker-tests e2e-tests bench clean-test-containers
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-fund --no-audit
+	@touch $@
+
+deps: node_modules/.package-lock.json
+
+# Docker daemon and debootstrap (installed and started when missing; a no-op when present).
+host:
+	bash scripts/ensure-docker.sh
+
+# The CPU llama.cpp engine image from Debian packages (skipped when already built from the same inputs).
+image: deps host
+	$(OPS) images build llama.cpp
+
+lint: deps
+	npx biome check .
+
+typecheck: deps
+	npx tsc -p tsconfig.json --noEmit
+
+unit: deps
+	$(NODE_TEST) $$(find test -name '*.test.ts' ! -name '*.docker.test.ts' ! -name '*.e2e.test.ts' | sort)
+
+docker-tests: image
+	$(NODE_TEST) --test-concurrency=1 $$(find test -name '*.docker.test.ts' | sort)
+
+e2e-tests: image
+	$(NODE_TEST) --test-concurrency=1 $$(find test -name '*.e2e.test.ts' | sort)
+
+test: lint typecheck unit docker-tests e2e-tests
+	@$(MAKE) --no-print-directory clean-test-containers
+
+demo: image
+	bash scripts/demo.sh
+
+bench: image
+	bash scripts/bench.sh
+
+# Tests name their deployments t-*; this removes anything a killed test run left behind.
+clean-test-containers:
+	@ids=$$(docker ps -aq --filter label=ops.managed=true --format "{{.ID}} {{.Label \"ops.deployment\"}}" 2>/dev/null | awk '$$2 ~ /^t-/ {print $$1}'); [ -z "$$ids" ] || docker rm -f $$ids >/dev/null

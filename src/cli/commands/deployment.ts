@@ -1,0 +1,145 @@
+import type { Command } from 'commander';
+import { formatMs } from '../../core/console-reporter.js';
+import { OpsError } from '../../core/errors.js';
+import { timedStep } from '../../core/timed-step.js';
+import { detectGpuIndexes } from '../../detect/gpu-indexes.js';
+import { LABEL } from '../../engines/labels.js';
+import { hostPlanContext, loadPlan } from '../../plan/load-plan.js';
+import { planFileToUse, saveCurrentPlan } from '../../plan/plan-store.js';
+import { isContainerEntry, type Plan } from '../../plan/types.js';
+import { connectDocker } from '../../runtime/docker-connection.js';
+import { DockerodeRuntime } from '../../runtime/dockerode-runtime.js';
+import { deployDown, deploymentEngineLabels, deployUp } from '../../runtime/deployer.js';
+import { deploymentStatus } from '../../runtime/deployment-status.js';
+import { takenPorts } from '../../runtime/port-check.js';
+import type { CliContext } from '../context.js';
+import type { RegisterCommand } from './index.js';
+
+const planHelp = 'Plan file (YAML); default: the current Plan in $OPS_HOME/plan.yaml';
+
+async function runtime() {
+  return new DockerodeRuntime(await connectDocker());
+}
+
+/** Loads and validates a Plan against this machine: files, GPUs, and ports not held by this deployment. */
+async function loadPlanForHost(ctx: CliContext, file: string | undefined, rt?: DockerodeRuntime): Promise<Plan> {
+  const path = planFileToUse(ctx.state, file);
+  if (!path) {
+    throw new OpsError('no Plan given and no current Plan in the state directory', {
+      hint: 'pass --plan FILE (see "The Plan" in README.md), or run `ops plan --write` to generate one',
+      exitCode: 2,
+    });
+  }
+  // First pass without host facts, to learn the deployment name and ports; problems are reported by the second.
+  const gpuIndexes = await detectGpuIndexes();
+  const loose = loadPlan(path, { gpuIndexes, takenPorts: new Set(), statPath: () => 'file' });
+  const ownPorts = new Set<number>();
+  if (rt) {
+    for (const c of await rt.list({ [LABEL.managed]: 'true', [LABEL.deployment]: loose.plan.deployment })) {
+      for (const p of c.hostPorts) ownPorts.add(p);
+    }
+  }
+  const candidates = loose.plan.engines.filter(isContainerEntry).map((e) => ({ port: e.port, host: e.host }));
+  const taken = new Set([...(await takenPorts(candidates))].filter((p) => !ownPorts.has(p)));
+  const { plan, warnings } = loadPlan(path, hostPlanContext('', gpuIndexes, taken));
+  for (const w of warnings) ctx.bus.emit({ kind: 'log', level: 'warn', message: `${w.path}: ${w.message}` });
+  return plan;
+}
+
+function deploymentName(ctx: CliContext, explicit: string | undefined): string {
+  if (explicit) return explicit;
+  const path = planFileToUse(ctx.state, undefined);
+  if (!path) return 'default';
+  try {
+    return loadPlan(path, { gpuIndexes: [], takenPorts: new Set(), statPath: () => 'file' }).plan.deployment;
+  } catch {
+    return 'default';
+  }
+}
+
+export const registerDeploymentCommands: RegisterCommand = (program: Command, getContext) => {
+  program
+    .command('up')
+    .description('start (or update) the engines of a Plan: idempotent, replaces only what changed, waits for health')
+    .option('-p, --plan <file>', planHelp)
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { plan?: string; json?: boolean }) => {
+      const ctx = getContext();
+      const rt = await runtime();
+      const plan = await loadPlanForHost(ctx, opts.plan, rt);
+      const started = performance.now();
+      const result = await timedStep(ctx.bus, `up ${plan.deployment}`, () => deployUp(plan, rt, ctx.bus));
+      saveCurrentPlan(ctx.state, plan);
+      const status = await deploymentStatus(plan.deployment, rt, plan);
+      const lines = status.engines.map((e) => `  ${e.name.padEnd(20)} ${e.engine.padEnd(10)} ${e.state.padEnd(10)} ${e.url}`);
+      ctx.output(
+        `deployment ${plan.deployment} is up (${formatMs(performance.now() - started)}):\n${lines.join('\n')}`,
+        { ...result, engines: status.engines },
+        opts.json ?? false,
+      );
+    });
+
+  program
+    .command('down')
+    .description("stop and remove every container of the deployment (by label; nothing else is touched)")
+    .option('-d, --deployment <name>', 'deployment name; default: the current Plan\'s')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { deployment?: string; json?: boolean }) => {
+      const ctx = getContext();
+      const deployment = deploymentName(ctx, opts.deployment);
+      const removed = await deployDown(deployment, await runtime(), ctx.bus);
+      ctx.output(
+        removed.length ? `removed ${removed.length} container(s) of ${deployment}` : `nothing of ${deployment} was running`,
+        { deployment, removed },
+        opts.json ?? false,
+      );
+    });
+
+  program
+    .command('status')
+    .description('show the engines of the deployment, their health and URLs')
+    .option('-d, --deployment <name>', "deployment name; default: the current Plan's")
+    .option('--json', 'print the status as JSON')
+    .action(async (opts: { deployment?: string; json?: boolean }) => {
+      const ctx = getContext();
+      const deployment = deploymentName(ctx, opts.deployment);
+      const path = planFileToUse(ctx.state, undefined);
+      const plan = path
+        ? loadPlan(path, { gpuIndexes: [], takenPorts: new Set(), statPath: () => 'file' }).plan
+        : undefined;
+      const status = await deploymentStatus(deployment, await runtime(), plan?.deployment === deployment ? plan : undefined);
+      const lines = status.engines.length
+        ? status.engines.map((e) => `  ${e.name.padEnd(20)} ${e.engine.padEnd(10)} ${e.state.padEnd(10)} ${e.url}`)
+        : ['  no engines (run `ops up --plan FILE`)'];
+      ctx.output(`deployment ${deployment}:\n${lines.join('\n')}`, status, opts.json ?? false);
+    });
+
+  program
+    .command('logs')
+    .description("print an engine's log")
+    .argument('<name>', 'engine name from the Plan')
+    .option('-d, --deployment <name>', "deployment name; default: the current Plan's")
+    .option('-n, --tail <lines>', 'number of lines from the end', '200')
+    .option('-f, --follow', 'keep printing new lines until Ctrl-C')
+    .action(async (name: string, opts: { deployment?: string; tail: string; follow?: boolean }) => {
+      const ctx = getContext();
+      const deployment = deploymentName(ctx, opts.deployment);
+      const rt = await runtime();
+      const found = (await rt.list(deploymentEngineLabels(deployment))).filter((c) => c.labels[LABEL.name] === name);
+      const container = found[0];
+      if (!container) {
+        const names = (await rt.list(deploymentEngineLabels(deployment))).map((c) => c.labels[LABEL.name]);
+        throw new OpsError(`no engine named ${name} in deployment ${deployment}`, {
+          hint: names.length ? `engines: ${names.join(', ')}` : 'nothing is running; start it with `ops up`',
+        });
+      }
+      const tail = Number.parseInt(opts.tail, 10) || 200;
+      if (opts.follow) {
+        const abort = new AbortController();
+        process.once('SIGINT', () => abort.abort());
+        await rt.followLogs(container.id, tail, process.stdout, abort.signal);
+      } else {
+        process.stdout.write(await rt.logs(container.id, tail));
+      }
+    });
+};

@@ -1,0 +1,59 @@
+import { LABEL } from '../engines/labels.js';
+import type { Plan } from '../plan/types.js';
+import type { ContainerRuntime, ManagedContainer } from './container-runtime.js';
+import { probeHealth } from './wait-for-health.js';
+
+/** What `ops status --json` prints for one engine. */
+export interface EngineStatus {
+  name: string;
+  engine: string;
+  /** healthy: answers its health URL; starting: running, not ready yet; unhealthy; stopped; missing (in the Plan, not running). */
+  state: 'healthy' | 'starting' | 'unhealthy' | 'stopped' | 'missing' | 'unreachable';
+  url: string;
+  container?: { id: string; name: string; image: string; state: string; configHash: string };
+}
+
+export interface DeploymentStatus {
+  deployment: string;
+  engines: EngineStatus[];
+}
+
+/**
+ * Status of a deployment: every labelled engine container (with a live health probe), plus the Plan's entries
+ * that have no container (missing) and its external upstreams (probed at `/models`).
+ */
+export async function deploymentStatus(
+  deployment: string,
+  runtime: ContainerRuntime,
+  plan: Plan | undefined,
+): Promise<DeploymentStatus> {
+  const containers = await runtime.list({ [LABEL.managed]: 'true', [LABEL.deployment]: deployment, [LABEL.role]: 'engine' });
+  const engines = await Promise.all(containers.map(containerStatus));
+  const seen = new Set(engines.map((e) => e.name));
+  for (const entry of plan?.engines ?? []) {
+    if (seen.has(entry.name)) continue;
+    if (entry.engine === 'external') {
+      const url = entry.baseUrl.replace(/\/$/, '');
+      engines.push({ name: entry.name, engine: 'external', state: (await probeHealth(`${url}/models`)) ? 'healthy' : 'unreachable', url });
+    } else {
+      engines.push({ name: entry.name, engine: entry.engine, state: 'missing', url: `http://${entry.host}:${entry.port}` });
+    }
+  }
+  engines.sort((a, b) => a.name.localeCompare(b.name));
+  return { deployment, engines };
+}
+
+async function containerStatus(c: ManagedContainer): Promise<EngineStatus> {
+  const url = c.labels[LABEL.url] ?? '';
+  let state: EngineStatus['state'];
+  if (c.state !== 'running') state = 'stopped';
+  else if (url && (await probeHealth(`${url}/health`))) state = 'healthy';
+  else state = c.health === 'unhealthy' ? 'unhealthy' : 'starting';
+  return {
+    name: c.labels[LABEL.name] ?? c.name,
+    engine: c.labels[LABEL.engine] ?? 'unknown',
+    state,
+    url,
+    container: { id: c.id.slice(0, 12), name: c.name, image: c.image, state: c.state, configHash: (c.labels[LABEL.configHash] ?? '').slice(0, 12) },
+  };
+}

@@ -1,0 +1,130 @@
+import type Docker from 'dockerode';
+import { OpsError } from '../core/errors.js';
+import type { ContainerSpec } from '../engines/types.js';
+import type { ContainerRuntime, ContainerState, ManagedContainer } from './container-runtime.js';
+import { toDockerCreateOptions } from './docker-create-options.js';
+import { demuxDockerLogs } from './docker-log-frames.js';
+
+/** ContainerRuntime on the Docker Engine API through dockerode. */
+export class DockerodeRuntime implements ContainerRuntime {
+  constructor(private readonly docker: Docker) {}
+
+  async list(labels: Record<string, string>): Promise<ManagedContainer[]> {
+    const filters = { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
+    const found = await this.docker.listContainers({ all: true, filters });
+    return found.map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
+      image: c.Image,
+      labels: c.Labels ?? {},
+      state: c.State as ContainerState,
+      ...healthOf(c.Status),
+      hostPorts: (c.Ports ?? []).flatMap((p) => (p.PublicPort ? [p.PublicPort] : [])),
+    }));
+  }
+
+  async create(spec: ContainerSpec, configHash: string): Promise<string> {
+    try {
+      const container = await this.docker.createContainer(toDockerCreateOptions(spec, configHash));
+      return container.id;
+    } catch (cause) {
+      throw dockerError(`could not create container ${spec.name}`, cause);
+    }
+  }
+
+  async start(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).start();
+    } catch (cause) {
+      if (statusOf(cause) === 304) return; // already running
+      throw dockerError(`could not start container ${id.slice(0, 12)}`, cause);
+    }
+  }
+
+  async stop(id: string, timeoutS = 10): Promise<void> {
+    try {
+      await this.docker.getContainer(id).stop({ t: timeoutS });
+    } catch (cause) {
+      if (statusOf(cause) === 304 || statusOf(cause) === 404) return;
+      throw dockerError(`could not stop container ${id.slice(0, 12)}`, cause);
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+    } catch (cause) {
+      if (statusOf(cause) === 404) return;
+      // 409: removal already in progress — Docker finishes it on its own.
+      if (statusOf(cause) === 409) return;
+      throw dockerError(`could not remove container ${id.slice(0, 12)}`, cause);
+    }
+  }
+
+  async logs(id: string, tail: number): Promise<string> {
+    try {
+      const raw = (await this.docker
+        .getContainer(id)
+        .logs({ stdout: true, stderr: true, tail, follow: false })) as unknown as Buffer;
+      return demuxDockerLogs(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)));
+    } catch (cause) {
+      if (statusOf(cause) === 404) return '';
+      throw dockerError(`could not read logs of ${id.slice(0, 12)}`, cause);
+    }
+  }
+
+  async followLogs(id: string, tail: number, out: NodeJS.WritableStream, signal?: AbortSignal): Promise<void> {
+    const container = this.docker.getContainer(id);
+    const stream = (await container.logs({ stdout: true, stderr: true, tail, follow: true })) as NodeJS.ReadableStream;
+    await new Promise<void>((resolve, reject) => {
+      container.modem.demuxStream(stream, out, out);
+      stream.on('end', resolve);
+      stream.on('error', reject);
+      signal?.addEventListener('abort', () => {
+        (stream as unknown as { destroy?: () => void }).destroy?.();
+        resolve();
+      });
+    });
+  }
+
+  async inspect(id: string) {
+    const info = await this.docker.getContainer(id).inspect();
+    return {
+      state: info.State.Status as ContainerState,
+      exitCode: info.State.ExitCode,
+      oomKilled: info.State.OOMKilled,
+      restartCount: info.RestartCount ?? 0,
+    };
+  }
+
+  async imageExists(image: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(image).inspect();
+      return true;
+    } catch (cause) {
+      if (statusOf(cause) === 404) return false;
+      throw dockerError(`could not inspect image ${image}`, cause);
+    }
+  }
+}
+
+function healthOf(status: string): Pick<ManagedContainer, 'health'> {
+  if (status.includes('(healthy)')) return { health: 'healthy' };
+  if (status.includes('(unhealthy)')) return { health: 'unhealthy' };
+  if (status.includes('(health: starting)')) return { health: 'starting' };
+  return {};
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { statusCode?: number })?.statusCode;
+}
+
+function dockerError(message: string, cause: unknown): OpsError {
+  const detail = (cause as { json?: { message?: string } })?.json?.message ?? (cause as Error)?.message ?? String(cause);
+  const hint = /port is already allocated|address already in use/i.test(detail)
+    ? 'another program holds that port: pick another port in the Plan or stop that program'
+    : /could not select device driver "nvidia"/i.test(detail)
+      ? 'Docker has no NVIDIA runtime: install the NVIDIA Container Toolkit and run `nvidia-ctk runtime configure --runtime=docker` (ops setup does this)'
+      : undefined;
+  return new OpsError(`${message}: ${detail}`, { cause, ...(hint ? { hint } : {}) });
+}

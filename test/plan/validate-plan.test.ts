@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { type PlanContext, validatePlan } from '../../src/plan/validate-plan.js';
+
+const ctx = (over: Partial<PlanContext> = {}): PlanContext => ({
+  planDir: '/plans',
+  statPath: (p) => (p.endsWith('.gguf') ? 'file' : p.endsWith('/ckpt') ? 'dir' : undefined),
+  gpuIndexes: [],
+  takenPorts: new Set(),
+  ...over,
+});
+
+const llama = (over: Record<string, unknown> = {}) => ({
+  engine: 'llama.cpp',
+  name: 'coder',
+  model: 'models/smoke.gguf',
+  contextLength: 4096,
+  port: 18080,
+  ...over,
+});
+
+describe('validatePlan', () => {
+  it('accepts a minimal Plan, fills defaults and resolves the model path against the Plan directory', () => {
+    const { plan, problems } = validatePlan({ version: 1, engines: [llama()] }, ctx());
+    assert.deepEqual(problems, []);
+    assert.ok(plan);
+    assert.equal(plan.deployment, 'default');
+    const entry = plan.engines[0]!;
+    assert.equal(entry.engine, 'llama.cpp');
+    if (entry.engine !== 'llama.cpp') return;
+    assert.equal(entry.model, '/plans/models/smoke.gguf');
+    assert.equal(entry.parallel, 1);
+    assert.equal(entry.host, '127.0.0.1');
+    assert.deepEqual(entry.gpus, []);
+  });
+
+  it('lists every problem at once, each with the path of its field, and returns no Plan', () => {
+    const doc = {
+      version: 1,
+      engines: [
+        llama({ gpus: [0] }),
+        { engine: 'tgi-next', name: 'x' },
+        llama({ name: 'coder', model: 'missing.gguf', port: 18080 }),
+        { engine: 'vllm', name: 'big', model: 'no-such-ckpt', contextLength: 8192, port: 18081 },
+      ],
+    };
+    const { plan, problems } = validatePlan(doc, ctx());
+    assert.equal(plan, undefined);
+    const byPath = Object.fromEntries(problems.map((p) => [p.path, p.message]));
+    assert.match(byPath['engines[0].gpus']!, /no NVIDIA GPU/);
+    assert.match(byPath['engines[1].engine']!, /unknown engine "tgi-next"; expected one of llama.cpp, vllm, external/);
+    assert.match(byPath['engines[2].name']!, /already used by engines\[0\]/);
+    assert.match(byPath['engines[2].port']!, /port 18080 is also used by engines\[0\].port/);
+    assert.match(byPath['engines[2].model']!, /model file not found: \/plans\/missing.gguf/);
+    assert.match(byPath['engines[3].model']!, /not found/);
+    assert.match(byPath['engines[3].gpus']!, /vLLM needs at least one NVIDIA GPU/);
+  });
+
+  it('reports schema errors with their paths (types, ranges, unknown keys)', () => {
+    const { problems } = validatePlan(
+      { version: 2, engines: [llama({ contextLength: 'big', port: 70000, colour: 'red' })] },
+      ctx(),
+    );
+    const paths = problems.map((p) => p.path).sort();
+    assert.deepEqual(paths, ['engines[0]', 'engines[0].contextLength', 'engines[0].port', 'version']);
+  });
+
+  it('refuses a port another program holds, and GPUs the machine does not have', () => {
+    const { problems } = validatePlan(
+      { version: 1, engines: [llama({ gpus: [0, 3] })] },
+      ctx({ takenPorts: new Set([18080]), gpuIndexes: [0, 1] }),
+    );
+    assert.deepEqual(
+      problems.map((p) => p.path),
+      ['engines[0].port', 'engines[0].gpus'],
+    );
+    assert.match(problems[1]!.message, /GPU 3 not present; this machine has GPU 0, 1/);
+  });
+
+  it('checks gateway aliases point at engines, and the gateway port against engines', () => {
+    const { problems } = validatePlan(
+      { version: 1, engines: [llama({ port: 8080 })], gateway: { aliases: { quality: 'nope' } } },
+      ctx(),
+    );
+    assert.deepEqual(problems.map((p) => p.path).sort(), ['engines[0].port', 'gateway.aliases.quality']);
+  });
+
+  it('accepts external entries without a model file or port, and vLLM on GPUs with tensor parallel', () => {
+    const { plan, problems } = validatePlan(
+      {
+        version: 1,
+        deployment: 'lab',
+        engines: [
+          { engine: 'external', name: 'remote', baseUrl: 'http://10.1.2.3:8000/v1', contextLength: 32768, apiKeyEnv: 'REMOTE_KEY' },
+          { engine: 'vllm', name: 'big', model: '/m/ckpt', contextLength: 32768, port: 18000, gpus: [0, 1], tensorParallel: 2 },
+        ],
+      },
+      ctx({ gpuIndexes: [0, 1] }),
+    );
+    assert.deepEqual(problems, []);
+    assert.equal(plan?.engines.length, 2);
+  });
+
+  it('refuses a tensor parallel size larger than the GPUs assigned', () => {
+    const { problems } = validatePlan(
+      {
+        version: 1,
+        engines: [{ engine: 'vllm', name: 'big', model: '/m/ckpt', contextLength: 8192, port: 18000, gpus: [0], tensorParallel: 2 }],
+      },
+      ctx({ gpuIndexes: [0, 1] }),
+    );
+    assert.match(problems[0]!.message, /tensor parallel size 2 exceeds the 1 GPU/);
+  });
+
+  it('warns (does not fail) when the context does not divide evenly among slots', () => {
+    const { plan, warnings } = validatePlan({ version: 1, engines: [llama({ contextLength: 4097, parallel: 2 })] }, ctx());
+    assert.ok(plan);
+    assert.match(warnings[0]!.message, /each slot gets 2048 tokens/);
+  });
+});
