@@ -35,7 +35,8 @@ export function validatePlan(doc: unknown, ctx: PlanContext): PlanValidation {
     ? (doc as { engines: unknown[] }).engines
     : [];
 
-  const engines: EngineEntry[] = [];
+  // Each parsed entry keeps its index in the file, so cross-field problems point at the right line.
+  const engines: { entry: EngineEntry; index: number }[] = [];
   rawEngines.forEach((raw, i) => {
     const at = `engines[${i}]`;
     const kind = (raw as { engine?: unknown } | null)?.engine;
@@ -56,13 +57,13 @@ export function validatePlan(doc: unknown, ctx: PlanContext): PlanValidation {
       }
       return;
     }
-    engines.push(parsed.data as EngineEntry);
+    engines.push({ entry: parsed.data as EngineEntry, index: i });
   });
 
   checkCrossFields(engines, top.success ? top.data.gateway : undefined, ctx, problems, warnings);
   if (!top.success || problems.length > 0) return { problems, warnings };
 
-  const resolved = engines.map((e) => (isContainerEntry(e) ? { ...e, model: resolveModelPath(e.model, ctx.planDir) } : e));
+  const resolved = engines.map(({ entry: e }) => (isContainerEntry(e) ? { ...e, model: resolveModelPath(e.model, ctx.planDir) } : e));
   const plan: Plan = { ...top.data, engines: resolved, sourceDir: ctx.planDir } as Plan;
   return { plan, problems, warnings };
 }
@@ -72,7 +73,7 @@ export function resolveModelPath(model: string, planDir: string): string {
 }
 
 function checkCrossFields(
-  engines: EngineEntry[],
+  engines: { entry: EngineEntry; index: number }[],
   gateway: Plan['gateway'],
   ctx: PlanContext,
   problems: ValidationProblem[],
@@ -82,12 +83,12 @@ function checkCrossFields(
   const ports = new Map<number, string>();
   if (gateway?.enabled) ports.set(gateway.port, 'gateway.port');
 
-  engines.forEach((entry, i) => {
+  for (const { entry, index: i } of engines) {
     const at = `engines[${i}]`;
     const seen = names.get(entry.name);
     if (seen !== undefined) problems.push({ path: `${at}.name`, message: `"${entry.name}" is already used by engines[${seen}]` });
     names.set(entry.name, i);
-    if (!isContainerEntry(entry)) return;
+    if (!isContainerEntry(entry)) continue;
 
     const other = ports.get(entry.port);
     if (other) problems.push({ path: `${at}.port`, message: `port ${entry.port} is also used by ${other}` });
@@ -123,7 +124,7 @@ function checkCrossFields(
         message: `${entry.contextLength} is not a multiple of parallel=${entry.parallel}; each slot gets ${Math.floor(entry.contextLength / entry.parallel)} tokens`,
       });
     }
-  });
+  }
 
   if (gateway) {
     for (const [alias, target] of Object.entries(gateway.aliases)) {

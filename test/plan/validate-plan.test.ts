@@ -4,7 +4,7 @@ import { type PlanContext, validatePlan } from '../../src/plan/validate-plan.js'
 
 const ctx = (over: Partial<PlanContext> = {}): PlanContext => ({
   planDir: '/plans',
-  statPath: (p) => (p.endsWith('.gguf') ? 'file' : p.endsWith('/ckpt') ? 'dir' : undefined),
+  statPath: (p) => (p.endsWith('smoke.gguf') ? 'file' : p.endsWith('/ckpt') ? 'dir' : undefined),
   gpuIndexes: [],
   takenPorts: new Set(),
   ...over,
