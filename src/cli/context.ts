@@ -26,7 +26,9 @@ export function createCliContext(options: GlobalOptions = {}): CliContext {
     state,
     bus,
     output: (human, json, asJson) => {
-      process.stdout.write(asJson ? `${JSON.stringify(json, null, 2)}\n` : human.endsWith('\n') ? human : `${human}\n`);
+      process.stdout.write(
+        asJson ? `${JSON.stringify(json, null, 2)}\n` : human.endsWith('\n') ? human : `${human}\n`,
+      );
     },
   };
 }

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isOpsError } from '../core/errors.js';
-import { type CliContext, createCliContext, type GlobalOptions } from './context.js';
 import { registerCommands } from './commands/index.js';
+import { type CliContext, createCliContext, type GlobalOptions } from './context.js';
 
 /** Builds the `ops` program. Commands get the context lazily so `--help` never touches the state dir. */
 export function buildProgram(): Command {
@@ -42,7 +42,9 @@ export async function main(argv: string[]): Promise<number> {
       if (process.env.OPS_DEBUG && error.stack) process.stderr.write(`${error.stack}\n`);
       return error.exitCode;
     }
-    process.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.stderr.write('hint: this is a bug in ops; please report it with the command you ran\n');
     return 70;
   }

@@ -44,7 +44,8 @@ export function attachConsoleReporter(
         renderProgress(event);
         break;
       case 'log':
-        if (event.level !== 'debug' || options.verbose) write(`${event.level === 'warn' ? '! ' : '  '}${event.message}`);
+        if (event.level !== 'debug' || options.verbose)
+          write(`${event.level === 'warn' ? '! ' : '  '}${event.message}`);
         break;
       case 'image:build':
         if (event.phase === 'cached') write(`✓ image ${event.image} is up to date (cached)`);
@@ -63,7 +64,8 @@ export function attachConsoleReporter(
         write(`  - ${event.name} (${event.reason})`);
         break;
       case 'engine:waiting':
-        if (options.verbose) write(`  … waiting for ${event.name} at ${event.url} (${formatMs(event.elapsedMs)})`);
+        if (options.verbose)
+          write(`  … waiting for ${event.name} at ${event.url} (${formatMs(event.elapsedMs)})`);
         break;
       case 'engine:healthy':
         write(`✓ ${event.name} healthy at ${event.url} (${formatMs(event.elapsedMs)})`);

@@ -34,10 +34,13 @@ export class ValidationError extends OpsError {
 
   constructor(source: string, problems: ValidationProblem[], options: OpsErrorOptions = {}) {
     const lines = problems.map((p) => `  - ${p.path ? `${p.path}: ` : ''}${p.message}`);
-    super(`${source} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`, {
-      exitCode: 2,
-      ...options,
-    });
+    super(
+      `${source} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
+      {
+        exitCode: 2,
+        ...options,
+      },
+    );
     this.name = 'ValidationError';
     this.problems = problems;
     this.source = source;
@@ -79,7 +82,10 @@ export class CommandError extends OpsError {
     options: OpsErrorOptions = {},
   ) {
     const tail = result.stderr.trim().split('\n').slice(-15).join('\n');
-    super(`command failed (exit ${result.exitStatus ?? 'signal'}): ${command}${tail ? `\n${tail}` : ''}`, options);
+    super(
+      `command failed (exit ${result.exitStatus ?? 'signal'}): ${command}${tail ? `\n${tail}` : ''}`,
+      options,
+    );
     this.name = 'CommandError';
     this.command = command;
     this.exitStatus = result.exitStatus;

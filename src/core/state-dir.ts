@@ -33,6 +33,7 @@ export function resolveStateDir(env: NodeJS.ProcessEnv = process.env): StateDir 
 
 /** Creates the directories of the state dir that do not exist yet. */
 export function ensureStateDir(state: StateDir): StateDir {
-  for (const dir of [state.root, state.modelsDir, state.logsDir, state.cacheDir]) mkdirSync(dir, { recursive: true });
+  for (const dir of [state.root, state.modelsDir, state.logsDir, state.cacheDir])
+    mkdirSync(dir, { recursive: true });
   return state;
 }

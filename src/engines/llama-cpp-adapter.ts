@@ -49,7 +49,8 @@ export const llamaCppAdapter: EngineAdapter<LlamaCppEntry> = {
       '--metrics',
       '--jinja',
     ];
-    if (!userSet(['-ngl', '--gpu-layers', '--n-gpu-layers'])) cmd.push('-ngl', gpus.kind === 'none' ? '0' : '999');
+    if (!userSet(['-ngl', '--gpu-layers', '--n-gpu-layers']))
+      cmd.push('-ngl', gpus.kind === 'none' ? '0' : '999');
     cmd.push(...entry.args);
     const image = entry.image ?? (gpus.kind === 'none' ? LLAMA_CPP_CPU_IMAGE : LLAMA_CPP_CUDA_IMAGE);
     return {

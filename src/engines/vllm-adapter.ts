@@ -52,7 +52,8 @@ export const vllmAdapter: EngineAdapter<VllmEntry> = {
     ];
     if (entry.quantization) cmd.push('--quantization', entry.quantization);
     if (entry.kvCacheDtype) cmd.push('--kv-cache-dtype', entry.kvCacheDtype);
-    if (entry.toolCallParser) cmd.push('--enable-auto-tool-choice', '--tool-call-parser', entry.toolCallParser);
+    if (entry.toolCallParser)
+      cmd.push('--enable-auto-tool-choice', '--tool-call-parser', entry.toolCallParser);
     cmd.push(...entry.args);
     return {
       name: containerName(ctx.deployment, entry.name),

@@ -23,7 +23,10 @@ export function readPlanDocument(file: string): unknown {
   if (doc.errors.length > 0) {
     throw new ValidationError(
       file,
-      doc.errors.map((e) => ({ path: e.linePos ? `line ${e.linePos[0].line}:${e.linePos[0].col}` : '', message: e.message.split('\n')[0] ?? e.message })),
+      doc.errors.map((e) => ({
+        path: e.linePos ? `line ${e.linePos[0].line}:${e.linePos[0].col}` : '',
+        message: e.message.split('\n')[0] ?? e.message,
+      })),
       { hint: 'fix the YAML syntax; the Plan format is described in README.md' },
     );
   }
@@ -31,7 +34,11 @@ export function readPlanDocument(file: string): unknown {
 }
 
 /** Builds the PlanContext from the real machine. */
-export function hostPlanContext(planDir: string, gpuIndexes: number[], takenPorts: ReadonlySet<number>): PlanContext {
+export function hostPlanContext(
+  planDir: string,
+  gpuIndexes: number[],
+  takenPorts: ReadonlySet<number>,
+): PlanContext {
   return {
     planDir,
     gpuIndexes,
@@ -48,7 +55,10 @@ export function hostPlanContext(planDir: string, gpuIndexes: number[], takenPort
 }
 
 /** Reads and validates a Plan file; throws one ValidationError listing every problem. */
-export function loadPlan(file: string, ctx: Omit<PlanContext, 'planDir'>): { plan: Plan; warnings: PlanValidation['warnings'] } {
+export function loadPlan(
+  file: string,
+  ctx: Omit<PlanContext, 'planDir'>,
+): { plan: Plan; warnings: PlanValidation['warnings'] } {
   const absolute = resolve(file);
   const result = validatePlan(readPlanDocument(absolute), { ...ctx, planDir: dirname(absolute) });
   if (!result.plan) {

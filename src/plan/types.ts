@@ -6,7 +6,10 @@ export type EngineKind = (typeof ENGINE_KINDS)[number];
 
 const name = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'must be lowercase letters, digits and dashes (max 41), starting alphanumeric');
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,40}$/,
+    'must be lowercase letters, digits and dashes (max 41), starting alphanumeric',
+  );
 const port = z.number().int().min(1).max(65535);
 const alias = z.string().min(1).max(128);
 

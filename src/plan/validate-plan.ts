@@ -24,7 +24,6 @@ export interface PlanContext {
   takenPorts: ReadonlySet<number>;
 }
 
-
 /** Validates a parsed Plan document: schema, then cross-field rules. Every problem is collected, none thrown. */
 export function validatePlan(doc: unknown, ctx: PlanContext): PlanValidation {
   const problems: ValidationProblem[] = [];
@@ -53,7 +52,10 @@ export function validatePlan(doc: unknown, ctx: PlanContext): PlanValidation {
     const parsed = engineEntrySchemas[kind as EngineKind].safeParse(raw);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
-        problems.push({ path: `${at}${issue.path.length ? `.${formatPath(issue.path)}` : ''}`, message: issue.message });
+        problems.push({
+          path: `${at}${issue.path.length ? `.${formatPath(issue.path)}` : ''}`,
+          message: issue.message,
+        });
       }
       return;
     }
@@ -63,7 +65,9 @@ export function validatePlan(doc: unknown, ctx: PlanContext): PlanValidation {
   checkCrossFields(engines, top.success ? top.data.gateway : undefined, ctx, problems, warnings);
   if (!top.success || problems.length > 0) return { problems, warnings };
 
-  const resolved = engines.map(({ entry: e }) => (isContainerEntry(e) ? { ...e, model: resolveModelPath(e.model, ctx.planDir) } : e));
+  const resolved = engines.map(({ entry: e }) =>
+    isContainerEntry(e) ? { ...e, model: resolveModelPath(e.model, ctx.planDir) } : e,
+  );
   const plan: Plan = { ...top.data, engines: resolved, sourceDir: ctx.planDir } as Plan;
   return { plan, problems, warnings };
 }
@@ -86,7 +90,8 @@ function checkCrossFields(
   for (const { entry, index: i } of engines) {
     const at = `engines[${i}]`;
     const seen = names.get(entry.name);
-    if (seen !== undefined) problems.push({ path: `${at}.name`, message: `"${entry.name}" is already used by engines[${seen}]` });
+    if (seen !== undefined)
+      problems.push({ path: `${at}.name`, message: `"${entry.name}" is already used by engines[${seen}]` });
     names.set(entry.name, i);
     if (!isContainerEntry(entry)) continue;
 
@@ -102,9 +107,13 @@ function checkCrossFields(
 
     const modelPath = resolveModelPath(entry.model, ctx.planDir);
     const kind = ctx.statPath(modelPath);
-    if (kind === undefined) problems.push({ path: `${at}.model`, message: `model file not found: ${modelPath}` });
+    if (kind === undefined)
+      problems.push({ path: `${at}.model`, message: `model file not found: ${modelPath}` });
     else if (entry.engine === 'llama.cpp' && kind !== 'file') {
-      problems.push({ path: `${at}.model`, message: `llama.cpp needs a GGUF file, but ${modelPath} is a directory` });
+      problems.push({
+        path: `${at}.model`,
+        message: `llama.cpp needs a GGUF file, but ${modelPath} is a directory`,
+      });
     }
 
     checkGpus(entry.gpus, ctx.gpuIndexes, `${at}.gpus`, problems);
@@ -129,15 +138,24 @@ function checkCrossFields(
   if (gateway) {
     for (const [alias, target] of Object.entries(gateway.aliases)) {
       if (!names.has(target)) {
-        problems.push({ path: `gateway.aliases.${alias}`, message: `points to "${target}", which is not an engine name` });
+        problems.push({
+          path: `gateway.aliases.${alias}`,
+          message: `points to "${target}", which is not an engine name`,
+        });
       }
     }
   }
 }
 
-function checkGpus(gpus: 'all' | number[], available: number[], path: string, problems: ValidationProblem[]): void {
+function checkGpus(
+  gpus: 'all' | number[],
+  available: number[],
+  path: string,
+  problems: ValidationProblem[],
+): void {
   if (gpus === 'all') {
-    if (available.length === 0) problems.push({ path, message: 'GPUs requested ("all") but this machine has no NVIDIA GPU' });
+    if (available.length === 0)
+      problems.push({ path, message: 'GPUs requested ("all") but this machine has no NVIDIA GPU' });
     return;
   }
   if (gpus.length > 0 && available.length === 0) {

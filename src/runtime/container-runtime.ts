@@ -28,6 +28,8 @@ export interface ContainerRuntime {
   logs(id: string, tail: number): Promise<string>;
   /** Streams logs until the container stops or the signal aborts. */
   followLogs(id: string, tail: number, out: NodeJS.WritableStream, signal?: AbortSignal): Promise<void>;
-  inspect(id: string): Promise<{ state: ContainerState; exitCode: number; oomKilled: boolean; restartCount: number }>;
+  inspect(
+    id: string,
+  ): Promise<{ state: ContainerState; exitCode: number; oomKilled: boolean; restartCount: number }>;
   imageExists(image: string): Promise<boolean>;
 }

@@ -4,8 +4,8 @@ import { LABEL } from '../engines/labels.js';
 import { displayHost } from '../engines/llama-cpp-adapter.js';
 import { adapterFor, specFor } from '../engines/registry.js';
 import { isContainerEntry, type Plan } from '../plan/types.js';
-import type { ContainerRuntime } from './container-runtime.js';
 import { configHash } from './config-hash.js';
+import type { ContainerRuntime } from './container-runtime.js';
 import { modelIdentity } from './model-identity.js';
 import { type DesiredContainer, type ReconcileAction, reconcile } from './reconcile.js';
 import { waitForHealth } from './wait-for-health.js';
@@ -41,7 +41,14 @@ export async function deployUp(plan: Plan, runtime: ContainerRuntime, bus: Event
   await assertImagesPresent(desired, runtime);
   const existing = await runtime.list(deploymentEngineLabels(plan.deployment));
   const actions = reconcile(desired, existing);
-  const result: UpResult = { deployment: plan.deployment, created: [], replaced: [], reused: [], started: [], removed: [] };
+  const result: UpResult = {
+    deployment: plan.deployment,
+    created: [],
+    replaced: [],
+    reused: [],
+    started: [],
+    removed: [],
+  };
 
   // Removals first, so a replaced engine frees its port before its successor binds it.
   for (const action of actions) {
@@ -100,7 +107,12 @@ async function apply(
       return action.existing.id;
     case 'replace': {
       const oldHash = action.existing.labels[LABEL.configHash] ?? '';
-      bus.emit({ kind: 'container:replace', name: action.desired.spec.name, oldHash, newHash: action.desired.hash });
+      bus.emit({
+        kind: 'container:replace',
+        name: action.desired.spec.name,
+        oldHash,
+        newHash: action.desired.hash,
+      });
       const id = await runtime.create(action.desired.spec, action.desired.hash);
       await runtime.start(id);
       result.replaced.push(action.desired.name);
@@ -127,16 +139,23 @@ async function assertImagesPresent(desired: DesiredContainer[], runtime: Contain
   for (const image of images) if (!(await runtime.imageExists(image))) missing.push(image);
   if (missing.length === 0) return;
   const local = missing.filter((i) => i.startsWith('ops/'));
-  throw new OpsError(`engine image${missing.length > 1 ? 's' : ''} not found locally: ${missing.join(', ')}`, {
-    hint:
-      local.length > 0
-        ? 'build it with `ops images build llama.cpp` (Debian packages, no registry needed); nothing was changed'
-        : `pull it with \`docker pull ${missing[0]}\` (or \`docker load\` a saved tarball on an offline machine); nothing was changed`,
-  });
+  throw new OpsError(
+    `engine image${missing.length > 1 ? 's' : ''} not found locally: ${missing.join(', ')}`,
+    {
+      hint:
+        local.length > 0
+          ? 'build it with `ops images build llama.cpp` (Debian packages, no registry needed); nothing was changed'
+          : `pull it with \`docker pull ${missing[0]}\` (or \`docker load\` a saved tarball on an offline machine); nothing was changed`,
+    },
+  );
 }
 
 /** `ops down`: removes every container labelled for this deployment, and nothing else. */
-export async function deployDown(deployment: string, runtime: ContainerRuntime, bus: EventBus): Promise<string[]> {
+export async function deployDown(
+  deployment: string,
+  runtime: ContainerRuntime,
+  bus: EventBus,
+): Promise<string[]> {
   const labels = { [LABEL.managed]: 'true', [LABEL.deployment]: deployment };
   const removed: string[] = [];
   for (const c of await runtime.list(labels)) {

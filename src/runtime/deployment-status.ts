@@ -27,16 +27,30 @@ export async function deploymentStatus(
   runtime: ContainerRuntime,
   plan: Plan | undefined,
 ): Promise<DeploymentStatus> {
-  const containers = await runtime.list({ [LABEL.managed]: 'true', [LABEL.deployment]: deployment, [LABEL.role]: 'engine' });
+  const containers = await runtime.list({
+    [LABEL.managed]: 'true',
+    [LABEL.deployment]: deployment,
+    [LABEL.role]: 'engine',
+  });
   const engines = await Promise.all(containers.map(containerStatus));
   const seen = new Set(engines.map((e) => e.name));
   for (const entry of plan?.engines ?? []) {
     if (seen.has(entry.name)) continue;
     if (entry.engine === 'external') {
       const url = entry.baseUrl.replace(/\/$/, '');
-      engines.push({ name: entry.name, engine: 'external', state: (await probeHealth(`${url}/models`)) ? 'healthy' : 'unreachable', url });
+      engines.push({
+        name: entry.name,
+        engine: 'external',
+        state: (await probeHealth(`${url}/models`)) ? 'healthy' : 'unreachable',
+        url,
+      });
     } else {
-      engines.push({ name: entry.name, engine: entry.engine, state: 'missing', url: `http://${entry.host}:${entry.port}` });
+      engines.push({
+        name: entry.name,
+        engine: entry.engine,
+        state: 'missing',
+        url: `http://${entry.host}:${entry.port}`,
+      });
     }
   }
   engines.sort((a, b) => a.name.localeCompare(b.name));
@@ -54,6 +68,12 @@ async function containerStatus(c: ManagedContainer): Promise<EngineStatus> {
     engine: c.labels[LABEL.engine] ?? 'unknown',
     state,
     url,
-    container: { id: c.id.slice(0, 12), name: c.name, image: c.image, state: c.state, configHash: (c.labels[LABEL.configHash] ?? '').slice(0, 12) },
+    container: {
+      id: c.id.slice(0, 12),
+      name: c.name,
+      image: c.image,
+      state: c.state,
+      configHash: (c.labels[LABEL.configHash] ?? '').slice(0, 12),
+    },
   };
 }

@@ -8,9 +8,17 @@ const NS_PER_S = 1_000_000_000;
 export function toDockerCreateOptions(spec: ContainerSpec, hash: string): Docker.ContainerCreateOptions {
   const portKey = `${spec.port.container}/tcp`;
   const hostConfig: Docker.HostConfig = {
-    Mounts: spec.mounts.map((m) => ({ Type: 'bind', Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
+    Mounts: spec.mounts.map((m) => ({
+      Type: 'bind',
+      Source: m.source,
+      Target: m.target,
+      ReadOnly: m.readOnly,
+    })),
     PortBindings: { [portKey]: [{ HostIp: spec.port.hostIp, HostPort: String(spec.port.host) }] },
-    RestartPolicy: spec.restartPolicy === 'on-failure' ? { Name: 'on-failure', MaximumRetryCount: 3 } : { Name: spec.restartPolicy },
+    RestartPolicy:
+      spec.restartPolicy === 'on-failure'
+        ? { Name: 'on-failure', MaximumRetryCount: 3 }
+        : { Name: spec.restartPolicy },
     Init: true,
   };
   if (spec.shmSizeBytes) hostConfig.ShmSize = spec.shmSizeBytes;

@@ -73,9 +73,19 @@ export class DockerodeRuntime implements ContainerRuntime {
     }
   }
 
-  async followLogs(id: string, tail: number, out: NodeJS.WritableStream, signal?: AbortSignal): Promise<void> {
+  async followLogs(
+    id: string,
+    tail: number,
+    out: NodeJS.WritableStream,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const container = this.docker.getContainer(id);
-    const stream = (await container.logs({ stdout: true, stderr: true, tail, follow: true })) as NodeJS.ReadableStream;
+    const stream = (await container.logs({
+      stdout: true,
+      stderr: true,
+      tail,
+      follow: true,
+    })) as NodeJS.ReadableStream;
     await new Promise<void>((resolve, reject) => {
       container.modem.demuxStream(stream, out, out);
       stream.on('end', resolve);
@@ -120,7 +130,8 @@ function statusOf(error: unknown): number | undefined {
 }
 
 function dockerError(message: string, cause: unknown): OpsError {
-  const detail = (cause as { json?: { message?: string } })?.json?.message ?? (cause as Error)?.message ?? String(cause);
+  const detail =
+    (cause as { json?: { message?: string } })?.json?.message ?? (cause as Error)?.message ?? String(cause);
   const hint = /port is already allocated|address already in use/i.test(detail)
     ? 'another program holds that port: pick another port in the Plan or stop that program'
     : /could not select device driver "nvidia"/i.test(detail)

@@ -32,7 +32,8 @@ export function reconcile(desired: DesiredContainer[], existing: ManagedContaine
     byName.delete(want.name);
     for (const dup of extra) actions.push({ kind: 'remove', existing: dup, reason: 'duplicate' });
     if (!first) actions.push({ kind: 'create', desired: want });
-    else if (first.labels[LABEL.configHash] !== want.hash) actions.push({ kind: 'replace', desired: want, existing: first });
+    else if (first.labels[LABEL.configHash] !== want.hash)
+      actions.push({ kind: 'replace', desired: want, existing: first });
     else if (first.state === 'running' && first.health !== 'unhealthy') {
       actions.push({ kind: 'reuse', desired: want, existing: first });
     } else actions.push({ kind: 'start', desired: want, existing: first });

@@ -40,11 +40,17 @@ export async function waitForHealth(
   const baseline = (await runtime.inspect(target.containerId).catch(() => undefined))?.restartCount ?? 0;
   for (;;) {
     if (await probeHealth(url)) {
-      bus.emit({ kind: 'engine:healthy', name: target.name, url: target.url, elapsedMs: performance.now() - started });
+      bus.emit({
+        kind: 'engine:healthy',
+        name: target.name,
+        url: target.url,
+        elapsedMs: performance.now() - started,
+      });
       return;
     }
     const state = await runtime.inspect(target.containerId).catch(() => undefined);
-    const crashed = !state || state.state === 'exited' || state.state === 'dead' || state.restartCount > baseline;
+    const crashed =
+      !state || state.state === 'exited' || state.state === 'dead' || state.restartCount > baseline;
     const timedOut = performance.now() > deadline;
     if (crashed || timedOut) {
       const reason = !state
@@ -56,11 +62,16 @@ export async function waitForHealth(
       const logs = await runtime.logs(target.containerId, options.logLines ?? 25).catch(() => '');
       await runtime.stop(target.containerId, 2).catch(() => undefined);
       bus.emit({ kind: 'engine:unhealthy', name: target.name, reason });
-      throw new EngineHealthError(target.name, `engine ${target.name} did not become healthy: ${reason}`, logs, {
-        hint: crashed
-          ? `read the log lines above (all of them: ops logs ${target.name}); a corrupt or incomplete model file, too large a context for memory, or a wrong flag in args are the usual causes`
-          : `raise healthTimeoutS for ${target.name} in the Plan if the model is large, or check ops logs ${target.name}`,
-      });
+      throw new EngineHealthError(
+        target.name,
+        `engine ${target.name} did not become healthy: ${reason}`,
+        logs,
+        {
+          hint: crashed
+            ? `read the log lines above (all of them: ops logs ${target.name}); a corrupt or incomplete model file, too large a context for memory, or a wrong flag in args are the usual causes`
+            : `raise healthTimeoutS for ${target.name} in the Plan if the model is large, or check ops logs ${target.name}`,
+        },
+      );
     }
     const now = performance.now();
     if (now - lastReport > 2000) {

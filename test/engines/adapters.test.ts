@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LLAMA_CPP_CPU_IMAGE, LLAMA_CPP_CUDA_IMAGE, llamaCppAdapter } from '../../src/engines/llama-cpp-adapter.js';
+import {
+  LLAMA_CPP_CPU_IMAGE,
+  LLAMA_CPP_CUDA_IMAGE,
+  llamaCppAdapter,
+} from '../../src/engines/llama-cpp-adapter.js';
 import { VLLM_IMAGE, vllmAdapter } from '../../src/engines/vllm-adapter.js';
 import type { LlamaCppEntry, VllmEntry } from '../../src/plan/types.js';
 
@@ -51,7 +55,10 @@ describe('llama.cpp adapter', () => {
   });
 
   it("keeps the user's -ngl and image instead of adding its own", () => {
-    const spec = llamaCppAdapter.containerSpec(llama({ gpus: 'all', args: ['-ngl', '20'], image: 'my/llama:1' }), ctx);
+    const spec = llamaCppAdapter.containerSpec(
+      llama({ gpus: 'all', args: ['-ngl', '20'], image: 'my/llama:1' }),
+      ctx,
+    );
     assert.equal(spec.cmd.filter((a) => a === '-ngl').length, 1);
     assert.equal(flag(spec.cmd, '-ngl'), '20');
     assert.equal(spec.image, 'my/llama:1');
@@ -74,9 +81,14 @@ describe('vLLM adapter', () => {
   });
 
   it('builds the vLLM server command with tensor parallel from the GPUs, served name and offline env', () => {
-    const spec = vllmAdapter.containerSpec(vllm({ quantization: 'awq', kvCacheDtype: 'fp8', toolCallParser: 'hermes' }), ctx);
+    const spec = vllmAdapter.containerSpec(
+      vllm({ quantization: 'awq', kvCacheDtype: 'fp8', toolCallParser: 'hermes' }),
+      ctx,
+    );
     assert.equal(spec.image, VLLM_IMAGE);
-    assert.deepEqual(spec.mounts, [{ source: '/store/qwen-awq', target: '/models/qwen-awq', readOnly: true }]);
+    assert.deepEqual(spec.mounts, [
+      { source: '/store/qwen-awq', target: '/models/qwen-awq', readOnly: true },
+    ]);
     assert.equal(flag(spec.cmd, '--model'), '/models/qwen-awq');
     assert.equal(flag(spec.cmd, '--served-model-name'), 'big');
     assert.equal(flag(spec.cmd, '--tensor-parallel-size'), '2');

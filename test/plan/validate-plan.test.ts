@@ -48,7 +48,10 @@ describe('validatePlan', () => {
     assert.equal(plan, undefined);
     const byPath = Object.fromEntries(problems.map((p) => [p.path, p.message]));
     assert.match(byPath['engines[0].gpus']!, /no NVIDIA GPU/);
-    assert.match(byPath['engines[1].engine']!, /unknown engine "tgi-next"; expected one of llama.cpp, vllm, external/);
+    assert.match(
+      byPath['engines[1].engine']!,
+      /unknown engine "tgi-next"; expected one of llama.cpp, vllm, external/,
+    );
     assert.match(byPath['engines[2].name']!, /already used by engines\[0\]/);
     assert.match(byPath['engines[2].port']!, /port 18080 is also used by engines\[0\].port/);
     assert.match(byPath['engines[2].model']!, /model file not found: \/plans\/missing.gguf/);
@@ -91,8 +94,22 @@ describe('validatePlan', () => {
         version: 1,
         deployment: 'lab',
         engines: [
-          { engine: 'external', name: 'remote', baseUrl: 'http://10.1.2.3:8000/v1', contextLength: 32768, apiKeyEnv: 'REMOTE_KEY' },
-          { engine: 'vllm', name: 'big', model: '/m/ckpt', contextLength: 32768, port: 18000, gpus: [0, 1], tensorParallel: 2 },
+          {
+            engine: 'external',
+            name: 'remote',
+            baseUrl: 'http://10.1.2.3:8000/v1',
+            contextLength: 32768,
+            apiKeyEnv: 'REMOTE_KEY',
+          },
+          {
+            engine: 'vllm',
+            name: 'big',
+            model: '/m/ckpt',
+            contextLength: 32768,
+            port: 18000,
+            gpus: [0, 1],
+            tensorParallel: 2,
+          },
         ],
       },
       ctx({ gpuIndexes: [0, 1] }),
@@ -105,7 +122,17 @@ describe('validatePlan', () => {
     const { problems } = validatePlan(
       {
         version: 1,
-        engines: [{ engine: 'vllm', name: 'big', model: '/m/ckpt', contextLength: 8192, port: 18000, gpus: [0], tensorParallel: 2 }],
+        engines: [
+          {
+            engine: 'vllm',
+            name: 'big',
+            model: '/m/ckpt',
+            contextLength: 8192,
+            port: 18000,
+            gpus: [0],
+            tensorParallel: 2,
+          },
+        ],
       },
       ctx({ gpuIndexes: [0, 1] }),
     );
@@ -113,7 +140,10 @@ describe('validatePlan', () => {
   });
 
   it('warns (does not fail) when the context does not divide evenly among slots', () => {
-    const { plan, warnings } = validatePlan({ version: 1, engines: [llama({ contextLength: 4097, parallel: 2 })] }, ctx());
+    const { plan, warnings } = validatePlan(
+      { version: 1, engines: [llama({ contextLength: 4097, parallel: 2 })] },
+      ctx(),
+    );
     assert.ok(plan);
     assert.match(warnings[0]!.message, /each slot gets 2048 tokens/);
   });

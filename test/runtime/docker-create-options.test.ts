@@ -26,9 +26,15 @@ describe('toDockerCreateOptions', () => {
     const spec = llamaCppAdapter.containerSpec(entry, ctx);
     const opts = toDockerCreateOptions(spec, 'abc');
     assert.equal(opts.name, 'ops-d-coder');
-    assert.deepEqual(opts.HostConfig?.PortBindings, { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '18080' }] });
-    assert.deepEqual(opts.HostConfig?.Mounts, [{ Type: 'bind', Source: '/m', Target: '/models', ReadOnly: true }]);
-    assert.deepEqual(opts.HostConfig?.DeviceRequests, [{ Driver: 'nvidia', DeviceIDs: ['0'], Capabilities: [['gpu']] }]);
+    assert.deepEqual(opts.HostConfig?.PortBindings, {
+      '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '18080' }],
+    });
+    assert.deepEqual(opts.HostConfig?.Mounts, [
+      { Type: 'bind', Source: '/m', Target: '/models', ReadOnly: true },
+    ]);
+    assert.deepEqual(opts.HostConfig?.DeviceRequests, [
+      { Driver: 'nvidia', DeviceIDs: ['0'], Capabilities: [['gpu']] },
+    ]);
     assert.deepEqual(opts.HostConfig?.RestartPolicy, { Name: 'unless-stopped' });
     assert.equal(opts.Healthcheck?.Interval, 10_000_000_000);
     assert.equal(opts.Labels?.['ops.config-hash'], 'abc');
@@ -37,7 +43,9 @@ describe('toDockerCreateOptions', () => {
 
   it('asks for all GPUs with Count -1 and none at all on the CPU', () => {
     const all = toDockerCreateOptions(llamaCppAdapter.containerSpec({ ...entry, gpus: 'all' }, ctx), 'h');
-    assert.deepEqual(all.HostConfig?.DeviceRequests, [{ Driver: 'nvidia', Count: -1, Capabilities: [['gpu']] }]);
+    assert.deepEqual(all.HostConfig?.DeviceRequests, [
+      { Driver: 'nvidia', Count: -1, Capabilities: [['gpu']] },
+    ]);
     const cpu = toDockerCreateOptions(llamaCppAdapter.containerSpec({ ...entry, gpus: [] }, ctx), 'h');
     assert.equal(cpu.HostConfig?.DeviceRequests, undefined);
   });
@@ -48,8 +56,14 @@ describe('configHash', () => {
     assert.equal(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] }), '{"a":[{"c":3,"d":2}],"b":1}');
     const spec = llamaCppAdapter.containerSpec(entry, ctx);
     assert.equal(configHash(spec), configHash({ ...spec }));
-    assert.notEqual(configHash(spec), configHash(llamaCppAdapter.containerSpec({ ...entry, contextLength: 8192 }, ctx)));
-    assert.notEqual(configHash(spec), configHash(llamaCppAdapter.containerSpec(entry, { ...ctx, modelIdentity: '1:3' })));
+    assert.notEqual(
+      configHash(spec),
+      configHash(llamaCppAdapter.containerSpec({ ...entry, contextLength: 8192 }, ctx)),
+    );
+    assert.notEqual(
+      configHash(spec),
+      configHash(llamaCppAdapter.containerSpec(entry, { ...ctx, modelIdentity: '1:3' })),
+    );
   });
 });
 

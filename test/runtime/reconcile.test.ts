@@ -4,8 +4,16 @@ import type { ContainerSpec } from '../../src/engines/types.js';
 import type { ManagedContainer } from '../../src/runtime/container-runtime.js';
 import { reconcile } from '../../src/runtime/reconcile.js';
 
-const want = (name: string, hash: string) => ({ name, hash, spec: { name: `ops-d-${name}` } as ContainerSpec });
-const have = (name: string, hash: string, state: ManagedContainer['state'] = 'running'): ManagedContainer => ({
+const want = (name: string, hash: string) => ({
+  name,
+  hash,
+  spec: { name: `ops-d-${name}` } as ContainerSpec,
+});
+const have = (
+  name: string,
+  hash: string,
+  state: ManagedContainer['state'] = 'running',
+): ManagedContainer => ({
   id: `id-${name}-${hash}`,
   name: `ops-d-${name}`,
   image: 'img',

@@ -7,10 +7,10 @@ import { LABEL } from '../../engines/labels.js';
 import { hostPlanContext, loadPlan } from '../../plan/load-plan.js';
 import { planFileToUse, saveCurrentPlan } from '../../plan/plan-store.js';
 import { isContainerEntry, type Plan } from '../../plan/types.js';
-import { connectDocker } from '../../runtime/docker-connection.js';
-import { DockerodeRuntime } from '../../runtime/dockerode-runtime.js';
 import { deployDown, deploymentEngineLabels, deployUp } from '../../runtime/deployer.js';
 import { deploymentStatus } from '../../runtime/deployment-status.js';
+import { connectDocker } from '../../runtime/docker-connection.js';
+import { DockerodeRuntime } from '../../runtime/dockerode-runtime.js';
 import { takenPorts } from '../../runtime/port-check.js';
 import type { CliContext } from '../context.js';
 import type { RegisterCommand } from './index.js';
@@ -22,7 +22,11 @@ async function runtime() {
 }
 
 /** Loads and validates a Plan against this machine: files, GPUs, and ports not held by this deployment. */
-async function loadPlanForHost(ctx: CliContext, file: string | undefined, rt?: DockerodeRuntime): Promise<Plan> {
+async function loadPlanForHost(
+  ctx: CliContext,
+  file: string | undefined,
+  rt?: DockerodeRuntime,
+): Promise<Plan> {
   const path = planFileToUse(ctx.state, file);
   if (!path) {
     throw new OpsError('no Plan given and no current Plan in the state directory', {
@@ -60,7 +64,9 @@ function deploymentName(ctx: CliContext, explicit: string | undefined): string {
 export const registerDeploymentCommands: RegisterCommand = (program: Command, getContext) => {
   program
     .command('up')
-    .description('start (or update) the engines of a Plan: idempotent, replaces only what changed, waits for health')
+    .description(
+      'start (or update) the engines of a Plan: idempotent, replaces only what changed, waits for health',
+    )
     .option('-p, --plan <file>', planHelp)
     .option('--json', 'print the result as JSON')
     .action(async (opts: { plan?: string; json?: boolean }) => {
@@ -71,7 +77,9 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
       const result = await timedStep(ctx.bus, `up ${plan.deployment}`, () => deployUp(plan, rt, ctx.bus));
       saveCurrentPlan(ctx.state, plan);
       const status = await deploymentStatus(plan.deployment, rt, plan);
-      const lines = status.engines.map((e) => `  ${e.name.padEnd(20)} ${e.engine.padEnd(10)} ${e.state.padEnd(10)} ${e.url}`);
+      const lines = status.engines.map(
+        (e) => `  ${e.name.padEnd(20)} ${e.engine.padEnd(10)} ${e.state.padEnd(10)} ${e.url}`,
+      );
       ctx.output(
         `deployment ${plan.deployment} is up (${formatMs(performance.now() - started)}):\n${lines.join('\n')}`,
         { ...result, engines: status.engines },
@@ -81,15 +89,17 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
 
   program
     .command('down')
-    .description("stop and remove every container of the deployment (by label; nothing else is touched)")
-    .option('-d, --deployment <name>', 'deployment name; default: the current Plan\'s')
+    .description('stop and remove every container of the deployment (by label; nothing else is touched)')
+    .option('-d, --deployment <name>', "deployment name; default: the current Plan's")
     .option('--json', 'print the result as JSON')
     .action(async (opts: { deployment?: string; json?: boolean }) => {
       const ctx = getContext();
       const deployment = deploymentName(ctx, opts.deployment);
       const removed = await deployDown(deployment, await runtime(), ctx.bus);
       ctx.output(
-        removed.length ? `removed ${removed.length} container(s) of ${deployment}` : `nothing of ${deployment} was running`,
+        removed.length
+          ? `removed ${removed.length} container(s) of ${deployment}`
+          : `nothing of ${deployment} was running`,
         { deployment, removed },
         opts.json ?? false,
       );
@@ -107,9 +117,15 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
       const plan = path
         ? loadPlan(path, { gpuIndexes: [], takenPorts: new Set(), statPath: () => 'file' }).plan
         : undefined;
-      const status = await deploymentStatus(deployment, await runtime(), plan?.deployment === deployment ? plan : undefined);
+      const status = await deploymentStatus(
+        deployment,
+        await runtime(),
+        plan?.deployment === deployment ? plan : undefined,
+      );
       const lines = status.engines.length
-        ? status.engines.map((e) => `  ${e.name.padEnd(20)} ${e.engine.padEnd(10)} ${e.state.padEnd(10)} ${e.url}`)
+        ? status.engines.map(
+            (e) => `  ${e.name.padEnd(20)} ${e.engine.padEnd(10)} ${e.state.padEnd(10)} ${e.url}`,
+          )
         : ['  no engines (run `ops up --plan FILE`)'];
       ctx.output(`deployment ${deployment}:\n${lines.join('\n')}`, status, opts.json ?? false);
     });
@@ -125,7 +141,9 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
       const ctx = getContext();
       const deployment = deploymentName(ctx, opts.deployment);
       const rt = await runtime();
-      const found = (await rt.list(deploymentEngineLabels(deployment))).filter((c) => c.labels[LABEL.name] === name);
+      const found = (await rt.list(deploymentEngineLabels(deployment))).filter(
+        (c) => c.labels[LABEL.name] === name,
+      );
       const container = found[0];
       if (!container) {
         const names = (await rt.list(deploymentEngineLabels(deployment))).map((c) => c.labels[LABEL.name]);

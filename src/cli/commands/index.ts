@@ -1,11 +1,19 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { registerDeploymentCommands } from './deployment.js';
+import { registerDetectCommand } from './detect.js';
+import { registerImagesCommands } from './images.js';
+import { registerModelsCommands } from './models.js';
 
 /** Each command file exports `register(program, getContext)`; this is the one list of them. */
 export type RegisterCommand = (program: Command, getContext: () => CliContext) => void;
 
-const commands: RegisterCommand[] = [registerDeploymentCommands];
+const commands: RegisterCommand[] = [
+  registerDeploymentCommands,
+  registerDetectCommand,
+  registerImagesCommands,
+  registerModelsCommands,
+];
 
 export function registerCommands(program: Command, getContext: () => CliContext): void {
   for (const register of commands) register(program, getContext);
