@@ -75,6 +75,7 @@ export const llamaCppAdapter: EngineAdapter<LlamaCppEntry> = {
         startPeriodS: Math.min(entry.healthTimeoutS, 600),
       },
       modelIdentity: ctx.modelIdentity,
+      ...(ctx.user ? { user: ctx.user } : {}),
     };
   },
 };

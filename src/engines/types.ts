@@ -27,6 +27,8 @@ export interface ContainerSpec {
   restartPolicy: 'no' | 'unless-stopped' | 'on-failure';
   healthcheck: { test: string[]; intervalS: number; timeoutS: number; retries: number; startPeriodS: number };
   shmSizeBytes?: number;
+  /** `uid:gid` the engine runs as; it reads exactly the model files this user can. */
+  user?: string;
   /** Identity of the model file (size + mtime), so a changed model at the same path replaces the container. */
   modelIdentity: string;
 }
@@ -43,6 +45,8 @@ export interface EngineMetricNames {
 export interface SpecContext {
   deployment: string;
   modelIdentity: string;
+  /** `uid:gid` to run engines as: the user who runs ops (see hostUser()). */
+  user?: string;
 }
 
 /** One adapter per engine: how a Plan entry becomes a container, and where to look at it. */

@@ -84,6 +84,7 @@ export const vllmAdapter: EngineAdapter<VllmEntry> = {
       },
       shmSizeBytes: SHM_BYTES,
       modelIdentity: ctx.modelIdentity,
+      ...(ctx.user ? { user: ctx.user } : {}),
     };
   },
 };

@@ -54,13 +54,30 @@ export function hostPlanContext(
   };
 }
 
-/** Reads and validates a Plan file; throws one ValidationError listing every problem. */
+/**
+ * What the host checks need to know before validating: the deployment name and the ports the Plan wants,
+ * read leniently from the raw document (a broken entry is simply skipped; validation reports it).
+ */
+export function planFootprint(doc: unknown): { deployment: string; ports: { port: number; host: string }[] } {
+  const d = (doc ?? {}) as { deployment?: unknown; engines?: unknown };
+  const deployment = typeof d.deployment === 'string' ? d.deployment : 'default';
+  const ports = (Array.isArray(d.engines) ? d.engines : []).flatMap(
+    (e: { port?: unknown; host?: unknown }) =>
+      typeof e?.port === 'number'
+        ? [{ port: e.port, host: typeof e.host === 'string' ? e.host : '127.0.0.1' }]
+        : [],
+  );
+  return { deployment, ports };
+}
+
+/** Reads and validates a Plan file (or its already-parsed document); throws one ValidationError listing every problem. */
 export function loadPlan(
   file: string,
   ctx: Omit<PlanContext, 'planDir'>,
+  doc: unknown = readPlanDocument(resolve(file)),
 ): { plan: Plan; warnings: PlanValidation['warnings'] } {
   const absolute = resolve(file);
-  const result = validatePlan(readPlanDocument(absolute), { ...ctx, planDir: dirname(absolute) });
+  const result = validatePlan(doc, { ...ctx, planDir: dirname(absolute) });
   if (!result.plan) {
     throw new ValidationError(absolute, result.problems, {
       hint: 'nothing was started or changed; fix the fields above and run the command again',

@@ -6,7 +6,7 @@ import { adapterFor, specFor } from '../engines/registry.js';
 import { isContainerEntry, type Plan } from '../plan/types.js';
 import { configHash } from './config-hash.js';
 import type { ContainerRuntime } from './container-runtime.js';
-import { modelIdentity } from './model-identity.js';
+import { hostUser, modelIdentity } from './model-identity.js';
 import { type DesiredContainer, type ReconcileAction, reconcile } from './reconcile.js';
 import { waitForHealth } from './wait-for-health.js';
 
@@ -27,7 +27,11 @@ export function deploymentEngineLabels(deployment: string): Record<string, strin
 /** The desired containers for a Plan's container entries (external entries run elsewhere). */
 export function desiredContainers(plan: Plan): DesiredContainer[] {
   return plan.engines.filter(isContainerEntry).map((entry) => {
-    const spec = specFor(entry, { deployment: plan.deployment, modelIdentity: modelIdentity(entry.model) });
+    const spec = specFor(entry, {
+      deployment: plan.deployment,
+      modelIdentity: modelIdentity(entry.model),
+      user: hostUser(),
+    });
     return { name: entry.name, spec, hash: configHash(spec) };
   });
 }

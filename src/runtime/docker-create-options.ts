@@ -33,6 +33,7 @@ export function toDockerCreateOptions(spec: ContainerSpec, hash: string): Docker
   return {
     name: spec.name,
     Image: spec.image,
+    ...(spec.user ? { User: spec.user } : {}),
     ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
     Cmd: spec.cmd,
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),

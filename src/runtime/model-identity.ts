@@ -12,3 +12,13 @@ export function modelIdentity(path: string): string {
     return 'missing';
   }
 }
+
+/**
+ * The `uid:gid` engines run as: the user who runs ops. The model store belongs to that user (under a home
+ * directory that may be 0700), so the engine can read exactly what the user can, and writes nothing as root.
+ */
+export function hostUser(): string | undefined {
+  return typeof process.getuid === 'function' && typeof process.getgid === 'function'
+    ? `${process.getuid()}:${process.getgid()}`
+    : undefined;
+}

@@ -1,3 +1,5 @@
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { EngineHealthError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { ContainerRuntime } from './container-runtime.js';
@@ -10,15 +12,24 @@ export interface HealthTarget {
   timeoutS: number;
 }
 
-/** One GET of an engine's health URL; true on 200 (llama.cpp answers 503 while it loads the model). */
-export async function probeHealth(url: string, timeoutMs = 3000): Promise<boolean> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    await res.arrayBuffer();
-    return res.ok;
-  } catch {
-    return false;
-  }
+/**
+ * One GET of an engine's health URL; true on 200 (llama.cpp answers 503 while it loads the model).
+ * Uses node:http with a ref'd timer rather than fetch: while Docker's port proxy holds a connection to an engine
+ * that is not listening yet, undici's idle socket and AbortSignal.timeout's unref'd timer let the process exit
+ * mid-await (exit code 13).
+ */
+export function probeHealth(url: string, timeoutMs = 3000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const get = url.startsWith('https:') ? httpsGet : httpGet;
+    const req = get(url, { agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200));
+      res.on('error', () => resolve(false));
+    });
+    const timer = setTimeout(() => req.destroy(new Error('timeout')), timeoutMs);
+    req.on('error', () => resolve(false));
+    req.on('close', () => clearTimeout(timer));
+  });
 }
 
 /**

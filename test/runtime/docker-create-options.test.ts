@@ -23,8 +23,9 @@ const ctx = { deployment: 'd', modelIdentity: '1:2' };
 
 describe('toDockerCreateOptions', () => {
   it('maps ports, read-only mounts, GPU device requests, healthcheck (ns), restart policy and labels', () => {
-    const spec = llamaCppAdapter.containerSpec(entry, ctx);
+    const spec = llamaCppAdapter.containerSpec(entry, { ...ctx, user: '1000:1000' });
     const opts = toDockerCreateOptions(spec, 'abc');
+    assert.equal(opts.User, '1000:1000');
     assert.equal(opts.name, 'ops-d-coder');
     assert.deepEqual(opts.HostConfig?.PortBindings, {
       '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '18080' }],

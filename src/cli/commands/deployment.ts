@@ -4,9 +4,9 @@ import { OpsError } from '../../core/errors.js';
 import { timedStep } from '../../core/timed-step.js';
 import { detectGpuIndexes } from '../../detect/gpu-indexes.js';
 import { LABEL } from '../../engines/labels.js';
-import { hostPlanContext, loadPlan } from '../../plan/load-plan.js';
+import { hostPlanContext, loadPlan, planFootprint, readPlanDocument } from '../../plan/load-plan.js';
 import { planFileToUse, saveCurrentPlan } from '../../plan/plan-store.js';
-import { isContainerEntry, type Plan } from '../../plan/types.js';
+import type { Plan } from '../../plan/types.js';
 import { deployDown, deploymentEngineLabels, deployUp } from '../../runtime/deployer.js';
 import { deploymentStatus } from '../../runtime/deployment-status.js';
 import { connectDocker } from '../../runtime/docker-connection.js';
@@ -34,18 +34,17 @@ async function loadPlanForHost(
       exitCode: 2,
     });
   }
-  // First pass without host facts, to learn the deployment name and ports; problems are reported by the second.
-  const gpuIndexes = await detectGpuIndexes();
-  const loose = loadPlan(path, { gpuIndexes, takenPorts: new Set(), statPath: () => 'file' });
+  const doc = readPlanDocument(path);
+  const footprint = planFootprint(doc);
+  // Ports this deployment's own containers hold are not a clash: `up` replaces or reuses them.
   const ownPorts = new Set<number>();
   if (rt) {
-    for (const c of await rt.list({ [LABEL.managed]: 'true', [LABEL.deployment]: loose.plan.deployment })) {
+    for (const c of await rt.list({ [LABEL.managed]: 'true', [LABEL.deployment]: footprint.deployment })) {
       for (const p of c.hostPorts) ownPorts.add(p);
     }
   }
-  const candidates = loose.plan.engines.filter(isContainerEntry).map((e) => ({ port: e.port, host: e.host }));
-  const taken = new Set([...(await takenPorts(candidates))].filter((p) => !ownPorts.has(p)));
-  const { plan, warnings } = loadPlan(path, hostPlanContext('', gpuIndexes, taken));
+  const taken = new Set([...(await takenPorts(footprint.ports))].filter((p) => !ownPorts.has(p)));
+  const { plan, warnings } = loadPlan(path, hostPlanContext('', await detectGpuIndexes(), taken), doc);
   for (const w of warnings) ctx.bus.emit({ kind: 'log', level: 'warn', message: `${w.path}: ${w.message}` });
   return plan;
 }
@@ -55,7 +54,7 @@ function deploymentName(ctx: CliContext, explicit: string | undefined): string {
   const path = planFileToUse(ctx.state, undefined);
   if (!path) return 'default';
   try {
-    return loadPlan(path, { gpuIndexes: [], takenPorts: new Set(), statPath: () => 'file' }).plan.deployment;
+    return planFootprint(readPlanDocument(path)).deployment;
   } catch {
     return 'default';
   }
