@@ -3,7 +3,7 @@ SHELL := /bin/bash
 OPS := node bin/ops.js
 NODE_TEST := node --import tsx --test --test-reporter=spec
 
-.PHONY: demo test deps host image lint typecheck unit docker-tests e2e-tests bench clean-test-containers
+.PHONY: demo test deps host image lint typecheck unit docker-tests e2e-tests clean-test-containers
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-fund --no-audit
@@ -38,10 +38,7 @@ test: lint typecheck unit docker-tests e2e-tests
 	@$(MAKE) --no-print-directory clean-test-containers
 
 demo: image
-	bash scripts/demo.sh
-
-bench: image
-	bash scripts/bench.sh
+	node --import tsx scripts/demo.ts
 
 # Tests name their deployments t-*; this removes anything a killed test run left behind.
 clean-test-containers:
