@@ -1,0 +1,206 @@
+import type { CatalogModel, Variant } from '../catalog/types.js';
+import type { ResolvedGpu } from './gpu-bandwidth.js';
+import { kvCacheBytes } from './kv-cache.js';
+import {
+  BANDWIDTH_EFFICIENCY,
+  formatGiB,
+  LLAMA_CPP_CTX_PAD_FA,
+  LLAMA_CPP_CTX_PAD_NO_FA,
+  LLAMA_CPP_GPU_RESERVE_BYTES,
+  LLAMA_CPP_UBATCH,
+} from './memory-constants.js';
+import type { GpuShare, KvCacheType } from './types.js';
+import { weightsLayout } from './weights-layout.js';
+
+/** A GPU and the VRAM still free on it for this model. */
+export interface GpuBudget {
+  gpu: ResolvedGpu;
+  freeBytes: number;
+}
+
+export interface LlamaCppFitInput {
+  model: CatalogModel;
+  variant: Variant;
+  ctxPerSlot: number;
+  parallel: number;
+  kvType: KvCacheType;
+  flashAttention: boolean;
+  gpus: GpuBudget[];
+  ramFreeBytes: number;
+  cpuBandwidthGBs: number;
+}
+
+/** Where llama.cpp puts a model: layers per GPU (`-ts`), layers left on the CPU, and the memory each side needs. */
+export interface LlamaCppArrangement {
+  /** `-c`: all slots together, padded. */
+  nCtx: number;
+  /** `-ngl`: repeating layers + the output layer on GPUs. */
+  gpuLayers: number;
+  /** Per GPU (ascending index) layer counts as `-ts` takes them; absent for one GPU or none. */
+  tensorSplit?: number[];
+  perGpu: GpuShare[];
+  cpuLayers: number;
+  cpuBytes: number;
+  kvCacheBytes: number;
+  overheadBytes: number;
+  fullyOnGpu: boolean;
+  /** Why not every layer is on a GPU ("Q8_0 needs 35.1 GiB, 24.0 GiB available"); absent when all are. */
+  gpuShortfall?: string;
+  estTokensPerSec: number;
+}
+
+export type LlamaCppFit = { ok: true; arrangement: LlamaCppArrangement } | { ok: false; reason: string };
+
+/**
+ * Fits a GGUF variant under llama.cpp: one shared KV pool of `-c` = slots × per-slot context (padded), weights split
+ * by layer over the fewest GPUs that hold them all (`-ts`, which works for any GPU count), else the most layers
+ * the GPUs hold with the rest on the CPU (slower), else the CPU alone.
+ */
+export function fitLlamaCpp(input: LlamaCppFitInput): LlamaCppFit {
+  const { model, variant, kvType, flashAttention } = input;
+  const s = model.shape;
+  if (!flashAttention && kvType !== 'f16') {
+    return { ok: false, reason: `llama.cpp refuses a quantized V cache (${kvType}) without flash attention` };
+  }
+  if (input.ctxPerSlot > s.trainedContext) {
+    return {
+      ok: false,
+      reason: `${input.ctxPerSlot} tokens per agent exceed the ${s.trainedContext} the model was trained for`,
+    };
+  }
+  const pad = flashAttention ? LLAMA_CPP_CTX_PAD_FA : LLAMA_CPP_CTX_PAD_NO_FA;
+  const nCtx = Math.ceil((input.ctxPerSlot * input.parallel) / pad) * pad;
+  const kvTotal = kvCacheBytes(s, {
+    tokensPerSeq: nCtx / input.parallel,
+    seqs: input.parallel,
+    typeK: kvType,
+    typeV: kvType,
+    engine: 'llama.cpp',
+  });
+  const kvPerLayer = kvTotal / s.layers;
+  const layout = weightsLayout(model, variant);
+  const perLayer = layout.layerBytes + kvPerLayer;
+  // Compute buffers per device, for one ubatch of f32 activations: hidden-state and FFN intermediates on every
+  // device with layers, the logits (vocab × ubatch × 4) on the device with the output layer, and without flash
+  // attention the KQ scores (4 × ctx × ubatch × heads bytes).
+  const ffnWidth = s.ffnSize * (s.experts?.active ?? 1);
+  const layerCompute =
+    LLAMA_CPP_UBATCH * 4 * (4 * s.hiddenSize + 2 * ffnWidth) +
+    (flashAttention ? 0 : 4 * nCtx * LLAMA_CPP_UBATCH * s.heads);
+  const logitsCompute = LLAMA_CPP_UBATCH * 4 * s.vocabSize;
+  const reserve = LLAMA_CPP_GPU_RESERVE_BYTES;
+
+  interface Placed {
+    budget: GpuBudget;
+    layers: number;
+    last: boolean;
+  }
+
+  const place = (set: GpuBudget[], partial: boolean): LlamaCppArrangement | undefined => {
+    const sorted = [...set].sort((a, b) => a.gpu.index - b.gpu.index);
+    const lastIdx = sorted.length - 1;
+    const caps = sorted.map(
+      (g, i) =>
+        g.freeBytes - reserve - layerCompute - (i === lastIdx ? logitsCompute + layout.outputBytes : 0),
+    );
+    if ((caps[lastIdx] ?? -1) < 0) return undefined;
+    const fits = caps.map((c) => Math.max(0, Math.floor(c / perLayer)));
+    const room = fits.reduce((a, b) => a + b, 0);
+    let layers: number[];
+    if (room >= s.layers) {
+      // Share the layers in proportion to what each GPU holds, as `-ts` does.
+      layers = fits.map((f) => Math.floor((s.layers * f) / room));
+      let left = s.layers - layers.reduce((a, b) => a + b, 0);
+      for (let i = 0; left > 0; i = (i + 1) % layers.length) {
+        if ((layers[i] ?? 0) < (fits[i] ?? 0)) {
+          layers[i] = (layers[i] ?? 0) + 1;
+          left--;
+        }
+      }
+      if (layers.some((n, i) => n === 0 && i !== lastIdx)) return undefined; // a smaller set does the same
+    } else {
+      if (!partial) return undefined;
+      layers = fits;
+    }
+    const placed = sorted
+      .map((budget, i) => ({ budget, layers: layers[i] ?? 0, last: i === lastIdx }))
+      .filter((x) => x.layers > 0 || x.last);
+    return arrange(placed);
+  };
+
+  /** Memory and speed of a placement; an empty placement is the CPU alone (`-ngl 0`). */
+  const arrange = (placed: Placed[]): LlamaCppArrangement => {
+    const onGpu = placed.reduce((a, x) => a + x.layers, 0);
+    const cpuLayers = s.layers - onGpu;
+    const cpuOnly = placed.length === 0;
+    const perGpu: GpuShare[] = placed.map(({ budget, layers, last }) => {
+      const weightsBytes = Math.round(layers * layout.layerBytes + (last ? layout.outputBytes : 0));
+      const kv = Math.round(layers * kvPerLayer);
+      const overheadBytes = layerCompute + (last ? logitsCompute : 0);
+      return {
+        index: budget.gpu.index,
+        weightsBytes,
+        kvCacheBytes: kv,
+        overheadBytes,
+        totalBytes: weightsBytes + kv + overheadBytes,
+      };
+    });
+    const cpuCompute = cpuLayers > 0 ? layerCompute + (cpuOnly ? logitsCompute : 0) : 0;
+    const cpuBytes = Math.round(
+      layout.inputBytes + cpuLayers * perLayer + (cpuOnly ? layout.outputBytes : 0) + cpuCompute,
+    );
+
+    // Decode reads every active weight once per token, plus one slot's KV cache (half full on average).
+    const tokenBytesPerLayer =
+      layout.layerBytes * layout.activeFraction + (kvPerLayer / input.parallel) * 0.5;
+    let seconds = 0;
+    for (const { budget, layers, last } of placed) {
+      const bytes = layers * tokenBytesPerLayer + (last ? layout.outputBytes : 0);
+      seconds += bytes / (budget.gpu.bandwidthGBs * 1e9 * BANDWIDTH_EFFICIENCY);
+    }
+    const cpuTokenBytes = cpuLayers * tokenBytesPerLayer + (cpuOnly ? layout.outputBytes : 0);
+    seconds += cpuTokenBytes / (input.cpuBandwidthGBs * 1e9 * BANDWIDTH_EFFICIENCY);
+
+    return {
+      nCtx,
+      gpuLayers: cpuOnly ? 0 : onGpu + 1,
+      tensorSplit: placed.length > 1 ? placed.map((x) => x.layers + (x.last ? 1 : 0)) : undefined,
+      perGpu,
+      cpuLayers,
+      cpuBytes,
+      kvCacheBytes: Math.round(onGpu * kvPerLayer + cpuLayers * kvPerLayer),
+      overheadBytes: perGpu.reduce((a, g) => a + g.overheadBytes, 0) + cpuCompute,
+      fullyOnGpu: !cpuOnly && cpuLayers === 0,
+      estTokensPerSec: seconds > 0 ? 1 / seconds : 0,
+    };
+  };
+
+  const ramCheck = (a: LlamaCppArrangement, shortfall?: string): LlamaCppFit => {
+    if (a.cpuBytes <= input.ramFreeBytes) return { ok: true, arrangement: { ...a, gpuShortfall: shortfall } };
+    const ram = `${variant.quant} needs ${formatGiB(a.cpuBytes)} of system RAM with ${a.cpuLayers} of ${s.layers} layers on the CPU, ${formatGiB(input.ramFreeBytes)} available`;
+    return { ok: false, reason: shortfall ? `${shortfall}; ${ram}` : ram };
+  };
+
+  // The fewest GPUs (most free first) that hold every layer; among those the fastest.
+  const byFree = [...input.gpus].sort((a, b) => b.freeBytes - a.freeBytes || a.gpu.index - b.gpu.index);
+  let best: LlamaCppArrangement | undefined;
+  for (let k = 1; k <= byFree.length; k++) {
+    const a = place(byFree.slice(0, k), false);
+    if (a && (!best || a.estTokensPerSec > best.estTokensPerSec * 1.0001)) best = a;
+  }
+  if (best) return ramCheck(best);
+
+  // Not all on GPU: say what it would take, then offload as many layers as fit and keep the rest on the CPU.
+  const fullNeed =
+    s.layers * perLayer +
+    layout.outputBytes +
+    logitsCompute +
+    Math.max(1, byFree.length) * (layerCompute + reserve);
+  const gpuFree = byFree.reduce((a, g) => a + g.freeBytes, 0);
+  const shortfall =
+    byFree.length === 0
+      ? undefined
+      : `${variant.quant} needs ${formatGiB(fullNeed)}${byFree.length > 1 ? ` over ${byFree.length} GPUs (layer split)` : ''}, ${formatGiB(gpuFree)} available`;
+  const partial = byFree.length > 0 ? place(byFree, true) : undefined;
+  return ramCheck(partial ?? arrange([]), shortfall);
+}

@@ -1,0 +1,107 @@
+import type { Catalog, CatalogModel } from '../catalog/types.js';
+import { type Option, qualityScore, type Resources } from './candidate.js';
+import { resolveGpu } from './gpu-bandwidth.js';
+import { DEFAULT_CPU_BANDWIDTH_GBS, formatGiB, MiB, ramReserveBytes } from './memory-constants.js';
+import { optionToPlanned } from './planned-model.js';
+import { planRole } from './role-evaluation.js';
+import { suggestAlternatives } from './suggest.js';
+import type { HardwareSpec, Intent, PlannedModel, PlannerRole, PlanProposal, Rejection } from './types.js';
+
+/** Everything the planner reads. */
+export interface PlannerInput {
+  hardware: HardwareSpec;
+  intent: Intent;
+  catalog: Catalog;
+}
+
+/** Free resources of a machine before anything runs on it. */
+export function initialResources(hardware: HardwareSpec, catalog: Catalog): Resources {
+  const ramBytes = hardware.ramMiB * MiB;
+  return {
+    gpus: hardware.gpus.map((g) => resolveGpu(g, catalog.gpus)),
+    gpuFree: new Map(hardware.gpus.map((g) => [g.index, g.vramMiB * MiB])),
+    ramFreeBytes: ramBytes - ramReserveBytes(ramBytes),
+    cpuBandwidthGBs: hardware.cpuBandwidthGBs ?? DEFAULT_CPU_BANDWIDTH_GBS,
+  };
+}
+
+/** The catalog models that may serve a role under this intent. */
+export function modelsForRole(catalog: Catalog, intent: Intent, role: PlannerRole): CatalogModel[] {
+  const sources = intent.sources ?? ['hf', 'builtin'];
+  const engines = intent.engines ?? ['llama.cpp', 'vllm'];
+  return catalog.models
+    .filter((m) => m.roles.includes(role) && (!intent.models || intent.models.includes(m.id)))
+    .map((m) => ({
+      ...m,
+      variants: m.variants.filter((v) => sources.includes(v.source.kind) && engines.includes(v.engine)),
+    }))
+    .filter((m) => m.variants.length > 0);
+}
+
+/**
+ * Plans the models for an intent on a machine: for each role (quality coder first), the best variant that fits with
+ * the requested context and agents in what earlier roles left free; its engine, arguments, GPUs, memory per GPU
+ * and decode speed. Every candidate not taken is listed with its reason; when a role gets nothing, the proposal
+ * says what would fit. Pure.
+ */
+export function planModels(input: PlannerInput): PlanProposal {
+  const { hardware, intent, catalog } = input;
+  const res = initialResources(hardware, catalog);
+  const roles = [...new Set(intent.roles)].sort((a, b) => (a === b ? 0 : a === 'quality-coder' ? -1 : 1));
+  const entries: PlannedModel[] = [];
+  const rejected: Rejection[] = [];
+  const suggestions: string[] = [];
+
+  for (const role of roles) {
+    const models = modelsForRole(catalog, intent, role);
+    // A model already running that suits this role serves it too.
+    const existing = entries.find((e) => models.some((m) => m.id === e.modelId));
+    if (existing) {
+      existing.alsoServes.push(role);
+      continue;
+    }
+    const outcome = planRole(models, role, res, intent);
+    rejected.push(...outcome.rejected);
+    const best = outcome.best;
+    const faster = entries.find((e) => !best || e.estTokensPerSec >= best.estTokensPerSec);
+    if (faster && role === 'fast-coder') {
+      faster.alsoServes.push(role);
+      faster.notes.push(
+        best
+          ? `also serves fast-coder: the best fast model that still fits, ${best.variant.id}, would be slower (~${best.estTokensPerSec.toFixed(1)} tokens/s)`
+          : 'also serves fast-coder: no separate fast model fits beside it',
+      );
+      if (best) rejected.push(rankedBelow(role, best, `${faster.id} (already running) is at least as fast`));
+      continue;
+    }
+    // Nothing fits, or only with layers on the CPU: say what would fit on the GPUs.
+    if (!best || (!best.fullyOnGpu && res.gpus.length > 0))
+      suggestions.push(...suggestAlternatives(models, role, res, intent));
+    if (!best) continue;
+    for (const o of outcome.ranked.slice(1))
+      rejected.push(rankedBelow(role, o, best.variant.id, intent.priority));
+    entries.push(
+      optionToPlanned(best, role, intent.agents, outcome.ctxPerAgent, intent.flashAttention ?? true),
+    );
+    for (const g of best.perGpu) res.gpuFree.set(g.index, (res.gpuFree.get(g.index) ?? 0) - g.totalBytes);
+    res.ramFreeBytes -= best.cpuBytes;
+  }
+  return { entries, rejected, suggestions };
+}
+
+function rankedBelow(role: PlannerRole, o: Option, chosen: string, priority?: Intent['priority']): Rejection {
+  const where = o.fullyOnGpu
+    ? formatGiB(o.perGpu.reduce((a, g) => a + g.totalBytes, 0))
+    : `${formatGiB(o.cpuBytes)} RAM + GPU`;
+  const why = priority
+    ? `fits (${where}, score ${qualityScore(o).toFixed(1)}, ~${o.estTokensPerSec.toFixed(1)} tokens/s${o.gpuShortfall ? `, but ${o.gpuShortfall}` : ''}) but ${chosen} ranks higher for ${priority}`
+    : `fits (${where}) but ${chosen}`;
+  return {
+    role,
+    id: o.variant.id,
+    modelId: o.model.id,
+    quant: o.variant.quant,
+    engine: o.engine,
+    reason: why,
+  };
+}

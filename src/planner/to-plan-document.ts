@@ -1,0 +1,80 @@
+import { OpsError } from '../core/errors.js';
+import type { PlannedModel, PlanProposal } from './types.js';
+
+export interface PlanDocumentOptions {
+  deployment: string;
+  /** Path the Plan's `model` field gets for an entry: a GGUF file for llama.cpp, a checkpoint directory for vLLM. */
+  modelPathFor: (entry: PlannedModel) => string;
+  /** First engine port; entries take consecutive ports. */
+  portBase: number;
+  /** The gateway's port (default 8080): engine ports skip it. */
+  gatewayPort?: number;
+}
+
+/** Entry name from a variant id: Plan names are lowercase letters, digits and dashes, at most 41. */
+export function entryName(entry: PlannedModel): string {
+  return `${entry.modelId}-${entry.quant}`
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 41)
+    .replace(/-+$/, '');
+}
+
+/**
+ * Writes a proposal as a Plan document (the object `ops up` validates with `validatePlan`). llama.cpp entries get
+ * `contextLength` = per-agent context × slots and `parallel` = agents; vLLM entries their tensor-parallel size,
+ * memory fraction, quantization and KV cache dtype. The gateway maps each role to the entry that serves it.
+ */
+export function toPlanDocument(
+  proposal: PlanProposal,
+  options: PlanDocumentOptions,
+): Record<string, unknown> {
+  if (proposal.entries.length === 0) {
+    throw new OpsError('the plan has no model to run: nothing in the catalog fits this machine and intent', {
+      hint:
+        proposal.suggestions.length > 0
+          ? proposal.suggestions.join('\n')
+          : 'try a shorter context, fewer agents or another hardware profile',
+      exitCode: 2,
+    });
+  }
+  const gatewayPort = options.gatewayPort ?? 8080;
+  let port = options.portBase;
+  const nextPort = () => {
+    if (port === gatewayPort) port++;
+    return port++;
+  };
+  const aliases: Record<string, string> = {};
+  const engines = proposal.entries.map((e) => {
+    const name = entryName(e);
+    for (const role of [e.role, ...e.alsoServes]) aliases[role] = name;
+    const common = {
+      name,
+      aliases: [e.modelName],
+      contextLength: e.contextLength,
+      parallel: e.parallel,
+      model: options.modelPathFor(e),
+      gpus: e.gpus,
+      args: e.args,
+      port: nextPort(),
+    };
+    if (e.engine === 'llama.cpp') return { engine: 'llama.cpp', ...common };
+    return {
+      engine: 'vllm',
+      ...common,
+      servedModelName: name,
+      tensorParallel: e.tensorParallel,
+      gpuMemoryUtilization: e.gpuMemoryUtilization,
+      ...(e.quantization ? { quantization: e.quantization } : {}),
+      ...(e.kvCacheDtype && e.kvCacheDtype !== 'auto' ? { kvCacheDtype: e.kvCacheDtype } : {}),
+      ...(e.toolCallParser ? { toolCallParser: e.toolCallParser } : {}),
+    };
+  });
+  return {
+    version: 1,
+    deployment: options.deployment,
+    engines,
+    gateway: { enabled: true, port: gatewayPort, aliases },
+  };
+}

@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadCatalog, parseCatalog } from '../../src/catalog/load-catalog.js';
+import { ValidationError } from '../../src/core/errors.js';
+import { kvBytesPerTokenF16 } from '../../src/planner/kv-cache.js';
+
+const gpuFile = {
+  file: 'gpus.yaml',
+  text: 'gpus:\n  - { match: ["RTX 3090"], name: RTX 3090, bandwidthGBs: 936 }\n',
+};
+
+describe('the shipped catalog', () => {
+  const catalog = loadCatalog();
+  const byId = new Map(catalog.models.map((m) => [m.id, m]));
+
+  it('has the models the planner starts with, each with variants for llama.cpp', () => {
+    for (const id of [
+      'qwen2.5-coder-32b',
+      'qwen2.5-coder-7b',
+      'qwen2.5-7b',
+      'qwen3-coder-30b-a3b',
+      'deepseek-coder-v2-lite',
+      'codellama-70b',
+      'llama-3.1-70b',
+      'mistral-large-2407',
+      'qwen2.5-coder-1.5b',
+      'ops-smoke-tiny',
+    ]) {
+      const m = byId.get(id);
+      assert.ok(m, id);
+      assert.ok(
+        m.variants.some((v) => v.engine === 'llama.cpp'),
+        id,
+      );
+    }
+    assert.ok(
+      (byId.get('qwen2.5-coder-1.5b')?.shape.params ?? Infinity) <= 3e9,
+      'a small CPU-friendly coder',
+    );
+  });
+
+  // DESIGN.md §4, "Model shapes": f16 KV per token.
+  const kvTable: [string, number][] = [
+    ['qwen2.5-coder-32b', 256],
+    ['qwen2.5-coder-7b', 56],
+    ['qwen2.5-7b', 56],
+    ['qwen3-coder-30b-a3b', 96],
+    ['codellama-70b', 320],
+    ['llama-3.1-70b', 320],
+    ['mistral-large-2407', 352],
+  ];
+  for (const [id, kib] of kvTable) {
+    it(`${id}: ${kib} KiB of f16 KV per token`, () => {
+      const m = byId.get(id);
+      assert.ok(m);
+      assert.equal(kvBytesPerTokenF16(m.shape), kib * 1024);
+    });
+  }
+
+  it('marks estimated sizes as such and computes the smoke model exactly', () => {
+    const q4 = byId.get('qwen2.5-coder-32b')?.variants.find((v) => v.quant === 'Q4_K_M');
+    assert.equal(q4?.sizeSource, 'bits-per-weight');
+    assert.equal(q4?.weightsBytes, Math.round((32.76e9 * 4.9) / 8));
+    for (const v of byId.get('ops-smoke-tiny')?.variants ?? []) assert.equal(v.sizeSource, 'tensor-exact');
+    assert.ok(
+      catalog.models.every((m) =>
+        m.variants.every((v) => !('sha256' in v) || /^[0-9a-f]{64}$/.test(String(v.sha256))),
+      ),
+    );
+  });
+
+  it('has a GPU bandwidth table', () => {
+    assert.ok(catalog.gpus.length > 10);
+  });
+});
+
+describe('parseCatalog', () => {
+  it('reports every problem with its file and field path', () => {
+    const bad = {
+      file: 'models/bad.yaml',
+      text: [
+        'family: x',
+        'models:',
+        '  - id: m1',
+        '    name: M',
+        '    license: mit',
+        '    roles: [quality-coder]',
+        '    quality: 50',
+        '    shape: { architecture: llama, layers: 2, hiddenSize: 64, heads: 6, kvHeads: 4, headDim: 16, ffnSize: 128, vocabSize: 100, trainedContext: 4096, params: 1000 }',
+        '    variants:',
+        '      - { engine: llama.cpp, quant: Q9_Z, source: { kind: builtin }, file: a.gguf }',
+        '      - { engine: llama.cpp, quant: Q8_0, source: { kind: builtin }, file: a.bin, sha256: nothex }',
+      ].join('\n'),
+    };
+    const err = (() => {
+      try {
+        parseCatalog([bad], gpuFile);
+      } catch (e) {
+        return e;
+      }
+    })();
+    assert.ok(err instanceof ValidationError);
+    const paths = err.problems.map((p) => p.path);
+    assert.ok(paths.includes('models/bad.yaml: models[0].variants[0].quant'), paths.join('\n'));
+    assert.ok(paths.includes('models/bad.yaml: models[0].variants[1].sha256'), paths.join('\n'));
+  });
+
+  it('applies cross-field rules: heads divisible by KV heads, unique ids, .gguf files', () => {
+    const model = (id: string, file: string) =>
+      `  - { id: ${id}, name: M, license: mit, roles: [fast-coder], quality: 1, shape: { architecture: llama, layers: 2, hiddenSize: 64, heads: 6, kvHeads: 4, headDim: 16, ffnSize: 128, vocabSize: 100, trainedContext: 4096, params: 1000 }, variants: [{ engine: llama.cpp, quant: Q8_0, source: { kind: builtin }, file: ${file} }] }`;
+    const a = { file: 'models/a.yaml', text: `family: a\nmodels:\n${model('m1', 'x.gguf')}\n` };
+    const b = { file: 'models/b.yaml', text: `family: b\nmodels:\n${model('m1', 'x.bin')}\n` };
+    assert.throws(
+      () => parseCatalog([a, b], gpuFile),
+      (e: unknown) => {
+        assert.ok(e instanceof ValidationError);
+        const text = e.problems.map((p) => `${p.path}: ${p.message}`).join('\n');
+        assert.match(
+          text,
+          /models\/a\.yaml: models\[0\]\.shape\.kvHeads: 6 heads are not a multiple of 4 KV heads/,
+        );
+        assert.match(text, /models\/b\.yaml: models\[0\]\.id: "m1" is already defined in models\/a\.yaml/);
+        assert.match(
+          text,
+          /models\/b\.yaml: models\[0\]\.variants\[0\]\.file: llama\.cpp needs a \.gguf file/,
+        );
+        return true;
+      },
+    );
+  });
+
+  it('reports YAML syntax errors with line and column', () => {
+    assert.throws(
+      () => parseCatalog([{ file: 'models/x.yaml', text: 'family: [unclosed\n' }], gpuFile),
+      (e: unknown) =>
+        e instanceof ValidationError && e.problems[0]?.path.startsWith('models/x.yaml: line') === true,
+    );
+  });
+});
