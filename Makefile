@@ -5,8 +5,10 @@ NODE_TEST := node --import tsx --test --test-reporter=spec
 
 .PHONY: demo test deps host image lint typecheck unit docker-tests e2e-tests clean-test-containers
 
+# `npm install`, not `npm ci`: the registry here does not serve every platform's optional binary of some
+# packages (biome), so the lock cannot list them all and `npm ci` refuses it; install still honours the lock.
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-fund --no-audit
+	npm install --no-fund --no-audit
 	@touch $@
 
 deps: node_modules/.package-lock.json
