@@ -76,8 +76,52 @@ export function attachConsoleReporter(
       case 'model:written':
         write(`✓ wrote ${event.path} (${formatBytes(event.bytes)}, sha256 ${event.sha256.slice(0, 12)}…)`);
         break;
+      case 'download:progress':
+        renderDownload(event);
+        break;
+      case 'download:retry':
+        write(`! ${event.file}: ${event.reason}; retry ${event.attempt} in ${formatMs(event.delayMs)}`);
+        break;
+      case 'model:stored':
+        write(
+          `✓ ${event.id} ${event.variant} ${event.file} ${event.reused ? 'already in the store' : 'stored'} (${formatBytes(event.bytes)}, sha256 ${event.sha256.slice(0, 12)}…)`,
+        );
+        break;
+      case 'gateway:listening':
+        write(`✓ gateway listening at ${event.url} (upstreams: ${event.upstreams.join(', ')})`);
+        break;
     }
   });
+
+  /** A download bar with the rate and ETA from the event (not cli-progress's own estimate, which ignores resumes). */
+  function renderDownload(event: Extract<OpsEvent, { kind: 'download:progress' }>) {
+    const step = `download ${event.file}`;
+    const payload = {
+      rate: `${formatBytes(event.bytesPerSecond)}/s`,
+      eta: event.etaSeconds === undefined ? '-' : formatMs(event.etaSeconds * 1000),
+      sizes: `${formatBytes(event.doneBytes)}/${formatBytes(event.totalBytes)}`,
+    };
+    if (stream.isTTY && event.totalBytes > 0) {
+      let bar = bars.get(step);
+      if (!bar) {
+        bar = new cliProgress.SingleBar(
+          { format: `  ${event.file} [{bar}] {percentage}% {sizes} {rate} ETA {eta}`, stream },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(event.totalBytes, event.doneBytes, payload);
+        bars.set(step, bar);
+      }
+      bar.update(event.doneBytes, payload);
+      if (event.doneBytes >= event.totalBytes) stopBar(step);
+      return;
+    }
+    if (event.totalBytes <= 0) return;
+    const pct = Math.floor((event.doneBytes / event.totalBytes) * 4) * 25;
+    if (pct > (lastLinePct.get(step) ?? -1)) {
+      lastLinePct.set(step, pct);
+      write(`  ${event.file}: ${pct}% (${payload.sizes}, ${payload.rate})`);
+    }
+  }
 
   function renderProgress(event: Extract<OpsEvent, { kind: 'progress' }>) {
     if (stream.isTTY && event.total) {

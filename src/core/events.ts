@@ -17,7 +17,26 @@ export type OpsEvent =
   | { kind: 'engine:waiting'; name: string; url: string; elapsedMs: number }
   | { kind: 'engine:healthy'; name: string; url: string; elapsedMs: number }
   | { kind: 'engine:unhealthy'; name: string; reason: string }
-  | { kind: 'model:written'; path: string; bytes: number; sha256: string };
+  | { kind: 'model:written'; path: string; bytes: number; sha256: string }
+  | {
+      kind: 'download:progress';
+      file: string;
+      doneBytes: number;
+      totalBytes: number;
+      bytesPerSecond: number;
+      etaSeconds?: number;
+    }
+  | { kind: 'download:retry'; file: string; attempt: number; delayMs: number; reason: string }
+  | {
+      kind: 'model:stored';
+      id: string;
+      variant: string;
+      file: string;
+      sha256: string;
+      bytes: number;
+      reused: boolean;
+    }
+  | { kind: 'gateway:listening'; url: string; upstreams: string[] };
 
 export type OpsEventKind = OpsEvent['kind'];
 export type EventListener = (event: OpsEvent & { at: string }) => void;

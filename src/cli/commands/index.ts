@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { registerDeploymentCommands } from './deployment.js';
 import { registerDetectCommand } from './detect.js';
+import { registerGatewayCommand } from './gateway.js';
 import { registerImagesCommands } from './images.js';
 import { registerModelsCommands } from './models.js';
 
@@ -11,6 +12,7 @@ export type RegisterCommand = (program: Command, getContext: () => CliContext) =
 const commands: RegisterCommand[] = [
   registerDeploymentCommands,
   registerDetectCommand,
+  registerGatewayCommand,
   registerImagesCommands,
   registerModelsCommands,
 ];

@@ -1,0 +1,90 @@
+import type { Command } from 'commander';
+import { OpsError } from '../../core/errors.js';
+import { apiKeysFromEnv } from '../../gateway/auth.js';
+import { createGateway } from '../../gateway/server.js';
+import { upstreamsFromPlan } from '../../gateway/upstreams-from-plan.js';
+import { loadPlan } from '../../plan/load-plan.js';
+import { planFileToUse } from '../../plan/plan-store.js';
+import type { CliContext } from '../context.js';
+
+/**
+ * The gateway reads only names, ports, context and slots from the Plan; model files and GPUs are the
+ * engines' business (and may live on another host), so those checks are answered as satisfied here.
+ */
+const GATEWAY_PLAN_CONTEXT = {
+  gpuIndexes: Array.from({ length: 64 }, (_, i) => i),
+  takenPorts: new Set<number>(),
+  statPath: () => 'file' as const,
+};
+
+interface GatewayCliOptions {
+  plan?: string;
+  port?: string;
+  host?: string;
+}
+
+/** `ops gateway`: runs the OpenAI + Anthropic gateway in the foreground until interrupted. */
+export function registerGatewayCommand(program: Command, getContext: () => CliContext): void {
+  program
+    .command('gateway')
+    .description(
+      "Run the gateway (OpenAI and Anthropic APIs) in front of the Plan's engines, in the foreground",
+    )
+    .option('--plan <file>', 'Plan file (YAML); default: the current Plan in $OPS_HOME/plan.yaml')
+    .option('--port <n>', "port to listen on (default: the Plan's gateway.port, else 8080)")
+    .option('--host <h>', 'address to bind (default 127.0.0.1; others need OPS_GATEWAY_API_KEYS)')
+    .action(async (opts: GatewayCliOptions) => {
+      const ctx = getContext();
+      const file = planFileToUse(ctx.state, opts.plan);
+      if (!file) {
+        throw new OpsError('no Plan given and no current Plan in the state directory', {
+          hint: 'pass --plan FILE, or run `ops up --plan FILE` first',
+          exitCode: 2,
+        });
+      }
+      const { plan } = loadPlan(file, GATEWAY_PLAN_CONTEXT);
+      const port = opts.port === undefined ? (plan.gateway?.port ?? 8080) : Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        throw new OpsError(`--port must be a port number, got ${JSON.stringify(opts.port)}`, { exitCode: 2 });
+      }
+      const host = opts.host ?? plan.gateway?.host ?? '127.0.0.1';
+      const upstreams = upstreamsFromPlan(plan, process.env);
+      const gateway = createGateway({
+        upstreams,
+        aliases: plan.gateway?.aliases ?? {},
+        apiKeys: apiKeysFromEnv(process.env),
+        // One line per request, without prompt contents (those are never logged).
+        usageSink: (r) =>
+          ctx.bus.emit({
+            kind: 'log',
+            level: 'debug',
+            message: `${r.api} ${r.model} → ${r.upstream} ${r.status} in ${r.latencyMs} ms (${r.inputTokens} in, ${r.outputTokens} out)`,
+          }),
+      });
+      let url: string;
+      try {
+        url = await gateway.listen(port, host);
+      } catch (error) {
+        await gateway.close();
+        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+          throw new OpsError(`port ${port} on ${host} is already in use`, {
+            hint: 'pick another with --port N',
+            exitCode: 2,
+          });
+        }
+        throw error;
+      }
+      ctx.bus.emit({ kind: 'gateway:listening', url, upstreams: upstreams.map((u) => u.name) });
+      ctx.output(
+        `Point Claude Code at it:\n  export ANTHROPIC_BASE_URL=${url}\n  export ANTHROPIC_AUTH_TOKEN=${apiKeysFromEnv(process.env).length ? '<one of OPS_GATEWAY_API_KEYS>' : 'local'}\nOpenAI clients: base URL ${url}/v1`,
+        { url, upstreams: upstreams.map((u) => u.name) },
+        false,
+      );
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await gateway.close();
+    });
+}

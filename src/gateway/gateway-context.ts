@@ -1,0 +1,153 @@
+import type { ServerResponse } from 'node:http';
+import { ApiKeyCheck } from './auth.js';
+import { decideMaxTokens, slotContextTokens } from './context-limits.js';
+import { GatewayError } from './gateway-error.js';
+import { GatewayMetrics } from './metrics.js';
+import type { ClaudeTierRule } from './model-aliases.js';
+import type { ChatCompletionRequest } from './openai/types.js';
+import { ResponseCache, type ResponseCacheOptions } from './response-cache.js';
+import { ModelRouter, type RoutePolicy } from './router.js';
+import { countPromptTokens, estimatePromptTokens, type TokenCount } from './token-counter.js';
+import type { ApiKind, UpstreamDescriptor, UsageRecord, UsageSink } from './types.js';
+import { type Upstream, UpstreamPool } from './upstream-pool.js';
+
+/** Everything a gateway is built from. Only `upstreams` is required. */
+export interface GatewayOptions {
+  upstreams: UpstreamDescriptor[];
+  /** The Plan's `gateway.aliases`: alias → entry name. */
+  aliases?: Record<string, string>;
+  claudeTiers?: readonly ClaudeTierRule[];
+  fallbackUpstream?: string;
+  policies?: readonly RoutePolicy[];
+  /** Requests that may wait per upstream when all its slots are busy (default 64). */
+  maxQueuedPerUpstream?: number;
+  /** Largest request body accepted (default 32 MiB: Claude Code sends images and long histories). */
+  maxBodyBytes?: number;
+  /** Keys clients must present; none means no check (only allowed on loopback). */
+  apiKeys?: readonly string[];
+  usageSink?: UsageSink;
+  /** Interval of `ping` events to an Anthropic stream while it waits for a slot (default 5 s). */
+  pingIntervalMs?: number;
+  /** Response cache bounds, or false to disable it. */
+  cache?: ResponseCacheOptions | false;
+  /**
+   * Share of a slot's context above which a prompt is counted by the upstream's tokenizer rather than
+   * estimated (default 0.25): below it the estimate's margin costs nothing that matters.
+   */
+  exactCountAbove?: number;
+}
+
+/** The built gateway's parts, shared by every handler. */
+export interface GatewayContext {
+  router: ModelRouter;
+  pool: UpstreamPool;
+  metrics: GatewayMetrics;
+  auth: ApiKeyCheck;
+  cache: ResponseCache | undefined;
+  maxBodyBytes: number;
+  pingIntervalMs: number;
+  exactCountAbove: number;
+  recordUsage(record: Omit<UsageRecord, 'at'>): void;
+  /** Records a request that ended without an answer (refused, failed, or abandoned by the client). */
+  recordFailure(
+    api: ApiKind,
+    model: string,
+    upstream: string,
+    status: number,
+    stream: boolean,
+    startedAt: number,
+  ): void;
+}
+
+/** Wires the gateway's parts from its options; checks them once. */
+export function createGatewayContext(options: GatewayOptions): GatewayContext {
+  if (options.upstreams.length === 0) throw new Error('a gateway needs at least one upstream');
+  const pool = new UpstreamPool(options.upstreams, options.maxQueuedPerUpstream ?? 64);
+  const metrics = new GatewayMetrics(() => pool.all().map((u) => u.snapshot()));
+  const sink = options.usageSink;
+  const locations = new Map(options.upstreams.map((u) => [u.name, u.location ?? 'local']));
+  const context: GatewayContext = {
+    router: new ModelRouter(options.upstreams, {
+      ...(options.aliases ? { gatewayAliases: options.aliases } : {}),
+      ...(options.claudeTiers ? { claudeTiers: options.claudeTiers } : {}),
+      ...(options.fallbackUpstream ? { fallbackUpstream: options.fallbackUpstream } : {}),
+      ...(options.policies ? { policies: options.policies } : {}),
+    }),
+    pool,
+    metrics,
+    auth: new ApiKeyCheck(options.apiKeys ?? []),
+    cache:
+      options.cache === false
+        ? undefined
+        : new ResponseCache(
+            options.cache ?? { maxEntries: 256, maxBytes: 64 * 1024 * 1024, ttlMs: 10 * 60_000 },
+          ),
+    maxBodyBytes: options.maxBodyBytes ?? 32 * 1024 * 1024,
+    pingIntervalMs: options.pingIntervalMs ?? 5000,
+    exactCountAbove: options.exactCountAbove ?? 0.25,
+    recordUsage(record) {
+      const full: UsageRecord = { at: new Date().toISOString(), ...record };
+      metrics.observe(full);
+      if (sink) {
+        try {
+          sink(full);
+        } catch {
+          // A failing sink must not fail the request it records.
+        }
+      }
+    },
+    recordFailure(api, model, upstream, status, stream, startedAt) {
+      context.recordUsage({
+        api,
+        model,
+        upstream,
+        route: locations.get(upstream) ?? 'local',
+        inputTokens: 0,
+        outputTokens: 0,
+        latencyMs: Date.now() - startedAt,
+        ttftMs: null,
+        status,
+        stream,
+        cached: false,
+      });
+    },
+  };
+  return context;
+}
+
+/**
+ * Counts the prompt and clamps `max_tokens` in place to what the slot has left; throws the
+ * `prompt is too long` invalid_request_error when the prompt alone does not fit.
+ */
+export async function fitToContext(
+  gw: GatewayContext,
+  upstream: Upstream,
+  chat: ChatCompletionRequest,
+  requestedMaxTokens: number | undefined,
+  signal: AbortSignal,
+): Promise<TokenCount> {
+  const slot = slotContextTokens(upstream.descriptor);
+  let count = estimatePromptTokens(chat);
+  if (count.tokens >= slot * gw.exactCountAbove) count = await countPromptTokens(upstream, chat, signal);
+  const decision = decideMaxTokens({
+    promptTokens: count.tokens,
+    source: count.source,
+    requestedMaxTokens,
+    slotContext: slot,
+  });
+  if (!decision.fits) throw new GatewayError('invalid_request', decision.message);
+  if (requestedMaxTokens !== undefined) {
+    if (chat.max_completion_tokens !== undefined) chat.max_completion_tokens = decision.maxTokens;
+    else chat.max_tokens = decision.maxTokens;
+  }
+  return count;
+}
+
+/** An AbortController that fires when the client disconnects before its answer is complete. */
+export function abortOnClientGone(res: ServerResponse): AbortController {
+  const controller = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) controller.abort(new GatewayError('internal', 'client disconnected'));
+  });
+  return controller;
+}

@@ -1,0 +1,200 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { abortOnClientGone, fitToContext, type GatewayContext } from '../gateway-context.js';
+import { GatewayError, toGatewayError } from '../gateway-error.js';
+import { sendError, sendRaw, startEventStream } from '../http-reply.js';
+import { openaiErrorBody } from '../openai/errors.js';
+import type { ChatCompletionChunk, ChatCompletionRequest, ChatUsage } from '../openai/types.js';
+import { parseJsonBody, readRequestBody } from '../read-body.js';
+import { ResponseCache } from '../response-cache.js';
+import { SseParser } from '../sse-parser.js';
+import type { Priority } from '../types.js';
+import { upstreamFailure } from '../upstream-errors.js';
+import { readText } from '../upstream-pool.js';
+
+/**
+ * `POST /v1/chat/completions`: passthrough to the routed upstream with the model id rewritten, `max_tokens`
+ * clamped to the slot, and streamed events forwarded as they arrive.
+ */
+export async function handleChatCompletions(
+  gw: GatewayContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const startedAt = Date.now();
+  const controller = abortOnClientGone(res);
+  let upstreamName = 'none';
+  let model = '';
+  let stream = false;
+  let release: (() => void) | undefined;
+  try {
+    gw.auth.check(req.headers);
+    const body = parseJsonBody(await readRequestBody(req, gw.maxBodyBytes)) as ChatCompletionRequest;
+    if (!body || typeof body !== 'object' || typeof body.model !== 'string') {
+      throw new GatewayError('invalid_request', 'model: field required (a string)');
+    }
+    if (!Array.isArray(body.messages))
+      throw new GatewayError('invalid_request', 'messages: field required (an array)');
+    model = body.model;
+    stream = body.stream === true;
+    const route = gw.router.route({ model, ...priorityHeader(req) });
+    const upstream = gw.pool.get(route.upstream);
+    upstreamName = upstream.name;
+    body.model = upstream.upstreamModel;
+    const requested = body.max_completion_tokens ?? body.max_tokens;
+    const count = await fitToContext(
+      gw,
+      upstream,
+      body,
+      typeof requested === 'number' ? requested : undefined,
+      controller.signal,
+    );
+
+    // Usage comes only with include_usage; it is asked for always and the extra chunk hidden if the
+    // client did not ask, so the usage record has real counts either way.
+    const clientWantsUsage = body.stream_options?.include_usage === true;
+    if (stream) body.stream_options = { ...body.stream_options, include_usage: true };
+    const upstreamBody = JSON.stringify(body);
+
+    const cacheKey =
+      gw.cache && ResponseCache.cacheable(body) ? ResponseCache.key(upstream.name, upstreamBody) : undefined;
+    if (cacheKey) {
+      const hit = gw.cache!.get(cacheKey);
+      gw.metrics.observeCache(hit !== undefined);
+      if (hit !== undefined) {
+        sendRaw(res, 200, hit, { 'x-ops-cache': 'hit' });
+        const usage = usageOf(hit);
+        gw.recordUsage({
+          api: 'openai',
+          model,
+          upstream: upstream.name,
+          route: upstream.descriptor.location ?? 'local',
+          inputTokens: usage?.prompt_tokens ?? count.tokens,
+          outputTokens: usage?.completion_tokens ?? 0,
+          latencyMs: Date.now() - startedAt,
+          ttftMs: Date.now() - startedAt,
+          status: 200,
+          stream: false,
+          cached: true,
+        });
+        return;
+      }
+    }
+
+    const lease = await upstream.queue.acquire(route.priority, controller.signal);
+    release = lease.release;
+    gw.metrics.observeQueueWait(upstream.name, route.priority, lease.waitedMs);
+    const upstreamRes = await upstream.post('/chat/completions', upstreamBody, controller.signal);
+    if (upstreamRes.statusCode !== 200) {
+      throw upstreamFailure(
+        upstream.name,
+        upstreamRes.statusCode ?? 502,
+        await readText(upstreamRes),
+        upstreamRes.headers['retry-after'] as string | undefined,
+      );
+    }
+
+    const base = {
+      api: 'openai' as const,
+      model,
+      upstream: upstream.name,
+      route: upstream.descriptor.location ?? 'local',
+      stream,
+      cached: false,
+    };
+    if (!stream) {
+      const text = await readText(upstreamRes);
+      const ttftMs = Date.now() - startedAt;
+      sendRaw(res, 200, text);
+      if (cacheKey) gw.cache!.set(cacheKey, text);
+      const usage = usageOf(text);
+      gw.recordUsage({
+        ...base,
+        inputTokens: usage?.prompt_tokens ?? count.tokens,
+        outputTokens: usage?.completion_tokens ?? 0,
+        latencyMs: Date.now() - startedAt,
+        ttftMs,
+        status: 200,
+      });
+      return;
+    }
+
+    startEventStream(res);
+    const parser = new SseParser();
+    let usage: ChatUsage | undefined;
+    let firstTokenAt: number | undefined;
+    let done = false;
+    let failure: string | undefined;
+    upstreamRes.setEncoding('utf8');
+    try {
+      for await (const text of upstreamRes) {
+        for (const event of parser.feed(text as string)) {
+          if (event.data === '[DONE]') {
+            done = true;
+            continue;
+          }
+          let chunk: ChatCompletionChunk;
+          try {
+            chunk = JSON.parse(event.data) as ChatCompletionChunk;
+          } catch {
+            continue;
+          }
+          if (event.event === 'error' || chunk.error) {
+            failure = chunk.error?.message ?? event.data;
+            break;
+          }
+          if (chunk.usage) usage = chunk.usage;
+          if (firstTokenAt === undefined && chunk.choices?.[0]?.delta && hasOutput(chunk))
+            firstTokenAt = Date.now();
+          // The usage-only chunk the gateway asked for is not the client's to see.
+          if (!clientWantsUsage && chunk.usage && !chunk.choices?.length) continue;
+          res.write(`data: ${event.data}\n\n`);
+        }
+        if (failure) break;
+      }
+    } catch (error) {
+      if (controller.signal.aborted) throw error;
+      failure = `upstream ${upstream.name} connection lost`;
+    }
+    if (!done && !failure) failure = `upstream ${upstream.name} closed the stream before it finished`;
+    if (failure) {
+      // An error chunk is what OpenAI's own SDKs raise from; the stream then ends without [DONE].
+      const error = new GatewayError('upstream', failure);
+      res.end(`data: ${JSON.stringify(openaiErrorBody(error))}\n\n`);
+      upstreamRes.destroy();
+    } else res.end('data: [DONE]\n\n');
+    gw.recordUsage({
+      ...base,
+      inputTokens: usage?.prompt_tokens ?? count.tokens,
+      outputTokens: usage?.completion_tokens ?? 0,
+      latencyMs: Date.now() - startedAt,
+      ttftMs: firstTokenAt === undefined ? null : firstTokenAt - startedAt,
+      status: failure ? 502 : 200,
+    });
+  } catch (error) {
+    // 499: the client closed the connection (nginx's convention); nothing is sent to nobody.
+    const status = controller.signal.aborted ? 499 : sendError(res, 'openai', toGatewayError(error));
+    if (res.headersSent && !res.writableEnded) res.end();
+    gw.recordFailure('openai', model, upstreamName, status, stream, startedAt);
+  } finally {
+    release?.();
+  }
+}
+
+function hasOutput(chunk: ChatCompletionChunk): boolean {
+  const delta = chunk.choices?.[0]?.delta;
+  return Boolean(delta?.content || delta?.tool_calls?.length || delta?.reasoning_content);
+}
+
+function usageOf(text: string): ChatUsage | undefined {
+  try {
+    return (JSON.parse(text) as { usage?: ChatUsage }).usage;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Agents may mark their own work as background with `x-ops-priority: background`. */
+export function priorityHeader(req: IncomingMessage): { priority?: Priority } {
+  const h = req.headers['x-ops-priority'];
+  return h === 'background' || h === 'interactive' ? { priority: h } : {};
+}

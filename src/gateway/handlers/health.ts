@@ -1,0 +1,24 @@
+import type { ServerResponse } from 'node:http';
+import type { GatewayContext } from '../gateway-context.js';
+import { sendJson } from '../http-reply.js';
+
+/**
+ * `GET /health`: each upstream probed (1 s timeout) with its queue state. 200 while at least one upstream
+ * answers — the gateway can still serve — and 503 when none does.
+ */
+export async function handleHealth(gw: GatewayContext, res: ServerResponse): Promise<void> {
+  const upstreams = await Promise.all(gw.pool.all().map((u) => u.health(1000)));
+  const healthy = upstreams.filter((u) => u.healthy).length;
+  const status = healthy === upstreams.length ? 'ok' : healthy > 0 ? 'degraded' : 'down';
+  sendJson(res, healthy > 0 ? 200 : 503, { status, upstreams });
+}
+
+/** `GET /metrics`: Prometheus text format. */
+export async function handleMetrics(gw: GatewayContext, res: ServerResponse): Promise<void> {
+  const text = await gw.metrics.registry.metrics();
+  res.writeHead(200, {
+    'content-type': gw.metrics.registry.contentType,
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}

@@ -1,0 +1,196 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { chatCompletionToMessage } from '../anthropic/from-openai.js';
+import { AnthropicStreamTranslator } from '../anthropic/stream-translator.js';
+import { messagesToChatRequest, parseMessagesRequest } from '../anthropic/to-openai.js';
+import { abortOnClientGone, fitToContext, type GatewayContext } from '../gateway-context.js';
+import { GatewayError, toGatewayError } from '../gateway-error.js';
+import { sendError, sendJson, startEventStream } from '../http-reply.js';
+import type { ChatCompletion, ChatCompletionChunk } from '../openai/types.js';
+import { parseJsonBody, readRequestBody } from '../read-body.js';
+import { ResponseCache } from '../response-cache.js';
+import { SseParser } from '../sse-parser.js';
+import { upstreamFailure } from '../upstream-errors.js';
+import { readText } from '../upstream-pool.js';
+import { priorityHeader } from './chat-completions.js';
+
+/** `POST /v1/messages`: Anthropic Messages API, translated to and from the upstream's chat completions. */
+export async function handleMessages(
+  gw: GatewayContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const startedAt = Date.now();
+  const controller = abortOnClientGone(res);
+  let upstreamName = 'none';
+  let model = '';
+  let stream = false;
+  let release: (() => void) | undefined;
+  let translator: AnthropicStreamTranslator | undefined;
+  let pingTimer: NodeJS.Timeout | undefined;
+  try {
+    gw.auth.check(req.headers);
+    const request = parseMessagesRequest(parseJsonBody(await readRequestBody(req, gw.maxBodyBytes)));
+    model = request.model;
+    stream = request.stream === true;
+    const route = gw.router.route({ model, ...priorityHeader(req) });
+    const upstream = gw.pool.get(route.upstream);
+    upstreamName = upstream.name;
+    const chat = messagesToChatRequest(request, {
+      upstreamModel: upstream.upstreamModel,
+      vision: upstream.descriptor.vision === true,
+    });
+    const count = await fitToContext(gw, upstream, chat, request.max_tokens, controller.signal);
+    const upstreamBody = JSON.stringify(chat);
+    const base = {
+      api: 'anthropic' as const,
+      model,
+      upstream: upstream.name,
+      route: upstream.descriptor.location ?? 'local',
+      stream,
+    };
+
+    if (!stream) {
+      const cacheKey =
+        gw.cache && ResponseCache.cacheable(chat)
+          ? ResponseCache.key(upstream.name, upstreamBody)
+          : undefined;
+      let text = cacheKey ? gw.cache!.get(cacheKey) : undefined;
+      if (cacheKey) gw.metrics.observeCache(text !== undefined);
+      const cached = text !== undefined;
+      if (text === undefined) {
+        const lease = await upstream.queue.acquire(route.priority, controller.signal);
+        release = lease.release;
+        gw.metrics.observeQueueWait(upstream.name, route.priority, lease.waitedMs);
+        const upstreamRes = await upstream.post('/chat/completions', upstreamBody, controller.signal);
+        text = await readText(upstreamRes);
+        if (upstreamRes.statusCode !== 200) {
+          throw upstreamFailure(
+            upstream.name,
+            upstreamRes.statusCode ?? 502,
+            text,
+            upstreamRes.headers['retry-after'] as string,
+          );
+        }
+      }
+      let completion: ChatCompletion;
+      try {
+        completion = JSON.parse(text) as ChatCompletion;
+      } catch {
+        throw new GatewayError('upstream', `upstream ${upstream.name} answered with invalid JSON`);
+      }
+      const message = chatCompletionToMessage(completion, model, count.tokens);
+      if (cacheKey && !cached) gw.cache!.set(cacheKey, text);
+      sendJson(res, 200, message, cached ? { 'x-ops-cache': 'hit' } : {});
+      const latencyMs = Date.now() - startedAt;
+      gw.recordUsage({
+        ...base,
+        inputTokens: message.usage.input_tokens + (message.usage.cache_read_input_tokens ?? 0),
+        outputTokens: message.usage.output_tokens,
+        latencyMs,
+        ttftMs: latencyMs,
+        status: 200,
+        cached,
+      });
+      return;
+    }
+
+    const t = new AnthropicStreamTranslator((frame) => res.write(frame), model, count.tokens);
+    translator = t;
+    const commit = () => {
+      if (res.headersSent) return;
+      startEventStream(res);
+      t.start();
+    };
+    const lease = await upstream.queue.acquire(route.priority, controller.signal, () => {
+      // Waiting for a slot: open the stream now and keep it alive with pings, so clients and proxies
+      // do not time out a request that is merely queued.
+      commit();
+      t.ping();
+      pingTimer = setInterval(() => t.ping(), gw.pingIntervalMs);
+    });
+    release = lease.release;
+    gw.metrics.observeQueueWait(upstream.name, route.priority, lease.waitedMs);
+    const upstreamRes = await upstream.post('/chat/completions', upstreamBody, controller.signal);
+    clearInterval(pingTimer);
+    if (upstreamRes.statusCode !== 200) {
+      throw upstreamFailure(
+        upstream.name,
+        upstreamRes.statusCode ?? 502,
+        await readText(upstreamRes),
+        upstreamRes.headers['retry-after'] as string,
+      );
+    }
+    commit();
+    const parser = new SseParser();
+    let done = false;
+    let failure: string | undefined;
+    upstreamRes.setEncoding('utf8');
+    try {
+      for await (const text of upstreamRes) {
+        for (const event of parser.feed(text as string)) {
+          if (event.data === '[DONE]') {
+            done = true;
+            continue;
+          }
+          let chunk: ChatCompletionChunk;
+          try {
+            chunk = JSON.parse(event.data) as ChatCompletionChunk;
+          } catch {
+            if (event.event === 'error') failure = event.data;
+            continue;
+          }
+          failure = event.event === 'error' ? (chunk.error?.message ?? event.data) : t.chunk(chunk);
+          if (failure) break;
+        }
+        if (failure) break;
+      }
+    } catch (error) {
+      if (controller.signal.aborted) throw error;
+      failure = `upstream ${upstream.name} connection lost`;
+    }
+    if (!failure && !done && !t.hasFinishReason)
+      failure = `upstream ${upstream.name} closed the stream before it finished`;
+    const ttftMs = t.firstTokenAt === undefined ? null : t.firstTokenAt - startedAt;
+    if (failure) {
+      t.fail(new GatewayError('upstream', failure));
+      res.end();
+      upstreamRes.destroy();
+      const usage = t.usageSoFar();
+      gw.recordUsage({
+        ...base,
+        inputTokens: usage.input_tokens,
+        outputTokens: usage.output_tokens,
+        latencyMs: Date.now() - startedAt,
+        ttftMs,
+        status: 502,
+        cached: false,
+      });
+      return;
+    }
+    const usage = t.finish();
+    res.end();
+    gw.recordUsage({
+      ...base,
+      inputTokens: usage.input_tokens + (usage.cache_read_input_tokens ?? 0),
+      outputTokens: usage.output_tokens,
+      latencyMs: Date.now() - startedAt,
+      ttftMs,
+      status: 200,
+      cached: false,
+    });
+  } catch (error) {
+    let status = 499;
+    if (!controller.signal.aborted) {
+      if (res.headersSent && translator) {
+        // The stream has begun: the failure is told in-band, as Anthropic's API does.
+        translator.fail(toGatewayError(error));
+        status = 502;
+      } else status = sendError(res, 'anthropic', toGatewayError(error));
+    }
+    if (res.headersSent && !res.writableEnded) res.end();
+    gw.recordFailure('anthropic', model, upstreamName, status, stream, startedAt);
+  } finally {
+    clearInterval(pingTimer);
+    release?.();
+  }
+}

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { startFixture } from './gateway-fixture.js';
+
+const CLAUDE = resolve('node_modules/.bin/claude');
+
+/**
+ * The real Claude Code CLI against the gateway, offline. The scripted upstream plays the model: it calls
+ * Claude Code's file-writing tool (`Write` with `file_path`/`content`) on the first turn, and says "done"
+ * once it sees the tool result.
+ */
+describe('Claude Code through the gateway', {
+  skip: !existsSync(CLAUDE) && 'Claude Code CLI not installed',
+}, () => {
+  it('claude -p writes a file with the Write tool and prints the answer', { timeout: 90_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ops-claude-code-'));
+    const target = join(dir, 'hello.txt');
+    const toolNames = new Set<string>();
+    const fx = await startFixture(
+      (body) => {
+        for (const t of body.tools ?? []) toolNames.add(t.function.name);
+        if (body.messages.some((m: { role: string }) => m.role === 'tool')) return { text: 'done' };
+        if (body.tools?.some((t: { function: { name: string } }) => t.function.name === 'Write')) {
+          return {
+            toolCalls: [{ name: 'Write', arguments: JSON.stringify({ file_path: target, content: 'hi' }) }],
+          };
+        }
+        return { text: 'ok' };
+      },
+      // Claude Code's system prompt and tools take ~20k tokens: give it a slot that holds them.
+      { descriptor: { contextLength: 131072, parallel: 1 } },
+    );
+    const paths: string[] = [];
+    fx.gateway.server.prependListener('request', (req) =>
+      paths.push(`${req.method} ${req.url?.split('?')[0]}`),
+    );
+    try {
+      // --dangerously-skip-permissions is refused under root; allowing the one tool works for any user.
+      const child = spawn(CLAUDE, ['-p', 'create hello.txt containing hi', '--allowedTools', 'Write'], {
+        cwd: dir,
+        env: {
+          PATH: process.env.PATH,
+          HOME: dir,
+          CLAUDE_CONFIG_DIR: join(dir, '.claude'),
+          ANTHROPIC_BASE_URL: fx.url,
+          ANTHROPIC_AUTH_TOKEN: 'test',
+          DISABLE_TELEMETRY: '1',
+          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+          DISABLE_AUTOUPDATER: '1',
+          API_TIMEOUT_MS: '30000',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      const code = await new Promise<number | null>((done) => {
+        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+        child.on('exit', (c) => {
+          clearTimeout(timer);
+          done(c);
+        });
+      });
+      assert.equal(code, 0, `claude exited ${code}\nstdout: ${stdout}\nstderr: ${stderr}`);
+      assert.match(stdout, /done/);
+      assert.equal(readFileSync(target, 'utf8'), 'hi');
+      assert.ok(toolNames.has('Write'), `tools offered: ${[...toolNames].join(', ')}`);
+      const chats = fx.upstream.requests.filter((r) => r.path === '/v1/chat/completions');
+      assert.ok(chats.length >= 2);
+      for (const r of chats) {
+        assert.equal(JSON.stringify(r.body.messages[0]).includes('x-anthropic-billing-header'), false);
+        assert.ok(r.body.max_tokens <= 131072);
+      }
+      assert.ok(
+        paths.every((p) =>
+          ['HEAD /', 'POST /v1/messages', 'POST /v1/messages/count_tokens', 'GET /v1/models'].includes(p),
+        ),
+        paths.join(', '),
+      );
+      assert.ok(fx.usage.every((u) => u.status === 200 && u.api === 'anthropic'));
+    } finally {
+      await fx.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
