@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import { registerDeployCommand } from './deploy.js';
 import { registerDeploymentCommands } from './deployment.js';
 import { registerDetectCommand } from './detect.js';
 import { registerGatewayCommand } from './gateway.js';
@@ -10,6 +11,7 @@ import { registerModelsCommands } from './models.js';
 export type RegisterCommand = (program: Command, getContext: () => CliContext) => void;
 
 const commands: RegisterCommand[] = [
+  registerDeployCommand,
   registerDeploymentCommands,
   registerDetectCommand,
   registerGatewayCommand,
