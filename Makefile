@@ -11,7 +11,12 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm install --no-fund --no-audit
 	@touch $@
 
-deps: node_modules/.package-lock.json
+# The Pulumi stacks are their own package: the Pulumi SDK stays out of the root's dependencies.
+stacks/node_modules/.package-lock.json: stacks/package.json stacks/package-lock.json
+	npm --prefix stacks install --no-fund --no-audit
+	@touch $@
+
+deps: node_modules/.package-lock.json stacks/node_modules/.package-lock.json
 
 # Docker daemon and debootstrap (installed and started when missing; a no-op when present).
 host:
@@ -26,9 +31,10 @@ lint: deps
 
 typecheck: deps
 	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p stacks/tsconfig.json
 
 unit: deps
-	$(NODE_TEST) $$(find test -name '*.test.ts' ! -name '*.docker.test.ts' ! -name '*.e2e.test.ts' | sort)
+	$(NODE_TEST) $$(find test stacks/test -name '*.test.ts' ! -name '*.docker.test.ts' ! -name '*.e2e.test.ts' | sort)
 
 docker-tests: image
 	$(NODE_TEST) --test-concurrency=1 $$(find test -name '*.docker.test.ts' | sort)

@@ -51,7 +51,7 @@ const status = JSON.parse((await ops(['status', '--json', '--deployment', 'demo'
   engines: { name: string; state: string; url: string }[];
 };
 const engine = status.engines.find((e) => e.name === 'smoke');
-if (!engine || engine.state !== 'healthy') throw new Error(`engine not healthy: ${JSON.stringify(status)}`);
+if (engine?.state !== 'healthy') throw new Error(`engine not healthy: ${JSON.stringify(status)}`);
 const started = performance.now();
 const res = await fetch(`${engine.url}/v1/chat/completions`, {
   method: 'POST',
