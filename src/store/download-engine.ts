@@ -1,0 +1,457 @@
+import { createHash } from 'node:crypto';
+import { type FileHandle, mkdir, open, rm, stat } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { OpsError } from '../core/errors.js';
+import { type EventBus, silentBus } from '../core/events.js';
+import {
+  addRange,
+  type ByteRange,
+  chooseChunkBytes,
+  coveredBytes,
+  missingRanges,
+  splitIntoChunks,
+} from './byte-ranges.js';
+import { ensureFreeSpace, type FreeSpaceProbe, statfsFreeBytes } from './disk-space.js';
+import {
+  type DownloadProgress,
+  readDownloadProgress,
+  removeDownloadProgress,
+  sameRemoteContent,
+  writeDownloadProgress,
+} from './download-progress.js';
+import { httpGet, keepAliveAgents, type OpenResponse } from './http-get.js';
+import { InOrderHasher } from './in-order-hasher.js';
+import { acquirePartialLock } from './partial-lock.js';
+import { ProgressMeter } from './progress-meter.js';
+import { backoffDelayMs, DEFAULT_RETRY_POLICY, isTransient, type RetryPolicy } from './retry-policy.js';
+import { ChecksumMismatchError, DiskSpaceError, DownloadError } from './store-errors.js';
+
+/** Default parallel connections per file (huggingface_hub's hf_transfer used 8; more rarely helps). */
+export const DEFAULT_CONNECTIONS = 8;
+/** Bytes gathered from the socket before one positioned write. */
+const WRITE_BYTES = 1 << 20;
+/** The sidecar is rewritten after this many new bytes (or SAVE_INTERVAL_MS), so a crash loses little. */
+const SAVE_EVERY_BYTES = 8 << 20;
+const SAVE_INTERVAL_MS = 2000;
+
+/** Writes `data` at `position`; injectable so tests can fill the disk (ENOSPC) at a chosen byte. */
+export type PositionedWrite = (handle: FileHandle, data: Buffer, position: number) => Promise<void>;
+
+const defaultWrite: PositionedWrite = async (handle, data, position) => {
+  let written = 0;
+  while (written < data.length) {
+    const { bytesWritten } = await handle.write(data, written, data.length - written, position + written);
+    written += bytesWritten;
+  }
+};
+
+export interface DownloadRequest {
+  url: string;
+  /** The `.partial` file; its progress sidecar is `<partial>.progress.json`. */
+  partialPath: string;
+  /** What the file is called in messages and progress events. */
+  label: string;
+  headers?: Record<string, string>;
+  /** Known in advance for hub files (tree API); checked against the server's answer. */
+  expectedBytes?: number;
+  /** Known in advance for hub LFS files; without it the computed hash is returned unverified. */
+  expectedSha256?: string;
+  connections?: number;
+  retry?: RetryPolicy;
+  signal?: AbortSignal;
+  bus?: EventBus;
+  freeSpace?: FreeSpaceProbe;
+  write?: PositionedWrite;
+  /** Smallest file split into ranges; smaller ones go over one connection. */
+  minParallelBytes?: number;
+}
+
+export interface DownloadResult {
+  partialPath: string;
+  bytes: number;
+  sha256: string;
+  etag: string | undefined;
+  finalUrl: string;
+  /** Bytes this run fetched (the rest were on disk from an interrupted run). */
+  fetchedBytes: number;
+  resumedBytes: number;
+}
+
+interface RemoteInfo {
+  bytes: number;
+  etag: string | undefined;
+  finalUrl: string;
+  rangeable: boolean;
+}
+
+/**
+ * Downloads one file into `partialPath` with parallel ranged requests, resuming from the sidecar, retrying
+ * transient failures with backoff, and verifying sha256. The result is still a `.partial`: placing it in the
+ * store is the blob store's job. On a checksum mismatch the partial is deleted; on any other failure it is kept
+ * with its progress so the next run resumes.
+ */
+export async function downloadFile(req: DownloadRequest): Promise<DownloadResult> {
+  const bus = req.bus ?? silentBus();
+  const connections = Math.max(1, req.connections ?? DEFAULT_CONNECTIONS);
+  const sidecar = `${req.partialPath}.progress.json`;
+  await mkdir(dirname(req.partialPath), { recursive: true });
+  const release = await acquirePartialLock(req.partialPath);
+  const agents = keepAliveAgents(connections);
+  const abort = new AbortController();
+  const onOuterAbort = () => abort.abort(req.signal?.reason);
+  req.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  try {
+    const probed = await withRetries(req, bus, 'probe', () => probe(req, agents, abort.signal));
+    const remote = probed.info;
+    if (req.expectedBytes !== undefined && remote.bytes !== req.expectedBytes) {
+      probed.wholeBody?.destroy();
+      throw new DownloadError(
+        `${req.label}: the server offers ${remote.bytes} bytes, the listing said ${req.expectedBytes}`,
+        {
+          hint: 'the file changed on the hub or the mirror is stale; pull again (the revision is re-resolved)',
+        },
+      );
+    }
+    let done = await reusableRanges(req, sidecar, remote);
+    const alreadyOnDisk = coveredBytes(done);
+    await ensureFreeSpace(
+      dirname(req.partialPath),
+      remote.bytes - alreadyOnDisk,
+      req.freeSpace ?? statfsFreeBytes,
+    );
+
+    const handle = await open(req.partialPath, alreadyOnDisk > 0 ? 'r+' : 'w+');
+    const write = req.write ?? defaultWrite;
+    const meter = new ProgressMeter(bus, req.label, remote.bytes, alreadyOnDisk);
+    const hasher = new InOrderHasher(
+      async (buffer, position) => (await handle.read(buffer, 0, buffer.length, position)).bytesRead,
+      () => done,
+    );
+    let unsaved = 0;
+    let lastSave = Date.now();
+    let saving: Promise<void> | undefined;
+    const progress = (): DownloadProgress => ({
+      version: 1,
+      url: req.url,
+      bytes: remote.bytes,
+      ...(remote.etag ? { etag: remote.etag } : {}),
+      ...(req.expectedSha256 ? { sha256: req.expectedSha256 } : {}),
+      done: done.map(([s, e]) => [s, e] as [number, number]),
+    });
+    const save = async () => {
+      while (saving) await saving;
+      saving = writeDownloadProgress(sidecar, progress()).finally(() => {
+        saving = undefined;
+      });
+      await saving;
+    };
+    const commit = async (data: Buffer, position: number) => {
+      try {
+        await write(handle, data, position);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOSPC' || code === 'EDQUOT') {
+          throw new DiskSpaceError(dirname(req.partialPath), remote.bytes - coveredBytes(done), 0, true);
+        }
+        throw error;
+      }
+      done = addRange(done, [position, position + data.length]);
+      hasher.written(position, data);
+      meter.add(data.length);
+      unsaved += data.length;
+      if (unsaved >= SAVE_EVERY_BYTES || Date.now() - lastSave >= SAVE_INTERVAL_MS) {
+        unsaved = 0;
+        lastSave = Date.now();
+        await save();
+      }
+    };
+
+    try {
+      if (alreadyOnDisk === 0) await handle.truncate(remote.bytes);
+      else hasher.kick();
+      const parallel = remote.rangeable && remote.bytes >= (req.minParallelBytes ?? 16 << 20);
+      if (!remote.rangeable) {
+        // No Range support: one stream from byte 0 (nothing can be resumed or split).
+        if (probed.wholeBody) await streamInto(probed.wholeBody, 0, remote.bytes, commit);
+        else throw new DownloadError(`${req.label}: the server did not send the file`);
+      } else {
+        const chunkBytes = parallel ? chooseChunkBytes(remote.bytes, connections) : remote.bytes;
+        const queue = splitIntoChunks(missingRanges(done, remote.bytes), chunkBytes);
+        const worker = async () => {
+          for (let chunk = queue.shift(); chunk; chunk = queue.shift()) {
+            await fetchRange(req, bus, remote, chunk, agents, abort.signal, commit);
+          }
+        };
+        // The first failure stops the others; all must settle before the sidecar is saved and the file closed.
+        let firstError: unknown;
+        const workers = Array.from({ length: parallel ? connections : 1 }, () =>
+          worker().catch((error) => {
+            firstError ??= error;
+            abort.abort(error);
+          }),
+        );
+        await Promise.all(workers);
+        if (firstError !== undefined) throw firstError;
+      }
+      await save();
+      const sha256 = await hasher.digest(remote.bytes);
+      meter.finish();
+      if (req.expectedSha256 && sha256 !== req.expectedSha256) {
+        await handle.close().catch(() => undefined);
+        await discardPartial(req.partialPath, sidecar);
+        throw new ChecksumMismatchError(req.label, req.expectedSha256, sha256);
+      }
+      await handle.sync();
+      return {
+        partialPath: req.partialPath,
+        bytes: remote.bytes,
+        sha256,
+        etag: remote.etag,
+        finalUrl: remote.finalUrl,
+        fetchedBytes: meter.fetchedBytes,
+        resumedBytes: alreadyOnDisk,
+      };
+    } catch (error) {
+      await Promise.resolve(saving).catch(() => undefined);
+      if (!(error instanceof ChecksumMismatchError))
+        await writeDownloadProgress(sidecar, progress()).catch(() => undefined);
+      meter.finish();
+      throw interrupted(error, req);
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  } finally {
+    req.signal?.removeEventListener('abort', onOuterAbort);
+    agents.http.destroy();
+    agents.https.destroy();
+    await release();
+  }
+}
+
+/** Removes a partial download and its sidecar. */
+export async function discardPartial(
+  partialPath: string,
+  sidecar = `${partialPath}.progress.json`,
+): Promise<void> {
+  await rm(partialPath, { force: true });
+  await removeDownloadProgress(sidecar);
+}
+
+async function reusableRanges(
+  req: DownloadRequest,
+  sidecar: string,
+  remote: RemoteInfo,
+): Promise<ByteRange[]> {
+  const saved = await readDownloadProgress(sidecar);
+  const partialBytes = await stat(req.partialPath).then(
+    (s) => s.size,
+    () => -1,
+  );
+  if (
+    saved &&
+    remote.rangeable &&
+    partialBytes === remote.bytes &&
+    sameRemoteContent(saved, { bytes: remote.bytes, etag: remote.etag, sha256: req.expectedSha256 })
+  ) {
+    return saved.done.reduce<ByteRange[]>(
+      (acc, r) => addRange(acc, [r[0], Math.min(r[1], remote.bytes)]),
+      [],
+    );
+  }
+  if (saved || partialBytes >= 0) await discardPartial(req.partialPath, sidecar);
+  return [];
+}
+
+/** One tiny ranged GET that learns the size, the ETag, the final (CDN) URL and whether ranges work. */
+async function probe(
+  req: DownloadRequest,
+  agents: ReturnType<typeof keepAliveAgents>,
+  signal: AbortSignal,
+): Promise<{ info: RemoteInfo; wholeBody?: IncomingMessage }> {
+  const res = await httpGet(req.url, { headers: req.headers, range: { start: 0, end: 1 }, agents, signal });
+  const etag = strongEtag(res);
+  if (res.status === 206) {
+    res.body.resume();
+    const total = /\/(\d+)\s*$/.exec(String(res.headers['content-range'] ?? ''))?.[1];
+    if (total === undefined)
+      throw new DownloadError(`${req.label}: a 206 answer without a total size in Content-Range`);
+    return { info: { bytes: Number(total), etag, finalUrl: res.finalUrl, rangeable: true } };
+  }
+  const length = Number(res.headers['content-length'] ?? Number.NaN);
+  const bytes = Number.isFinite(length) ? length : req.expectedBytes;
+  if (bytes === undefined) {
+    res.body.destroy();
+    throw new DownloadError(`${req.label}: the server gives neither ranges nor a Content-Length`, {
+      hint: 'download it another way and pass the local path to `ops models pull`',
+    });
+  }
+  return { info: { bytes, etag, finalUrl: res.finalUrl, rangeable: false }, wholeBody: res.body };
+}
+
+/** Only strong validators may be sent in If-Range (RFC 9110 §13.1.5). */
+function strongEtag(res: OpenResponse): string | undefined {
+  const etag = res.headers.etag;
+  return typeof etag === 'string' && !etag.startsWith('W/') ? etag : undefined;
+}
+
+async function fetchRange(
+  req: DownloadRequest,
+  bus: EventBus,
+  remote: RemoteInfo,
+  range: ByteRange,
+  agents: ReturnType<typeof keepAliveAgents>,
+  signal: AbortSignal,
+  commit: (data: Buffer, position: number) => Promise<void>,
+): Promise<void> {
+  const policy = req.retry ?? DEFAULT_RETRY_POLICY;
+  let cursor = range[0];
+  let attempt = 0;
+  while (cursor < range[1]) {
+    const before = cursor;
+    try {
+      const res = await httpGet(remote.finalUrl, {
+        headers: sameOrigin(remote.finalUrl, req.url) ? req.headers : withoutAuthorization(req.headers),
+        range: { start: cursor, end: range[1] },
+        ifRange: remote.etag,
+        agents,
+        signal,
+      });
+      if (res.status !== 206) {
+        res.body.destroy();
+        throw new DownloadError(`${req.label}: the file changed on the server during the download`, {
+          hint: 'pull again; the partial download was discarded',
+        });
+      }
+      cursor = await streamInto(res.body, cursor, range[1], commit, (at) => {
+        cursor = at;
+      });
+      if (cursor < range[1])
+        throw Object.assign(new Error('the connection closed early'), { transient: true });
+    } catch (error) {
+      if (signal.aborted || !isTransient(error)) throw error;
+      attempt = cursor > before ? 1 : attempt + 1;
+      if (attempt >= policy.maxAttempts) {
+        throw new DownloadError(
+          `${req.label}: giving up after ${attempt} failed attempts: ${describe(error)}`,
+          {
+            cause: error,
+            hint: 'the connection keeps failing; run the same pull again later, it resumes where it stopped',
+          },
+        );
+      }
+      const delayMs = backoffDelayMs(policy, attempt);
+      bus.emit({ kind: 'download:retry', file: req.label, attempt, delayMs, reason: describe(error) });
+      await sleep(delayMs, undefined, { signal });
+    }
+  }
+}
+
+/**
+ * Copies a response body into the file from `start` (up to `end`), in WRITE_BYTES writes; returns the position
+ * reached. Bytes already received are written even when the stream fails, so a retry asks only for the rest.
+ */
+async function streamInto(
+  body: IncomingMessage,
+  start: number,
+  end: number,
+  commit: (data: Buffer, position: number) => Promise<void>,
+  onAdvance?: (position: number) => void,
+): Promise<number> {
+  let position = start;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = async () => {
+    if (pendingBytes === 0) return;
+    const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    await commit(data, position);
+    position += data.length;
+    onAdvance?.(position);
+  };
+  try {
+    for await (const piece of body) {
+      let chunk = piece as Buffer;
+      const room = end - position - pendingBytes;
+      if (chunk.length > room) chunk = chunk.subarray(0, room);
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= WRITE_BYTES) await flush();
+      if (position + pendingBytes >= end) break;
+    }
+  } catch (error) {
+    await flush();
+    throw error;
+  }
+  await flush();
+  body.destroy();
+  return position;
+}
+
+function interrupted(error: unknown, req: DownloadRequest): unknown {
+  if (req.signal?.aborted && !(error instanceof OpsError)) {
+    return new OpsError(`${req.label}: download interrupted`, {
+      hint: 'run the same pull again: it resumes from the bytes already on disk',
+      exitCode: 130,
+      cause: error,
+    });
+  }
+  return error;
+}
+
+async function withRetries<T>(
+  req: DownloadRequest,
+  bus: EventBus,
+  what: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const policy = req.retry ?? DEFAULT_RETRY_POLICY;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (req.signal?.aborted || !isTransient(error) || attempt >= policy.maxAttempts) throw error;
+      const delayMs = backoffDelayMs(policy, attempt);
+      bus.emit({
+        kind: 'download:retry',
+        file: `${req.label} (${what})`,
+        attempt,
+        delayMs,
+        reason: describe(error),
+      });
+      await sleep(delayMs, undefined, { signal: req.signal });
+    }
+  }
+}
+
+function sameOrigin(a: string, b: string): boolean {
+  return new URL(a).origin === new URL(b).origin;
+}
+
+/** The token goes to the hub only, never to the CDN it redirects to. */
+function withoutAuthorization(headers: Record<string, string> = {}): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'authorization'));
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+  }
+  return String(error);
+}
+
+/** sha256 of a whole file (one streaming read). */
+export async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  const handle = await open(path, 'r');
+  try {
+    for await (const chunk of handle.createReadStream({ highWaterMark: 4 << 20 }))
+      hash.update(chunk as Buffer);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+  return hash.digest('hex');
+}

@@ -1,0 +1,229 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+import { CommandError, OpsError } from '../core/errors.js';
+import { type EventBus, silentBus } from '../core/events.js';
+import { baseLabels } from '../engines/labels.js';
+import { llamaFileTypeByName } from '../models/gguf/ggml-types.js';
+import { readGgufFile } from '../models/gguf/gguf-reader.js';
+import { connectDocker } from '../runtime/docker-connection.js';
+import { admitVerifiedFile } from './blob-store.js';
+import { ensureFreeSpace, type FreeSpaceProbe, statfsFreeBytes } from './disk-space.js';
+import { sha256OfFile } from './download-engine.js';
+import { matchEntries } from './list-models.js';
+import { readManifest, updateManifest, upsertEntry } from './manifest.js';
+import { ensureStoreDirs, type StoreLayout } from './store-layout.js';
+import type { ManifestEntry } from './types.js';
+
+/** The engine image that carries /usr/bin/llama-quantize (`ops images build llama.cpp`). */
+export const QUANTIZE_IMAGE = 'ops/llama.cpp:cpu';
+/** Deployment label of quantize containers (role `job`), so cleanup by label finds leftovers. */
+export const QUANTIZE_DEPLOYMENT = 'models';
+
+export interface QuantizeOptions {
+  /** The source model: `id`, `id:variant` or a sha256 prefix (a F16/F32/BF16 GGUF for best results). */
+  selector: string;
+  /** llama.cpp file type: Q4_K_M, Q5_K_M, Q8_0, Q4_0… */
+  to: string;
+  revision?: string;
+  image?: string;
+  threads?: number;
+  deployment?: string;
+  docker?: Docker;
+  bus?: EventBus;
+  freeSpace?: FreeSpaceProbe;
+}
+
+export interface QuantizeResult {
+  entry: ManifestEntry;
+  path: string;
+  /** True when the store already held this quantization of the source. */
+  reused: boolean;
+}
+
+/**
+ * `ops models quantize`: runs llama-quantize in the engine image (the blob directory mounted read-only, the output
+ * written to scratch space as the invoking user), checks that the output's GGUF header reads back with the asked
+ * file type, and admits it to the store as a new variant of the same model.
+ */
+export async function quantizeModel(layout: StoreLayout, options: QuantizeOptions): Promise<QuantizeResult> {
+  const bus = options.bus ?? silentBus();
+  const fileType = llamaFileTypeByName(options.to);
+  if (!fileType || fileType.name === 'F32') {
+    throw new OpsError(`unknown quantization ${options.to}`, {
+      hint: 'use a llama.cpp type such as Q4_K_M, Q5_K_M, Q6_K, Q8_0, Q4_0',
+    });
+  }
+  await ensureStoreDirs(layout);
+  const { entries } = await readManifest(layout);
+  const source = pickSource(entries, options.selector, options.revision);
+  const done = entries.find(
+    (e) =>
+      e.source.kind === 'quantize' && e.source.from === source.sha256 && e.source.fileType === fileType.name,
+  );
+  if (done) return { entry: done, path: join(layout.blobsDir, done.sha256), reused: true };
+  // The output is at most the size of the source (quantizing only shrinks).
+  await ensureFreeSpace(layout.root, source.bytes, options.freeSpace ?? statfsFreeBytes);
+
+  const docker = options.docker ?? (await connectDocker());
+  const outDir = join(layout.tmpDir, `quantize-${randomBytes(4).toString('hex')}`);
+  await mkdir(outDir, { recursive: true });
+  const step = `quantize ${source.id} → ${fileType.name}`;
+  try {
+    const log = await runQuantizeContainer(docker, {
+      image: options.image ?? QUANTIZE_IMAGE,
+      blobsDir: layout.blobsDir,
+      outDir,
+      sourceSha: source.sha256,
+      fileType: fileType.name,
+      threads: options.threads,
+      labels: baseLabels(
+        options.deployment ?? QUANTIZE_DEPLOYMENT,
+        'job',
+        `quantize-${source.sha256.slice(0, 12)}`,
+      ),
+      onProgress: (done, total) => bus.emit({ kind: 'progress', step, done, total, unit: 'items' }),
+    });
+    const output = join(outDir, 'model.gguf');
+    const gguf = await readGgufFile(output).catch((cause) => {
+      throw new OpsError(`llama-quantize wrote no readable GGUF: ${(cause as Error).message}`, {
+        cause,
+        hint: log.slice(-800),
+      });
+    });
+    if (gguf.fileType?.name !== fileType.name) {
+      throw new OpsError(
+        `the quantized file says type ${gguf.fileType?.name ?? gguf.fileTypeId}, expected ${fileType.name}`,
+        {
+          hint: 'the llama.cpp in the engine image may not support this type; rebuild it with `ops images build llama.cpp`',
+        },
+      );
+    }
+    const sha256 = await sha256OfFile(output);
+    const admitted = await admitVerifiedFile(layout, output, sha256);
+    const entry: ManifestEntry = {
+      id: source.id,
+      variant: fileType.name,
+      revision: source.revision,
+      file: quantizedFileName(source.file, fileType.name),
+      sha256,
+      bytes: admitted.bytes,
+      source: { kind: 'quantize', from: source.sha256, fileType: fileType.name },
+      addedAt: new Date().toISOString(),
+      holders: [],
+    };
+    await updateManifest(layout, (all) => ({ entries: upsertEntry(all, entry), result: undefined }));
+    bus.emit({
+      kind: 'model:stored',
+      id: entry.id,
+      variant: entry.variant,
+      file: entry.file,
+      sha256,
+      bytes: entry.bytes,
+      reused: false,
+    });
+    return { entry, path: admitted.path, reused: false };
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
+  }
+}
+
+function pickSource(entries: ManifestEntry[], selector: string, revision?: string): ManifestEntry {
+  const found = matchEntries(entries, selector, revision).filter(
+    (e) => e.file.toLowerCase().endsWith('.gguf') || e.source.kind !== 'hub',
+  );
+  const shas = new Set(found.map((e) => e.sha256));
+  if (shas.size === 1) return found[0]!;
+  if (shas.size === 0) {
+    throw new OpsError(`no stored GGUF model matches ${selector}`, {
+      hint: 'pull it first (`ops models pull`), see `ops models list`',
+    });
+  }
+  // Prefer the unquantized source when a selector names several variants.
+  const full = found.filter((e) => ['F32', 'F16', 'BF16'].includes(e.variant.toUpperCase()));
+  if (new Set(full.map((e) => e.sha256)).size === 1) return full[0]!;
+  throw new OpsError(`${selector} names ${shas.size} files`, {
+    hint: `say which: ${found.map((e) => `${e.id}:${e.variant} (${e.sha256.slice(0, 12)})`).join(', ')}`,
+  });
+}
+
+/** `model-f16.gguf` → `model-Q8_0.gguf`; names without a quant get it appended. */
+export function quantizedFileName(file: string, fileType: string): string {
+  const base = file.split('/').pop() ?? file;
+  const stem = base.replace(/\.gguf$/i, '');
+  const replaced = stem.replace(/([-._])(F32|F16|BF16|Q\d[\w]*|IQ\d[\w]*)$/i, `$1${fileType}`);
+  return `${replaced === stem ? `${stem}-${fileType}` : replaced}.gguf`;
+}
+
+interface QuantizeContainer {
+  image: string;
+  blobsDir: string;
+  outDir: string;
+  sourceSha: string;
+  fileType: string;
+  threads?: number;
+  labels: Record<string, string>;
+  onProgress: (done: number, total: number) => void;
+}
+
+/** llama-quantize prints one line per tensor: `[  12/ 201]  blk.1.attn_q.weight - […], type = f16, …`. */
+const TENSOR_LINE = /\[\s*(\d+)\s*\/\s*(\d+)\s*\]/g;
+
+async function runQuantizeContainer(docker: Docker, job: QuantizeContainer): Promise<string> {
+  await docker
+    .getImage(job.image)
+    .inspect()
+    .catch((cause) => {
+      throw new OpsError(`engine image ${job.image} is not on this machine`, {
+        cause,
+        hint: 'build it: ops images build llama.cpp',
+      });
+    });
+  const user = typeof process.getuid === 'function' ? `${process.getuid()}:${process.getgid?.()}` : undefined;
+  const container = await docker.createContainer({
+    Image: job.image,
+    // The image's ENTRYPOINT is llama-server; the quantizer is a sibling binary.
+    Entrypoint: ['llama-quantize'],
+    Cmd: [`/in/${job.sourceSha}`, '/out/model.gguf', job.fileType, String(job.threads ?? 0)].filter(
+      (a) => a !== '0',
+    ),
+    Labels: job.labels,
+    ...(user ? { User: user } : {}),
+    NetworkDisabled: true,
+    HostConfig: { Binds: [`${job.blobsDir}:/in:ro`, `${job.outDir}:/out`] },
+  });
+  let log = '';
+  try {
+    const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+    const out = new PassThrough();
+    container.modem.demuxStream(stream, out, out);
+    out.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      log = (log + text).slice(-64_000);
+      let last: RegExpExecArray | undefined;
+      for (const m of text.matchAll(TENSOR_LINE)) last = m as RegExpExecArray;
+      if (last) job.onProgress(Number(last[1]), Number(last[2]));
+    });
+    await container.start();
+    const { StatusCode } = (await container.wait()) as { StatusCode: number };
+    (stream as unknown as { destroy?: () => void }).destroy?.();
+    if (StatusCode !== 0) {
+      throw new CommandError(
+        `llama-quantize ${job.sourceSha.slice(0, 12)} ${job.fileType}`,
+        {
+          exitStatus: StatusCode,
+          stdout: '',
+          stderr: log,
+        },
+        {
+          hint: 'see the output above; the source must be an unquantized (F32/F16/BF16) GGUF for most types',
+        },
+      );
+    }
+    return log;
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type Docker from 'dockerode';
+import { llamaWeightsBytes } from '../../src/catalog/llama-tensor-sizes.js';
+import { baseLabels } from '../../src/engines/labels.js';
+import { readGgufFile } from '../../src/models/gguf/gguf-reader.js';
+import { SMOKE_PRESETS, writeSmokeModel } from '../../src/models/smoke-model.js';
+import { pullModel } from '../../src/store/pull-model.js';
+import { quantizeModel } from '../../src/store/quantize-job.js';
+import { storeLayout } from '../../src/store/store-layout.js';
+import {
+  type DockerTestKit,
+  dockerTestKit,
+  freePort,
+  TEST_ENGINE_IMAGE,
+  testDeploymentName,
+} from '../support/docker-test-kit.js';
+
+let kit: DockerTestKit;
+const deployment = testDeploymentName();
+
+before(async () => {
+  kit = await dockerTestKit();
+});
+after(async () => {
+  await kit.cleanup(deployment);
+});
+
+test('the smoke model quantizes to Q8_0 and Q4_K_M in the engine image; the results load in llama-server at the predicted size', async () => {
+  const home = join(kit.dir, 'home');
+  mkdirSync(home, { recursive: true });
+  const layout = storeLayout({
+    modelsDir: join(home, 'models'),
+    planFile: join(home, 'plan.yaml'),
+    previousPlanFile: join(home, 'p.yaml'),
+  });
+  const smoke = await writeSmokeModel({ out: join(kit.dir, 'smoke-f32.gguf'), size: 'tiny', seed: 1 });
+  await pullModel(layout, { reference: smoke.path, id: 'ops/smoke' });
+  const source = await readGgufFile(smoke.path);
+  const s = SMOKE_PRESETS.tiny;
+  const vocab = source.tensors.find((t) => t.name === 'token_embd.weight')!.dims[1]!;
+  const shape = {
+    vocabSize: Number(vocab),
+    hiddenSize: s.embeddingLength,
+    layers: s.blockCount,
+    heads: s.headCount,
+    kvHeads: s.headCountKv,
+    headDim: s.embeddingLength / s.headCount,
+    ffnSize: s.feedForwardLength,
+  };
+
+  for (const type of ['Q8_0', 'Q4_K_M'] as const) {
+    const result = await quantizeModel(layout, {
+      selector: 'ops/smoke',
+      to: type,
+      image: TEST_ENGINE_IMAGE,
+      docker: kit.docker,
+      deployment,
+    });
+    const gguf = await readGgufFile(result.path);
+    assert.equal(gguf.fileType?.name, type);
+    assert.equal(result.entry.variant, type);
+    assert.equal(result.entry.source.kind, 'quantize');
+    // The catalog's exact per-tensor prediction (src/catalog/llama-tensor-sizes.ts) for this shape and file type.
+    const predicted = llamaWeightsBytes(shape, type);
+    const ratio = gguf.tensorBytes / predicted;
+    assert.ok(
+      Math.abs(ratio - 1) < 0.05,
+      `${type}: tensors ${gguf.tensorBytes} B vs predicted ${predicted} B`,
+    );
+    console.log(
+      `${type}: file ${gguf.fileBytes} B, tensors ${gguf.tensorBytes} B, predicted ${predicted} B (ratio ${ratio.toFixed(4)})`,
+    );
+    await assertLoadsInLlamaServer(kit.docker, result.path, type);
+    const again = await quantizeModel(layout, {
+      selector: 'ops/smoke',
+      to: type,
+      image: TEST_ENGINE_IMAGE,
+      docker: kit.docker,
+      deployment,
+    });
+    assert.equal(again.reused, true);
+  }
+});
+
+async function assertLoadsInLlamaServer(docker: Docker, blob: string, type: string): Promise<void> {
+  const port = await freePort();
+  const container = await docker.createContainer({
+    Image: TEST_ENGINE_IMAGE,
+    Cmd: ['-m', `/models/${blob.split('/').pop()}`, '--host', '0.0.0.0', '--port', '8080', '-c', '512'],
+    Labels: baseLabels(deployment, 'engine', `load-${type.toLowerCase()}`),
+    HostConfig: {
+      Binds: [`${blob.slice(0, blob.lastIndexOf('/'))}:/models:ro`],
+      PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] },
+    },
+    ExposedPorts: { '8080/tcp': {} },
+  });
+  try {
+    await container.start();
+    const deadline = Date.now() + 60_000;
+    let status = 0;
+    while (Date.now() < deadline) {
+      status = await fetch(`http://127.0.0.1:${port}/health`).then(
+        (r) => r.status,
+        () => 0,
+      );
+      if (status === 200) break;
+      const state = await container.inspect();
+      if (!state.State.Running) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(status, 200, `llama-server did not load the ${type} file`);
+  } finally {
+    await container.remove({ force: true });
+  }
+}
