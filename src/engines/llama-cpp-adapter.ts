@@ -51,6 +51,10 @@ export const llamaCppAdapter: EngineAdapter<LlamaCppEntry> = {
     ];
     if (!userSet(['-ngl', '--gpu-layers', '--n-gpu-layers']))
       cmd.push('-ngl', gpus.kind === 'none' ? '0' : '999');
+    // Verbosity 4 prints the model/KV/compute buffer sizes ops compares with the plan (src/planner/check-predictions.ts);
+    // the default threshold 3 hides them. It costs ~16 more log lines per request.
+    if (!userSet(['-lv', '--verbosity', '--log-verbosity', '-v', '--verbose', '--log-verbose']))
+      cmd.push('-lv', '4');
     cmd.push(...entry.args);
     const image = entry.image ?? (gpus.kind === 'none' ? LLAMA_CPP_CPU_IMAGE : LLAMA_CPP_CUDA_IMAGE);
     return {

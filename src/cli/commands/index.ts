@@ -6,6 +6,7 @@ import { registerDetectCommand } from './detect.js';
 import { registerGatewayCommand } from './gateway.js';
 import { registerImagesCommands } from './images.js';
 import { registerModelsCommands } from './models.js';
+import { registerPlanCommand } from './plan.js';
 
 /** Each command file exports `register(program, getContext)`; this is the one list of them. */
 export type RegisterCommand = (program: Command, getContext: () => CliContext) => void;
@@ -17,6 +18,7 @@ const commands: RegisterCommand[] = [
   registerGatewayCommand,
   registerImagesCommands,
   registerModelsCommands,
+  registerPlanCommand,
 ];
 
 export function registerCommands(program: Command, getContext: () => CliContext): void {

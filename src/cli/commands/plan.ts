@@ -1,0 +1,323 @@
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import { loadCatalog } from '../../catalog/load-catalog.js';
+import type { StateDir } from '../../core/state-dir.js';
+import { detectInventory } from '../../detect/detect-inventory.js';
+import { lookupGpu } from '../../detect/gpu-catalog.js';
+import { inventoryFromNvidiaSmiXml } from '../../detect/inventory-from-file.js';
+import type { GpuInfo } from '../../detect/types.js';
+import { SMOKE_PRESETS, type SmokeSize, writeSmokeModel } from '../../models/smoke-model.js';
+import { intentFromDefaults } from '../../planner/intent-defaults.js';
+import { inventoryToHardware } from '../../planner/inventory-to-hardware.js';
+import { loadHardwareSpec } from '../../planner/load-hardware.js';
+import { formatGiB } from '../../planner/memory-constants.js';
+import { planModels } from '../../planner/plan-models.js';
+import { formatPredictionRecords, lastComparison } from '../../planner/prediction-record.js';
+import { toPlanDocument } from '../../planner/to-plan-document.js';
+import type { HardwareSpec, PlannedModel, PlanProposal } from '../../planner/types.js';
+import { classify } from '../../profiles/classify.js';
+import { loadProfiles } from '../../profiles/load-profiles.js';
+import { defaultProfilesDir } from '../../profiles/profiles-dir.js';
+import type { RegisterCommand } from './index.js';
+
+interface PlanOptions {
+  json?: boolean;
+  write?: boolean;
+  out?: string;
+  nvidiaSmiXml?: string;
+  hardware?: string;
+  context?: number;
+  agents?: number;
+  priority?: string;
+  sources?: string;
+  models?: string;
+  deployment: string;
+  portBase: number;
+  all?: boolean;
+  explain?: boolean;
+}
+
+/** Rejected candidates shown per role without --all. */
+const REJECTED_SHOWN = 3;
+
+const SMOKE_IDS: Record<string, SmokeSize> = { 'ops-smoke-tiny': 'tiny', 'ops-smoke-bench': 'bench' };
+/** The type writeSmokeModel writes for each preset; other quants are made from it with llama-quantize. */
+const SMOKE_BASE_QUANT: Record<SmokeSize, string> = {
+  tiny: SMOKE_PRESETS.tiny.weightType,
+  bench: SMOKE_PRESETS.bench.weightType,
+};
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a positive whole number, got ${value}`);
+  return n;
+}
+
+/** Where an entry's weights live: smoke models at models/smoke-<size>[-<quant>].gguf, hub files under models/<repo>/. */
+export function modelPathFor(state: Pick<StateDir, 'modelsDir'>, entry: PlannedModel): string {
+  const smoke = SMOKE_IDS[entry.modelId];
+  if (smoke) {
+    const suffix = entry.quant === SMOKE_BASE_QUANT[smoke] ? '' : `-${entry.quant}`;
+    return join(state.modelsDir, `smoke-${smoke}${suffix}.gguf`);
+  }
+  if (entry.source.kind === 'hf') return join(state.modelsDir, entry.source.repo, entry.file ?? entry.quant);
+  return join(state.modelsDir, entry.modelId, entry.file ?? entry.quant);
+}
+
+/** What must happen before `ops up` can load an entry's weights, or undefined when they are there. */
+function fetchNote(state: StateDir, entry: PlannedModel): string | undefined {
+  const path = modelPathFor(state, entry);
+  if (existsSync(path)) return undefined;
+  const smoke = SMOKE_IDS[entry.modelId];
+  if (smoke) {
+    const base = join(state.modelsDir, `smoke-${smoke}.gguf`);
+    return entry.quant === SMOKE_BASE_QUANT[smoke]
+      ? `${entry.id}: --write creates ${path}`
+      : `${entry.id}: quantize ${base} to ${entry.quant} into ${path} (llama-quantize in the engine image; --write creates ${base})`;
+  }
+  if (entry.source.kind === 'hf')
+    return `${entry.id}: not downloaded: ops models pull ${entry.source.repo}${entry.file ? `:${entry.file}` : ` --quant ${entry.quant}`} (expected at ${path})`;
+  return `${entry.id}: expected at ${path}`;
+}
+
+function memoryPerGpu(e: PlannedModel): string {
+  const gpu = e.perGpu.map((g) => `GPU${g.index} ${size(g.totalBytes)}`);
+  if (e.cpuBytes > 0 || gpu.length === 0) gpu.push(`RAM ${size(e.cpuBytes || e.totalBytes)}`);
+  return gpu.join(', ');
+}
+
+/** The human report: a table of what runs, the rejected candidates per role, and suggestions. */
+export function formatProposal(
+  proposal: PlanProposal,
+  header: string[],
+  notes: string[],
+  showAll: boolean,
+): string {
+  const out = [...header, ''];
+  if (proposal.entries.length === 0) out.push('nothing fits this machine with this intent.');
+  else {
+    const rows = [
+      ['role', 'model', 'quant', 'engine', 'context × parallel', 'memory', 'est. tok/s'],
+      ...proposal.entries.map((e) => [
+        [e.role, ...e.alsoServes].join(', '),
+        e.modelId,
+        e.quant,
+        e.engine,
+        `${e.contextPerAgent} × ${e.parallel}`,
+        memoryPerGpu(e),
+        e.estTokensPerSec.toFixed(1),
+      ]),
+    ];
+    const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+    for (const r of rows) out.push(`  ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd());
+    for (const e of proposal.entries) {
+      out.push(
+        `  ${e.id}: weights ${size(e.weightsBytes)} + KV ${size(e.kvCacheBytes)} (${e.kvCacheType}) + compute ${size(e.overheadBytes)} = ${size(e.totalBytes)}; args ${e.args.join(' ')}`,
+      );
+      for (const n of e.notes) out.push(`    note: ${n}`);
+    }
+  }
+  const roles = [...new Set(proposal.rejected.map((r) => r.role))];
+  if (roles.length > 0) out.push('', 'not chosen:');
+  for (const role of roles) {
+    const list = proposal.rejected.filter((r) => r.role === role);
+    const shown = showAll ? list : list.slice(0, REJECTED_SHOWN);
+    out.push(`  ${role}:`);
+    for (const r of shown) out.push(`    ${r.id}: ${r.reason}`);
+    if (shown.length < list.length) out.push(`    … ${list.length - shown.length} more (--all or --json)`);
+  }
+  if (proposal.suggestions.length > 0) {
+    out.push('', 'what would fit:');
+    for (const s of proposal.suggestions) out.push(`  ${s}`);
+  }
+  if (notes.length > 0) {
+    out.push('', 'notes:');
+    for (const n of notes) out.push(`  ${n}`);
+  }
+  return out.join('\n');
+}
+
+/** The per-model fields `--json` promises first, then the rest of the planner's record. */
+function jsonEntry(e: PlannedModel, modelPath: string) {
+  const {
+    id,
+    quant,
+    engine,
+    weightsBytes,
+    kvCacheBytes,
+    overheadBytes,
+    totalBytes,
+    gpus,
+    contextLength,
+    parallel,
+    args,
+    estTokensPerSec,
+    ...rest
+  } = e;
+  return {
+    id,
+    quant,
+    engine,
+    weightsBytes,
+    kvCacheBytes,
+    overheadBytes,
+    totalBytes,
+    gpus,
+    contextLength,
+    parallel,
+    args,
+    estTokensPerSec,
+    modelPath,
+    ...rest,
+  };
+}
+
+/** GiB for real models, MiB below 1 GiB (the smoke models are a few MiB). */
+function size(bytes: number): string {
+  return bytes >= 1024 ** 3 ? formatGiB(bytes) : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+}
+
+/** `ops plan`: which models fit this machine (or a described one), with what settings, and why not the others. */
+export const registerPlanCommand: RegisterCommand = (program: Command, getContext) => {
+  program
+    .command('plan')
+    .description(
+      'plan which models, quantizations and engine settings fit this machine (or one described by --hardware / --nvidia-smi-xml)',
+    )
+    .option('--json', 'print the proposal as JSON (every model, every rejected candidate)')
+    .option('--write', 'write the Plan that `ops up` accepts (default $OPS_HOME/plan.proposed.yaml)')
+    .option(
+      '--out <file>',
+      'with --write: where to write the Plan (naming $OPS_HOME/plan.yaml replaces the current one)',
+    )
+    .option(
+      '--hardware <file>',
+      'plan for a machine described in YAML (gpus: [{index, name, vramMiB}], ramMiB, cpuCores)',
+    )
+    .option('--nvidia-smi-xml <file>', 'plan for the GPUs of a saved `nvidia-smi -q -x` output')
+    .option('--context <tokens>', 'context per agent (default: the hardware profile)', positiveInt)
+    .option('--agents <n>', 'concurrent agents / parallel slots (default: the hardware profile)', positiveInt)
+    .option('--priority <p>', 'quality | speed', 'quality')
+    .option(
+      '--sources <list>',
+      'model sources to plan from: builtin (the smoke models, no download), hf (hub models, pulled with `ops models pull`). Default: builtin on a CPU-only machine, hf,builtin otherwise',
+    )
+    .option('--models <ids>', 'only these catalog model ids (comma-separated)')
+    .option('--deployment <name>', 'deployment name written into the Plan', 'default')
+    .option('--port-base <port>', 'first engine port in the Plan', positiveInt, 8081)
+    .option('--all', 'list every rejected candidate, not the first few per role')
+    .option(
+      '--explain',
+      "show the last check of the planner's memory predictions against llama.cpp's own report",
+    )
+    .action(async (opts: PlanOptions) => {
+      const ctx = getContext();
+      if (opts.explain) {
+        const records = lastComparison(ctx.state, ['llama.cpp']);
+        ctx.output(formatPredictionRecords(records), { records }, opts.json ?? false);
+        return;
+      }
+      const profiles = loadProfiles(defaultProfilesDir());
+      let hardware: HardwareSpec;
+      let notes: string[] = [];
+      let source: string;
+      if (opts.hardware) {
+        hardware = loadHardwareSpec(opts.hardware);
+        source = opts.hardware;
+      } else {
+        const inventory = opts.nvidiaSmiXml
+          ? await inventoryFromNvidiaSmiXml(opts.nvidiaSmiXml)
+          : await detectInventory();
+        ({ hardware, notes } = inventoryToHardware(inventory));
+        source = inventory.source === 'local' ? 'this machine' : inventory.source;
+      }
+      const classification = classify({ gpus: hardware.gpus.map(gpuInfoOf) }, profiles);
+      const profile = profiles.find((p) => p.id === classification.id) ?? profiles[0];
+      if (!profile) throw new Error('no hardware profile loaded');
+      const intent = intentFromDefaults(profile, {
+        context: opts.context,
+        agents: opts.agents,
+        priority: opts.priority,
+        sources: opts.sources?.split(',').filter(Boolean),
+        models: opts.models?.split(',').filter(Boolean),
+      });
+      const proposal = planModels({ hardware, intent, catalog: loadCatalog() });
+
+      if (!intent.sources?.includes('hf'))
+        notes.push('only built-in models were planned; add --sources hf,builtin to plan hub models too');
+      for (const e of proposal.entries) {
+        const note = fetchNote(ctx.state, e);
+        if (note) notes.push(note);
+      }
+      const gpuText = hardware.gpus.length
+        ? hardware.gpus.map((g) => `GPU${g.index} ${g.name} ${(g.vramMiB / 1024).toFixed(0)} GiB`).join(', ')
+        : 'no usable GPU';
+      const header = [
+        `plan for ${source}: ${gpuText}, ${(hardware.ramMiB / 1024).toFixed(0)} GiB RAM, ${hardware.cpuCores} cores → profile ${profile.id}`,
+        `intent: ${intent.contextLength} tokens × ${intent.agents} agent(s), priority ${intent.priority}, sources ${intent.sources?.join(',')}`,
+      ];
+
+      let written: string | undefined;
+      if (opts.write) written = await writePlan(ctx.state, proposal, opts);
+
+      const json = {
+        source,
+        hardware,
+        profile: classification,
+        intent,
+        models: proposal.entries.map((e) => jsonEntry(e, modelPathFor(ctx.state, e))),
+        rejected: proposal.rejected,
+        suggestions: proposal.suggestions,
+        notes,
+        ...(written ? { written } : {}),
+      };
+      const human = formatProposal(proposal, header, notes, opts.all ?? false);
+      ctx.output(
+        written ? `${human}\n\nwrote ${written} (start it with: ops up --plan ${written})` : human,
+        json,
+        opts.json ?? false,
+      );
+    });
+};
+
+/** A hardware-spec GPU as detection would have reported it, so the profile rules classify it the same way. */
+function gpuInfoOf(g: HardwareSpec['gpus'][number]): GpuInfo {
+  const known = lookupGpu(g.name);
+  return {
+    index: g.index,
+    name: g.name,
+    uuid: null,
+    pciBusId: null,
+    vramMiB: g.vramMiB,
+    vramUsedMiB: null,
+    driverVersion: null,
+    cudaVersion: null,
+    computeCapability: g.computeCapability ?? known.computeCapability,
+    gpuClass: known.gpuClass,
+    hasDriver: true,
+    source: 'nvidia-smi-xml',
+  };
+}
+
+/** Writes the Plan YAML (and the base smoke model it needs, when missing); returns the file written. */
+async function writePlan(state: StateDir, proposal: PlanProposal, opts: PlanOptions): Promise<string> {
+  const doc = toPlanDocument(proposal, {
+    deployment: opts.deployment,
+    modelPathFor: (e) => modelPathFor(state, e),
+    portBase: opts.portBase,
+  });
+  for (const e of proposal.entries) {
+    const smoke = SMOKE_IDS[e.modelId];
+    const base = smoke && join(state.modelsDir, `smoke-${smoke}.gguf`);
+    if (smoke && base && !existsSync(base)) await writeSmokeModel({ out: base, size: smoke, seed: 1 });
+  }
+  const file = resolve(opts.out ?? join(state.root, 'plan.proposed.yaml'));
+  mkdirSync(dirname(file), { recursive: true });
+  const text = `# Written by ops plan; start it with: ops up --plan ${file}\n${stringify(doc)}`;
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+  return file;
+}

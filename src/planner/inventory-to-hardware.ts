@@ -1,0 +1,38 @@
+import type { Inventory } from '../detect/types.js';
+import { assessGpus } from '../profiles/usable-gpus.js';
+import type { HardwareSpec } from './types.js';
+
+/** RAM and cores assumed for an inventory read from an nvidia-smi file (it says nothing about the host). */
+export const ASSUMED_HOST = { ramMiB: 64 * 1024, cpuCores: 16 } as const;
+
+/**
+ * The planner's view of a detected machine (pure): only the GPUs engines can use (driver loaded, supported, enough
+ * VRAM; see assessGpus), its RAM and cores. An inventory from an nvidia-smi file has no host facts: ASSUMED_HOST
+ * fills them, and a note says so.
+ */
+export function inventoryToHardware(inventory: Pick<Inventory, 'gpus' | 'memory' | 'cpu'>): {
+  hardware: HardwareSpec;
+  notes: string[];
+} {
+  const { usable, warnings } = assessGpus(inventory.gpus);
+  const notes = [...warnings];
+  const gpus = usable.map((g) => ({
+    index: g.index,
+    name: g.name,
+    vramMiB: g.vramMiB,
+    ...(g.computeCapability && /^\d+\.\d+$/.test(g.computeCapability)
+      ? { computeCapability: g.computeCapability }
+      : {}),
+  }));
+  const ramMiB = inventory.memory ? Math.floor(inventory.memory.totalBytes / (1024 * 1024)) : undefined;
+  const cpuCores = inventory.cpu ? Math.max(1, inventory.cpu.cores) : undefined;
+  if (ramMiB === undefined || cpuCores === undefined) {
+    notes.push(
+      `host RAM and CPU cores unknown (GPUs read from a file): assuming ${ASSUMED_HOST.ramMiB / 1024} GiB and ${ASSUMED_HOST.cpuCores} cores; use --hardware FILE to state them`,
+    );
+  }
+  return {
+    hardware: { gpus, ramMiB: ramMiB ?? ASSUMED_HOST.ramMiB, cpuCores: cpuCores ?? ASSUMED_HOST.cpuCores },
+    notes,
+  };
+}
