@@ -22,9 +22,11 @@ deps: node_modules/.package-lock.json stacks/node_modules/.package-lock.json
 host:
 	bash scripts/ensure-docker.sh
 
-# The CPU llama.cpp engine image from Debian packages (skipped when already built from the same inputs).
+# The CPU llama.cpp engine image and the gateway image, from Debian packages (each skipped when already built
+# from the same inputs).
 image: deps host
 	$(OPS) images build llama.cpp
+	$(OPS) images build gateway
 
 lint: deps
 	npx biome check .

@@ -29,6 +29,11 @@ export interface ContainerSpec {
   shmSizeBytes?: number;
   /** `uid:gid` the engine runs as; it reads exactly the model files this user can. */
   user?: string;
+  /**
+   * `host`: the container shares the host's network and listens on `port.host` itself (the gateway, which must
+   * reach engines published on the host's loopback). Default: Docker's bridge with a published port.
+   */
+  network?: 'bridge' | 'host';
   /** Identity of the model file (size + mtime), so a changed model at the same path replaces the container. */
   modelIdentity: string;
 }

@@ -104,7 +104,11 @@ export async function buildEngineImage(options: BuildEngineImageOptions): Promis
         buildDockerfile(
           docker,
           recipe.dockerfile,
-          { buildargs: { ROOTFS: recipe.rootfsTag }, labels: engineImageLabels(recipe) },
+          {
+            buildargs: { ROOTFS: recipe.rootfsTag },
+            labels: engineImageLabels(recipe),
+            ...(recipe.contextFiles ? { files: recipe.contextFiles } : {}),
+          },
           { bus, ...(options.signal ? { signal: options.signal } : {}) },
         ),
       `Dockerfile on ${recipe.rootfsTag}`,

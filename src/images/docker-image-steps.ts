@@ -93,14 +93,20 @@ export async function importRootfs(
 export async function buildDockerfile(
   docker: Docker,
   dockerfile: string,
-  build: { buildargs: Record<string, string>; labels: Record<string, string> },
+  build: {
+    buildargs: Record<string, string>;
+    labels: Record<string, string>;
+    files?: Record<string, string>;
+  },
   options: { bus: EventBus; signal?: AbortSignal },
 ): Promise<string> {
   const context = createScratchDir('ops-build-context-');
   try {
     writeFileSync(join(context, 'Dockerfile'), dockerfile);
+    const files = Object.entries(build.files ?? {});
+    for (const [name, content] of files) writeFileSync(join(context, name), content);
     const response = await docker.buildImage(
-      { context, src: ['Dockerfile'] },
+      { context, src: ['Dockerfile', ...files.map(([name]) => name)] },
       {
         buildargs: build.buildargs,
         labels: build.labels,

@@ -21,6 +21,8 @@ export interface ImageRecipe {
   /** Sorted, de-duplicated package names passed to debootstrap `--include`. */
   packages: string[];
   dockerfile: string;
+  /** Extra files for the Dockerfile's build context (name → content), e.g. the bundled gateway. Hashed. */
+  contextFiles?: Record<string, string>;
   rootfsHash: string;
   inputsHash: string;
 }
@@ -110,6 +112,13 @@ export function createRecipe(
       problems.push({ path: 'packages', message: `not a package name: ${name}` });
   }
   if (packages.length === 0) problems.push({ path: 'packages', message: 'at least one package is needed' });
+  for (const name of Object.keys(input.contextFiles ?? {})) {
+    if (!/^[\w.-]+$/.test(name) || name === 'Dockerfile')
+      problems.push({
+        path: `contextFiles.${name}`,
+        message: 'must be a plain file name other than Dockerfile',
+      });
+  }
   if (!/^\s*FROM\s/im.test(input.dockerfile)) {
     problems.push({ path: 'dockerfile', message: 'no FROM instruction' });
   }
@@ -123,8 +132,11 @@ export function createRecipe(
     packages,
   };
   const rootfsHash = sha256(canonicalJson(rootfs));
+  const contextHashes = Object.fromEntries(
+    Object.entries(input.contextFiles ?? {}).map(([name, content]) => [name, sha256(content)]),
+  );
   const inputsHash = sha256(
-    canonicalJson({ recipe: input.recipe, rootfsHash, dockerfile: input.dockerfile }),
+    canonicalJson({ recipe: input.recipe, rootfsHash, dockerfile: input.dockerfile, context: contextHashes }),
   );
   return { ...input, packages, rootfsTag: `${input.tag}-rootfs`, rootfsHash, inputsHash };
 }

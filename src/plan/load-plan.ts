@@ -59,7 +59,11 @@ export function hostPlanContext(
  * read leniently from the raw document (a broken entry is simply skipped; validation reports it).
  */
 export function planFootprint(doc: unknown): { deployment: string; ports: { port: number; host: string }[] } {
-  const d = (doc ?? {}) as { deployment?: unknown; engines?: unknown };
+  const d = (doc ?? {}) as {
+    deployment?: unknown;
+    engines?: unknown;
+    gateway?: { port?: unknown; host?: unknown };
+  };
   const deployment = typeof d.deployment === 'string' ? d.deployment : 'default';
   const ports = (Array.isArray(d.engines) ? d.engines : []).flatMap(
     (e: { port?: unknown; host?: unknown }) =>
@@ -67,6 +71,10 @@ export function planFootprint(doc: unknown): { deployment: string; ports: { port
         ? [{ port: e.port, host: typeof e.host === 'string' ? e.host : '127.0.0.1' }]
         : [],
   );
+  if (d.gateway && typeof d.gateway === 'object') {
+    const host = typeof d.gateway.host === 'string' ? d.gateway.host : '127.0.0.1';
+    ports.push({ port: typeof d.gateway.port === 'number' ? d.gateway.port : 8080, host });
+  }
   return { deployment, ports };
 }
 

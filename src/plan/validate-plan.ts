@@ -85,7 +85,15 @@ function checkCrossFields(
 ): void {
   const names = new Map<string, number>();
   const ports = new Map<number, string>();
-  if (gateway?.enabled) ports.set(gateway.port, 'gateway.port');
+  if (gateway?.enabled) {
+    ports.set(gateway.port, 'gateway.port');
+    if (ctx.takenPorts.has(gateway.port)) {
+      problems.push({
+        path: 'gateway.port',
+        message: `port ${gateway.port} is already in use on this machine by another program; pick a free port`,
+      });
+    }
+  }
 
   for (const { entry, index: i } of engines) {
     const at = `engines[${i}]`;
@@ -93,6 +101,12 @@ function checkCrossFields(
     if (seen !== undefined)
       problems.push({ path: `${at}.name`, message: `"${entry.name}" is already used by engines[${seen}]` });
     names.set(entry.name, i);
+    if (entry.name === 'gateway') {
+      problems.push({
+        path: `${at}.name`,
+        message: '"gateway" is reserved for the gateway container; pick another name',
+      });
+    }
     if (!isContainerEntry(entry)) continue;
 
     const other = ports.get(entry.port);

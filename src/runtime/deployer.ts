@@ -6,6 +6,7 @@ import { adapterFor, specFor } from '../engines/registry.js';
 import { isContainerEntry, type Plan } from '../plan/types.js';
 import { configHash } from './config-hash.js';
 import type { ContainerRuntime } from './container-runtime.js';
+import { GATEWAY_NAME, gatewayContainerSpec } from './gateway-container.js';
 import { hostUser, modelIdentity } from './model-identity.js';
 import { type DesiredContainer, type ReconcileAction, reconcile } from './reconcile.js';
 import { waitForHealth } from './wait-for-health.js';
@@ -19,31 +20,71 @@ export interface UpResult {
   removed: string[];
 }
 
-/** Labels that select every engine container of one deployment. */
-export function deploymentEngineLabels(deployment: string): Record<string, string> {
-  return { [LABEL.managed]: 'true', [LABEL.deployment]: deployment, [LABEL.role]: 'engine' };
+/** What `up` needs to run the gateway container (only for Plans with a `gateway` section). */
+export interface GatewayDeployInput {
+  image: string;
+  paths: { planFile: string; spoolDir: string };
+  env?: NodeJS.ProcessEnv;
 }
 
-/** The desired containers for a Plan's container entries (external entries run elsewhere). */
-export function desiredContainers(plan: Plan): DesiredContainer[] {
-  return plan.engines.filter(isContainerEntry).map((entry) => {
+/** Labels that select every container of one deployment (engines, gateway, …). */
+export function deploymentLabels(deployment: string): Record<string, string> {
+  return { [LABEL.managed]: 'true', [LABEL.deployment]: deployment };
+}
+
+/** Labels that select the engine containers of one deployment. */
+export function deploymentEngineLabels(deployment: string): Record<string, string> {
+  return { ...deploymentLabels(deployment), [LABEL.role]: 'engine' };
+}
+
+/** The containers a Plan wants: its container entries (external ones run elsewhere), then its gateway. */
+export function desiredContainers(plan: Plan, gateway?: GatewayDeployInput): DesiredContainer[] {
+  const user = hostUser();
+  const engines = plan.engines.filter(isContainerEntry).map((entry): DesiredContainer => {
     const spec = specFor(entry, {
       deployment: plan.deployment,
       modelIdentity: modelIdentity(entry.model),
-      user: hostUser(),
+      ...(user ? { user } : {}),
     });
-    return { name: entry.name, spec, hash: configHash(spec) };
+    return {
+      name: entry.name,
+      spec,
+      hash: configHash(spec),
+      health: {
+        url: `http://${displayHost(entry.host)}:${entry.port}`,
+        path: adapterFor(entry).healthPath,
+        timeoutS: entry.healthTimeoutS,
+      },
+    };
   });
+  if (!plan.gateway?.enabled || !gateway) return engines;
+  const spec = gatewayContainerSpec(plan, { ...gateway, ...(user ? { user } : {}) });
+  const g = plan.gateway;
+  return [
+    ...engines,
+    {
+      name: GATEWAY_NAME,
+      spec,
+      hash: configHash(spec),
+      // `/` answers as soon as the gateway listens; `/health` also reports the engines behind it.
+      health: { url: `http://${displayHost(g.host)}:${g.port}`, path: '/', timeoutS: 60 },
+    },
+  ];
 }
 
 /**
  * `ops up`: makes the runtime match the Plan. Images are checked before anything is touched; unchanged
- * containers are left alone; changed ones are replaced; then every created/started engine must turn healthy.
+ * containers are left alone; changed ones are replaced; then every container must answer healthy.
  */
-export async function deployUp(plan: Plan, runtime: ContainerRuntime, bus: EventBus): Promise<UpResult> {
-  const desired = desiredContainers(plan);
+export async function deployUp(
+  plan: Plan,
+  runtime: ContainerRuntime,
+  bus: EventBus,
+  options: { gateway?: GatewayDeployInput } = {},
+): Promise<UpResult> {
+  const desired = desiredContainers(plan, options.gateway);
   await assertImagesPresent(desired, runtime);
-  const existing = await runtime.list(deploymentEngineLabels(plan.deployment));
+  const existing = await runtime.list(deploymentLabels(plan.deployment));
   const actions = reconcile(desired, existing);
   const result: UpResult = {
     deployment: plan.deployment,
@@ -54,7 +95,7 @@ export async function deployUp(plan: Plan, runtime: ContainerRuntime, bus: Event
     removed: [],
   };
 
-  // Removals first, so a replaced engine frees its port before its successor binds it.
+  // Removals first, so a replaced container frees its port before its successor binds it.
   for (const action of actions) {
     if (action.kind === 'remove') {
       await runtime.remove(action.existing.id);
@@ -65,45 +106,42 @@ export async function deployUp(plan: Plan, runtime: ContainerRuntime, bus: Event
     }
   }
 
-  const toWatch: { name: string; id: string }[] = [];
+  const toWatch: { desired: DesiredContainer; id: string }[] = [];
   for (const action of actions) {
+    if (action.kind === 'remove') continue;
     const id = await apply(action, runtime, bus, result);
-    if (id && action.kind !== 'remove') toWatch.push({ name: action.desired.name, id });
+    toWatch.push({ desired: action.desired, id });
   }
 
-  const entries = new Map(plan.engines.filter(isContainerEntry).map((e) => [e.name, e]));
   await Promise.all(
-    toWatch.map(({ name, id }) => {
-      const entry = entries.get(name)!;
-      return waitForHealth(
+    toWatch.map(({ desired: d, id }) =>
+      waitForHealth(
         {
-          name,
+          name: d.name,
           containerId: id,
-          url: `http://${displayHost(entry.host)}:${entry.port}`,
-          healthPath: adapterFor(entry).healthPath,
-          timeoutS: entry.healthTimeoutS,
+          url: d.health.url,
+          healthPath: d.health.path,
+          timeoutS: d.health.timeoutS,
         },
         runtime,
         bus,
-      );
-    }),
+      ),
+    ),
   );
   return result;
 }
 
 async function apply(
-  action: ReconcileAction,
+  action: Exclude<ReconcileAction, { kind: 'remove' }>,
   runtime: ContainerRuntime,
   bus: EventBus,
   result: UpResult,
-): Promise<string | undefined> {
+): Promise<string> {
   switch (action.kind) {
-    case 'remove':
-      return undefined;
     case 'reuse':
       bus.emit({ kind: 'container:reuse', name: action.desired.spec.name, configHash: action.desired.hash });
       result.reused.push(action.desired.name);
-      // Reused engines are checked too: a healthy container is confirmed in one probe.
+      // Reused containers are checked too: a healthy one is confirmed in one probe.
       return action.existing.id;
     case 'start':
       await runtime.start(action.existing.id);
@@ -126,7 +164,7 @@ async function apply(
       bus.emit({
         kind: 'container:create',
         name: action.desired.spec.name,
-        engine: action.desired.spec.labels[LABEL.engine] ?? '',
+        engine: action.desired.spec.labels[LABEL.engine] ?? action.desired.spec.labels[LABEL.role] ?? '',
         configHash: action.desired.hash,
       });
       const id = await runtime.create(action.desired.spec, action.desired.hash);
@@ -142,16 +180,16 @@ async function assertImagesPresent(desired: DesiredContainer[], runtime: Contain
   const missing: string[] = [];
   for (const image of images) if (!(await runtime.imageExists(image))) missing.push(image);
   if (missing.length === 0) return;
-  const local = missing.filter((i) => i.startsWith('ops/'));
-  throw new OpsError(
-    `engine image${missing.length > 1 ? 's' : ''} not found locally: ${missing.join(', ')}`,
-    {
-      hint:
-        local.length > 0
-          ? 'build it with `ops images build llama.cpp` (Debian packages, no registry needed); nothing was changed'
-          : `pull it with \`docker pull ${missing[0]}\` (or \`docker load\` a saved tarball on an offline machine); nothing was changed`,
-    },
+  const hints = missing.map((image) =>
+    image.startsWith('ops/gateway:')
+      ? '`ops images build gateway`'
+      : image.startsWith('ops/')
+        ? '`ops images build llama.cpp`'
+        : `\`docker pull ${image}\` (or \`docker load\` a saved tarball on an offline machine)`,
   );
+  throw new OpsError(`image${missing.length > 1 ? 's' : ''} not found locally: ${missing.join(', ')}`, {
+    hint: `get ${missing.length > 1 ? 'them' : 'it'} with ${[...new Set(hints)].join(' and ')}; nothing was changed`,
+  });
 }
 
 /** `ops down`: removes every container labelled for this deployment, and nothing else. */
@@ -160,9 +198,8 @@ export async function deployDown(
   runtime: ContainerRuntime,
   bus: EventBus,
 ): Promise<string[]> {
-  const labels = { [LABEL.managed]: 'true', [LABEL.deployment]: deployment };
   const removed: string[] = [];
-  for (const c of await runtime.list(labels)) {
+  for (const c of await runtime.list(deploymentLabels(deployment))) {
     await runtime.remove(c.id);
     bus.emit({ kind: 'container:remove', name: c.name, reason: 'ops down' });
     removed.push(c.name);

@@ -16,6 +16,8 @@ export interface EngineStatus {
 export interface DeploymentStatus {
   deployment: string;
   engines: EngineStatus[];
+  /** The gateway container, when the Plan runs one: where clients (Claude Code, SDKs) point. */
+  gateway?: { url: string; state: EngineStatus['state']; container: string };
 }
 
 /**
@@ -27,12 +29,11 @@ export async function deploymentStatus(
   runtime: ContainerRuntime,
   plan: Plan | undefined,
 ): Promise<DeploymentStatus> {
-  const containers = await runtime.list({
-    [LABEL.managed]: 'true',
-    [LABEL.deployment]: deployment,
-    [LABEL.role]: 'engine',
-  });
-  const engines = await Promise.all(containers.map(containerStatus));
+  const all = await runtime.list({ [LABEL.managed]: 'true', [LABEL.deployment]: deployment });
+  const containers = all.filter((c) => c.labels[LABEL.role] === 'engine');
+  const engines = await Promise.all(containers.map((c) => containerStatus(c, '/health')));
+  const gatewayContainer = all.find((c) => c.labels[LABEL.role] === 'gateway');
+  const gatewayStatus = gatewayContainer ? await containerStatus(gatewayContainer, '/') : undefined;
   const seen = new Set(engines.map((e) => e.name));
   for (const entry of plan?.engines ?? []) {
     if (seen.has(entry.name)) continue;
@@ -54,14 +55,20 @@ export async function deploymentStatus(
     }
   }
   engines.sort((a, b) => a.name.localeCompare(b.name));
-  return { deployment, engines };
+  return {
+    deployment,
+    engines,
+    ...(gatewayStatus
+      ? { gateway: { url: gatewayStatus.url, state: gatewayStatus.state, container: gatewayContainer!.name } }
+      : {}),
+  };
 }
 
-async function containerStatus(c: ManagedContainer): Promise<EngineStatus> {
+async function containerStatus(c: ManagedContainer, healthPath: string): Promise<EngineStatus> {
   const url = c.labels[LABEL.url] ?? '';
   let state: EngineStatus['state'];
   if (c.state !== 'running') state = 'stopped';
-  else if (url && (await probeHealth(`${url}/health`))) state = 'healthy';
+  else if (url && (await probeHealth(`${url}${healthPath}`))) state = 'healthy';
   else state = c.health === 'unhealthy' ? 'unhealthy' : 'starting';
   return {
     name: c.labels[LABEL.name] ?? c.name,

@@ -7,6 +7,7 @@ const NS_PER_S = 1_000_000_000;
 /** Translates a runtime-neutral ContainerSpec into the Docker Engine API's create body (pure). */
 export function toDockerCreateOptions(spec: ContainerSpec, hash: string): Docker.ContainerCreateOptions {
   const portKey = `${spec.port.container}/tcp`;
+  const hostNetwork = spec.network === 'host';
   const hostConfig: Docker.HostConfig = {
     Mounts: spec.mounts.map((m) => ({
       Type: 'bind',
@@ -14,7 +15,9 @@ export function toDockerCreateOptions(spec: ContainerSpec, hash: string): Docker
       Target: m.target,
       ReadOnly: m.readOnly,
     })),
-    PortBindings: { [portKey]: [{ HostIp: spec.port.hostIp, HostPort: String(spec.port.host) }] },
+    ...(hostNetwork
+      ? { NetworkMode: 'host' }
+      : { PortBindings: { [portKey]: [{ HostIp: spec.port.hostIp, HostPort: String(spec.port.host) }] } }),
     RestartPolicy:
       spec.restartPolicy === 'on-failure'
         ? { Name: 'on-failure', MaximumRetryCount: 3 }
@@ -38,7 +41,7 @@ export function toDockerCreateOptions(spec: ContainerSpec, hash: string): Docker
     Cmd: spec.cmd,
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
     Labels: { ...spec.labels, [LABEL.configHash]: hash },
-    ExposedPorts: { [portKey]: {} },
+    ...(hostNetwork ? {} : { ExposedPorts: { [portKey]: {} } }),
     Healthcheck: {
       Test: spec.healthcheck.test,
       Interval: spec.healthcheck.intervalS * NS_PER_S,

@@ -6,6 +6,8 @@ export interface DesiredContainer {
   name: string;
   spec: ContainerSpec;
   hash: string;
+  /** Where `up` checks it answers: base URL, path that returns 200 when ready, and how long to wait. */
+  health: { url: string; path: string; timeoutS: number };
 }
 
 /** What `up` does to one container. */

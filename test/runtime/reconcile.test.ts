@@ -8,6 +8,7 @@ const want = (name: string, hash: string) => ({
   name,
   hash,
   spec: { name: `ops-d-${name}` } as ContainerSpec,
+  health: { url: 'http://127.0.0.1:1', path: '/health', timeoutS: 1 },
 });
 const have = (
   name: string,

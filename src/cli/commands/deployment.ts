@@ -4,13 +4,16 @@ import { OpsError } from '../../core/errors.js';
 import { timedStep } from '../../core/timed-step.js';
 import { detectGpuIndexes } from '../../detect/gpu-indexes.js';
 import { LABEL } from '../../engines/labels.js';
+import { defaultGatewayTag } from '../../images/gateway-image.js';
 import { hostPlanContext, loadPlan, planFootprint, readPlanDocument } from '../../plan/load-plan.js';
 import { planFileToUse, saveCurrentPlan } from '../../plan/plan-store.js';
 import type { Plan } from '../../plan/types.js';
+import { checkPredictions } from '../../planner/check-predictions.js';
 import { deployDown, deploymentEngineLabels, deployUp } from '../../runtime/deployer.js';
-import { deploymentStatus } from '../../runtime/deployment-status.js';
+import { type DeploymentStatus, deploymentStatus } from '../../runtime/deployment-status.js';
 import { connectDocker } from '../../runtime/docker-connection.js';
 import { DockerodeRuntime } from '../../runtime/dockerode-runtime.js';
+import { prepareGatewayFiles } from '../../runtime/gateway-container.js';
 import { takenPorts } from '../../runtime/port-check.js';
 import type { CliContext } from '../context.js';
 import type { RegisterCommand } from './index.js';
@@ -49,6 +52,26 @@ async function loadPlanForHost(
   return plan;
 }
 
+/** The status table a person reads, with the lines to point Claude Code at the gateway when there is one. */
+function statusLines(status: DeploymentStatus): string[] {
+  if (status.engines.length === 0 && !status.gateway) return ['  no engines (run `ops up --plan FILE`)'];
+  const row = (name: string, kind: string, state: string, url: string) =>
+    `  ${name.padEnd(20)} ${kind.padEnd(10)} ${state.padEnd(10)} ${url}`;
+  const lines = status.engines.map((e) => row(e.name, e.engine, e.state, e.url));
+  if (status.gateway) {
+    const g = status.gateway;
+    lines.push(
+      row('gateway', 'gateway', g.state, g.url),
+      '',
+      'Point Claude Code at it:',
+      `  export ANTHROPIC_BASE_URL=${g.url}`,
+      `  export ANTHROPIC_AUTH_TOKEN=${process.env.OPS_GATEWAY_API_KEYS ? '<one of OPS_GATEWAY_API_KEYS>' : 'local'}`,
+      `OpenAI clients: base URL ${g.url}/v1`,
+    );
+  }
+  return lines;
+}
+
 function deploymentName(ctx: CliContext, explicit: string | undefined): string {
   if (explicit) return explicit;
   const path = planFileToUse(ctx.state, undefined);
@@ -73,15 +96,21 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
       const rt = await runtime();
       const plan = await loadPlanForHost(ctx, opts.plan, rt);
       const started = performance.now();
-      const result = await timedStep(ctx.bus, `up ${plan.deployment}`, () => deployUp(plan, rt, ctx.bus));
-      saveCurrentPlan(ctx.state, plan);
-      const status = await deploymentStatus(plan.deployment, rt, plan);
-      const lines = status.engines.map(
-        (e) => `  ${e.name.padEnd(20)} ${e.engine.padEnd(10)} ${e.state.padEnd(10)} ${e.url}`,
+      const gateway = plan.gateway?.enabled
+        ? { image: defaultGatewayTag(), paths: prepareGatewayFiles(ctx.state, plan), env: process.env }
+        : undefined;
+      const result = await timedStep(ctx.bus, `up ${plan.deployment}`, () =>
+        deployUp(plan, rt, ctx.bus, gateway ? { gateway } : {}),
       );
+      saveCurrentPlan(ctx.state, plan);
+      // Predicted vs allocated memory, for `ops plan --explain`; a failed check never fails `up`.
+      await checkPredictions(plan, rt, ctx.bus, ctx.state).catch((e: unknown) =>
+        ctx.bus.emit({ kind: 'log', level: 'warn', message: `memory check failed: ${String(e)}` }),
+      );
+      const status = await deploymentStatus(plan.deployment, rt, plan);
       ctx.output(
-        `deployment ${plan.deployment} is up (${formatMs(performance.now() - started)}):\n${lines.join('\n')}`,
-        { ...result, engines: status.engines },
+        `deployment ${plan.deployment} is up (${formatMs(performance.now() - started)}):\n${statusLines(status).join('\n')}`,
+        { ...result, engines: status.engines, ...(status.gateway ? { gateway: status.gateway } : {}) },
         opts.json ?? false,
       );
     });
@@ -121,12 +150,7 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
         await runtime(),
         plan?.deployment === deployment ? plan : undefined,
       );
-      const lines = status.engines.length
-        ? status.engines.map(
-            (e) => `  ${e.name.padEnd(20)} ${e.engine.padEnd(10)} ${e.state.padEnd(10)} ${e.url}`,
-          )
-        : ['  no engines (run `ops up --plan FILE`)'];
-      ctx.output(`deployment ${deployment}:\n${lines.join('\n')}`, status, opts.json ?? false);
+      ctx.output(`deployment ${deployment}:\n${statusLines(status).join('\n')}`, status, opts.json ?? false);
     });
 
   program

@@ -2,12 +2,13 @@ import type { Command } from 'commander';
 import { formatBytes, formatMs } from '../../core/console-reporter.js';
 import { ValidationError } from '../../core/errors.js';
 import { buildEngineImage, loadLlamaCppRecipe } from '../../images/build-engine-image.js';
+import { loadGatewayRecipe } from '../../images/gateway-image.js';
 import { DEFAULT_LLAMA_CPP_TAG, DEFAULT_SUITE } from '../../images/image-recipe.js';
 import { listManagedImages } from '../../images/managed-images.js';
 import { connectDocker } from '../../runtime/docker-connection.js';
 import type { RegisterCommand } from './index.js';
 
-const RECIPES = ['llama.cpp'];
+const RECIPES = ['llama.cpp', 'gateway'];
 
 interface BuildOptions {
   tag?: string;
@@ -26,7 +27,10 @@ export const registerImagesCommands: RegisterCommand = (program: Command, getCon
     .command('build')
     .description('build an engine image with debootstrap (needs root); skipped when the image is current')
     .argument('<recipe>', `what to build: ${RECIPES.join(', ')}`)
-    .option('--tag <tag>', 'image reference to create', DEFAULT_LLAMA_CPP_TAG)
+    .option(
+      '--tag <tag>',
+      `image reference to create (default: ${DEFAULT_LLAMA_CPP_TAG}, or ops/gateway:<version>)`,
+    )
     .option('--suite <suite>', 'Debian suite to bootstrap', DEFAULT_SUITE)
     .option('--force', 'rebuild even if the image is current (e.g. to pick up newer sid packages)')
     .option('--json', 'print the result as JSON')
@@ -37,10 +41,11 @@ export const registerImagesCommands: RegisterCommand = (program: Command, getCon
         ]);
       }
       const context = getContext();
-      const recipe = loadLlamaCppRecipe({
+      const input = {
         ...(options.tag ? { tag: options.tag } : {}),
         ...(options.suite ? { suite: options.suite } : {}),
-      });
+      };
+      const recipe = recipeName === 'gateway' ? await loadGatewayRecipe(input) : loadLlamaCppRecipe(input);
       const docker = await connectDocker();
       // First Ctrl-C stops the build cleanly (temp root removed, tag untouched); a second one kills as usual.
       const abort = new AbortController();
