@@ -99,7 +99,10 @@ export function appendPredictionRecords(state: Pick<StateDir, 'root'>, records: 
 export function lastComparison(state: Pick<StateDir, 'root'>, engines: string[]): PredictionRecord[] {
   const all = engines.flatMap((e) => readPredictionLog(state, e).records);
   // ISO timestamps sort as strings.
-  const newest = all.map((r) => r.checkedAt).sort().at(-1);
+  const newest = all
+    .map((r) => r.checkedAt)
+    .sort()
+    .at(-1);
   return all.filter((r) => r.checkedAt === newest);
 }
 
