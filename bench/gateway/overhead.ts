@@ -1,11 +1,12 @@
 /**
- * Added latency of the gateway at one client: the same requests sent to a scripted upstream directly and
+ * Added latency of the gateway at one client: the same requests sent to a fast stub upstream directly and
  * through the gateway, sequentially over keep-alive connections. Prints p50/p99 of both and the difference.
+ * The stub writes each answer at once (no timers between chunks), so the difference is the gateway's own.
  *   node --import tsx bench/gateway/overhead.ts [requests]
  */
 import http from 'node:http';
 import { createGateway } from '../../src/gateway/server.js';
-import { startScriptedUpstream } from '../../test/gateway/scripted-openai-upstream.js';
+import { startFastStub } from './fast-stub-upstream.js';
 
 const N = Number(process.argv[2] ?? 2000);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -36,7 +37,7 @@ async function measure(url: string, body: string): Promise<number[]> {
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
 
-const upstream = await startScriptedUpstream(() => ({ text: 'Hello from the model, a short answer.' }));
+const upstream = await startFastStub();
 const gateway = createGateway({
   upstreams: [
     {

@@ -2,6 +2,8 @@ import type { ServerResponse } from 'node:http';
 import { ApiKeyCheck } from './auth.js';
 import { decideMaxTokens, slotContextTokens } from './context-limits.js';
 import { GatewayError } from './gateway-error.js';
+import { type CloudOptions, resolveCloudOptions } from './hybrid/hybrid-options.js';
+import { HybridRouter } from './hybrid/hybrid-router.js';
 import { GatewayMetrics } from './metrics.js';
 import type { ClaudeTierRule } from './model-aliases.js';
 import type { ChatCompletionRequest } from './openai/types.js';
@@ -35,6 +37,10 @@ export interface GatewayOptions {
    * estimated (default 0.25): below it the estimate's margin costs nothing that matters.
    */
   exactCountAbove?: number;
+  /** Hybrid cloud policy; absent means `local-only`. Only Anthropic `/v1/messages` traffic goes to the cloud. */
+  cloud?: CloudOptions;
+  /** Where the cloud API key is read from, once, at creation (default `process.env`). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** The built gateway's parts, shared by every handler. */
@@ -47,6 +53,8 @@ export interface GatewayContext {
   maxBodyBytes: number;
   pingIntervalMs: number;
   exactCountAbove: number;
+  /** The cloud side of a hybrid policy; undefined when `local-only`. */
+  hybrid: HybridRouter | undefined;
   recordUsage(record: Omit<UsageRecord, 'at'>): void;
   /** Records a request that ended without an answer (refused, failed, or abandoned by the client). */
   recordFailure(
@@ -62,7 +70,9 @@ export interface GatewayContext {
 /** Wires the gateway's parts from its options; checks them once. */
 export function createGatewayContext(options: GatewayOptions): GatewayContext {
   if (options.upstreams.length === 0) throw new Error('a gateway needs at least one upstream');
-  const pool = new UpstreamPool(options.upstreams, options.maxQueuedPerUpstream ?? 64);
+  const maxQueued = options.maxQueuedPerUpstream ?? 64;
+  const cloud = resolveCloudOptions(options.cloud, maxQueued, options.env ?? process.env);
+  const pool = new UpstreamPool(options.upstreams, maxQueued);
   const metrics = new GatewayMetrics(() => pool.all().map((u) => u.snapshot()));
   const sink = options.usageSink;
   const locations = new Map(options.upstreams.map((u) => [u.name, u.location ?? 'local']));
@@ -85,6 +95,12 @@ export function createGatewayContext(options: GatewayOptions): GatewayContext {
     maxBodyBytes: options.maxBodyBytes ?? 32 * 1024 * 1024,
     pingIntervalMs: options.pingIntervalMs ?? 5000,
     exactCountAbove: options.exactCountAbove ?? 0.25,
+    hybrid: cloud
+      ? new HybridRouter(
+          cloud,
+          options.upstreams.filter((u) => (u.location ?? 'local') === 'local'),
+        )
+      : undefined,
     recordUsage(record) {
       const full: UsageRecord = { at: new Date().toISOString(), ...record };
       metrics.observe(full);

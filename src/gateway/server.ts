@@ -51,6 +51,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         server.close(() => resolve());
         server.closeIdleConnections();
         context.pool.close();
+        context.hybrid?.close();
       });
     },
   };

@@ -90,7 +90,29 @@ export class Upstream {
     this.agent.destroy();
   }
 
-  private request(
+  /**
+   * One HTTP exchange. A kept-alive socket the server closed just as it was reused fails with ECONNRESET
+   * before the server read anything (llama-server's cpp-httplib closes idle and over-used keep-alive
+   * connections); Node's docs advise retrying exactly that case (`request.reusedSocket`), so it is retried
+   * on a fresh socket rather than failing the client's request.
+   */
+  private async request(
+    method: string,
+    path: string,
+    body: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<IncomingMessage> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.requestOnce(method, path, body, signal);
+      } catch (error) {
+        if (!(error instanceof StaleSocketError)) throw error;
+        if (attempt >= 3) throw error.cause;
+      }
+    }
+  }
+
+  private requestOnce(
     method: string,
     path: string,
     body: string | undefined,
@@ -117,20 +139,29 @@ export class Upstream {
         resolve,
       );
       req.on('error', (error) => {
+        const code = (error as NodeJS.ErrnoException).code;
         if (signal?.aborted) reject(signal.reason ?? error);
-        else
-          reject(
-            new GatewayError(
-              'upstream',
-              `upstream ${this.name} failed: ${(error as NodeJS.ErrnoException).code ?? error.message}`,
-              {
-                cause: error,
-              },
-            ),
-          );
+        else if (req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE'))
+          reject(new StaleSocketError(this.wrapError(error)));
+        else reject(this.wrapError(error));
       });
       req.end(body);
     });
+  }
+
+  private wrapError(error: Error): GatewayError {
+    return new GatewayError(
+      'upstream',
+      `upstream ${this.name} failed: ${(error as NodeJS.ErrnoException).code ?? error.message}`,
+      { cause: error },
+    );
+  }
+}
+
+/** A request lost to a reused keep-alive socket the server had closed; safe to send again. */
+class StaleSocketError extends Error {
+  constructor(override readonly cause: GatewayError) {
+    super(cause.message);
   }
 }
 

@@ -2,16 +2,20 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { chatCompletionToMessage } from '../anthropic/from-openai.js';
 import { AnthropicStreamTranslator } from '../anthropic/stream-translator.js';
 import { messagesToChatRequest, parseMessagesRequest } from '../anthropic/to-openai.js';
+import { slotContextTokens } from '../context-limits.js';
 import { abortOnClientGone, fitToContext, type GatewayContext } from '../gateway-context.js';
 import { GatewayError, toGatewayError } from '../gateway-error.js';
 import { sendError, sendJson, startEventStream } from '../http-reply.js';
+import { isUnreachable } from '../hybrid/hybrid-router.js';
 import type { ChatCompletion, ChatCompletionChunk } from '../openai/types.js';
 import { parseJsonBody, readRequestBody } from '../read-body.js';
 import { ResponseCache } from '../response-cache.js';
 import { SseParser } from '../sse-parser.js';
+import { estimatePromptTokens, type TokenCount } from '../token-counter.js';
 import { upstreamFailure } from '../upstream-errors.js';
 import { readText } from '../upstream-pool.js';
 import { priorityHeader } from './chat-completions.js';
+import { forwardMessagesToCloud } from './cloud-messages.js';
 
 /** `POST /v1/messages`: Anthropic Messages API, translated to and from the upstream's chat completions. */
 export async function handleMessages(
@@ -39,7 +43,59 @@ export async function handleMessages(
       upstreamModel: upstream.upstreamModel,
       vision: upstream.descriptor.vision === true,
     });
-    const count = await fitToContext(gw, upstream, chat, request.max_tokens, controller.signal);
+    const hybrid = gw.hybrid;
+    let count: TokenCount;
+    let tooLong: unknown;
+    try {
+      count = await fitToContext(gw, upstream, chat, request.max_tokens, controller.signal);
+    } catch (error) {
+      if (!hybrid || !isPromptTooLong(error)) throw error;
+      // Too long for this slot; whether it fits any other local context decides cloud or the error.
+      tooLong = error;
+      const overSlot = slotContextTokens(upstream.descriptor) + 1;
+      count = { tokens: Math.max(estimatePromptTokens(chat).tokens, overSlot), source: 'estimate' };
+    }
+    const tryCloud = async (): Promise<boolean> => {
+      const outcome = await forwardMessagesToCloud(
+        gw,
+        hybrid!,
+        req,
+        res,
+        request,
+        startedAt,
+        controller.signal,
+      );
+      if (outcome.answered) return true;
+      // 'prompt is too long' lets Claude Code compact and go on locally; better than the cloud's failure.
+      if (tooLong) throw tooLong;
+      if (hybrid!.mode === 'local-first') throw outcome.error;
+      return false;
+    };
+    if (hybrid && hybrid.decide(upstream, count.tokens).target === 'cloud' && (await tryCloud())) return;
+    if (tooLong) throw tooLong;
+    /** The local answer, or undefined when local proved down and the cloud answered instead. */
+    const postLocal = async (body: string): Promise<IncomingMessage | undefined> => {
+      let upstreamRes: IncomingMessage;
+      try {
+        upstreamRes = await upstream.post('/chat/completions', body, controller.signal);
+      } catch (error) {
+        if (!hybrid || controller.signal.aborted || res.headersSent || !isUnreachable(error)) throw error;
+        hybrid.markDown(upstream.name);
+        release?.();
+        if (await tryCloud()) return undefined;
+        throw error;
+      }
+      // llama-server answers 503 while it loads a model: as good as down for the next few seconds.
+      if (hybrid && upstreamRes.statusCode === 503 && !res.headersSent) {
+        hybrid.markDown(upstream.name);
+        release?.();
+        if (await tryCloud()) {
+          upstreamRes.resume();
+          return undefined;
+        }
+      }
+      return upstreamRes;
+    };
     const upstreamBody = JSON.stringify(chat);
     const base = {
       api: 'anthropic' as const,
@@ -61,7 +117,8 @@ export async function handleMessages(
         const lease = await upstream.queue.acquire(route.priority, controller.signal);
         release = lease.release;
         gw.metrics.observeQueueWait(upstream.name, route.priority, lease.waitedMs);
-        const upstreamRes = await upstream.post('/chat/completions', upstreamBody, controller.signal);
+        const upstreamRes = await postLocal(upstreamBody);
+        if (!upstreamRes) return;
         text = await readText(upstreamRes);
         if (upstreamRes.statusCode !== 200) {
           throw upstreamFailure(
@@ -110,8 +167,9 @@ export async function handleMessages(
     });
     release = lease.release;
     gw.metrics.observeQueueWait(upstream.name, route.priority, lease.waitedMs);
-    const upstreamRes = await upstream.post('/chat/completions', upstreamBody, controller.signal);
+    const upstreamRes = await postLocal(upstreamBody);
     clearInterval(pingTimer);
+    if (!upstreamRes) return;
     if (upstreamRes.statusCode !== 200) {
       throw upstreamFailure(
         upstream.name,
@@ -193,4 +251,12 @@ export async function handleMessages(
     clearInterval(pingTimer);
     release?.();
   }
+}
+
+function isPromptTooLong(error: unknown): error is GatewayError {
+  return (
+    error instanceof GatewayError &&
+    error.kind === 'invalid_request' &&
+    error.message.startsWith('prompt is too long')
+  );
 }

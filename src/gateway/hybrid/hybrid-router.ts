@@ -1,0 +1,87 @@
+import { slotContextTokens } from '../context-limits.js';
+import type { UpstreamDescriptor } from '../types.js';
+import type { Upstream } from '../upstream-pool.js';
+import { AnthropicCloud } from './anthropic-cloud.js';
+import { CloudBudget } from './cloud-budget.js';
+import { decideTarget, type Target } from './decide-target.js';
+import type { ResolvedCloud } from './hybrid-options.js';
+
+/** Name under which cloud traffic appears in usage records and metrics. */
+export const CLOUD_UPSTREAM_NAME = 'cloud';
+
+/**
+ * The stateful half of the hybrid policy: which side was seen down and until when, the weekly budget, the
+ * cloud client. Each request asks `decide`, then reports what happened (`markDown`, `recordCloudUsage`).
+ */
+export class HybridRouter {
+  readonly cloud: AnthropicCloud;
+  readonly budget: CloudBudget;
+  private readonly largestLocalContext: number;
+  private readonly downUntil = new Map<string, number>();
+
+  constructor(
+    readonly options: ResolvedCloud,
+    locals: readonly UpstreamDescriptor[],
+    private readonly now: () => number = Date.now,
+  ) {
+    this.cloud = new AnthropicCloud(options.baseUrl, options.apiKey, options.anthropicVersion);
+    this.budget = new CloudBudget(options.weeklyCap, now);
+    this.largestLocalContext = Math.max(0, ...locals.map((u) => slotContextTokens(u)));
+  }
+
+  get mode(): ResolvedCloud['mode'] {
+    return this.options.mode;
+  }
+
+  /** Local or cloud for a request routed to `local` with a prompt of `promptTokens`. */
+  decide(local: Upstream, promptTokens: number): Target {
+    return decideTarget({
+      mode: this.options.mode,
+      localDown: this.isDown(local.name),
+      localQueued: local.queue.queuedCount(),
+      overflowQueueDepth: this.options.overflowQueueDepth,
+      promptTokens,
+      largestLocalContext: this.largestLocalContext,
+      cloudDown: this.isDown(CLOUD_UPSTREAM_NAME),
+      budgetSpent: this.budget.spent(),
+    });
+  }
+
+  /** Skips `name` (a local upstream or the cloud) for the configured time. */
+  markDown(name: string): void {
+    this.downUntil.set(name, this.now() + this.options.retryDownAfterMs);
+  }
+
+  isDown(name: string): boolean {
+    const until = this.downUntil.get(name);
+    if (until === undefined) return false;
+    if (this.now() < until) return true;
+    this.downUntil.delete(name);
+    return false;
+  }
+
+  /** The model id to ask the cloud for: Claude names pass as they are, local aliases become the default. */
+  cloudModel(requested: string): string {
+    return requested.startsWith('claude-') ? requested : this.options.defaultModel;
+  }
+
+  close(): void {
+    this.cloud.close();
+  }
+}
+
+/** Whether an error means the other side cannot be reached at all (as opposed to refusing this request). */
+export function isUnreachable(error: unknown): boolean {
+  const cause = (error as { cause?: NodeJS.ErrnoException } | undefined)?.cause;
+  const code = cause?.code;
+  return (
+    code === 'ECONNREFUSED' ||
+    code === 'ECONNRESET' ||
+    code === 'EHOSTUNREACH' ||
+    code === 'ENETUNREACH' ||
+    code === 'ENOTFOUND' ||
+    code === 'EAI_AGAIN' ||
+    code === 'ETIMEDOUT' ||
+    code === 'EPIPE'
+  );
+}
