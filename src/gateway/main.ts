@@ -31,6 +31,7 @@ async function serve(env: NodeJS.ProcessEnv): Promise<void> {
     upstreams: upstreamsFromPlan(plan, env),
     aliases: plan.gateway?.aliases ?? {},
     apiKeys: apiKeysFromEnv(env),
+    ...(plan.gateway?.cloud ? { cloud: plan.gateway.cloud, env } : {}),
     ...(spool ? { usageSink: spool } : {}),
   });
   const port = Number(env.OPS_GATEWAY_PORT ?? plan.gateway?.port ?? 8080);

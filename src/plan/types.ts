@@ -70,12 +70,34 @@ export type ExternalEntry = z.infer<typeof externalEntrySchema>;
 export type EngineEntry = LlamaCppEntry | VllmEntry | ExternalEntry;
 export type ContainerEntry = LlamaCppEntry | VllmEntry;
 
+/** Hybrid routing: whether and when the gateway may send Anthropic traffic to the cloud (default: never). */
+export const gatewayCloudSchema = z.strictObject({
+  mode: z.enum(['local-only', 'local-first', 'cloud-first']).default('local-only'),
+  baseUrl: z.url().optional(),
+  /** Name of the variable holding the cloud API key (the key itself never goes in a Plan). */
+  apiKeyEnv: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name')
+    .default('ANTHROPIC_API_KEY'),
+  defaultModel: z.string().optional(),
+  overflowQueueDepth: z.number().int().min(0).optional(),
+  weeklyCap: z
+    .strictObject({
+      tokens: z.number().int().positive().optional(),
+      usd: z.number().positive().optional(),
+      inputUsdPerMTok: z.number().nonnegative().optional(),
+      outputUsdPerMTok: z.number().nonnegative().optional(),
+    })
+    .optional(),
+});
+
 export const gatewaySchema = z.strictObject({
   enabled: z.boolean().default(true),
   port: port.default(8080),
   host: z.string().default('127.0.0.1'),
   /** Alias → engine entry name, e.g. `quality: coder-32b`. Entry names and their own aliases route too. */
   aliases: z.record(alias, name).default({}),
+  cloud: gatewayCloudSchema.optional(),
 });
 
 export const planSchema = z.strictObject({

@@ -54,7 +54,11 @@ export function gatewayContainerSpec(
 ): ContainerSpec {
   const gateway = plan.gateway!;
   const env = ctx.env ?? {};
-  const passThrough = ['OPS_GATEWAY_API_KEYS'].filter((k) => env[k]);
+  // Keys the gateway needs, handed over from ops's own environment: client keys, and the cloud key when the
+  // hybrid policy may use the cloud.
+  const cloud = gateway.cloud;
+  const wanted = ['OPS_GATEWAY_API_KEYS', ...(cloud && cloud.mode !== 'local-only' ? [cloud.apiKeyEnv] : [])];
+  const passThrough = wanted.filter((k) => env[k]);
   return {
     name: containerName(plan.deployment, GATEWAY_NAME),
     image: ctx.image,
@@ -96,4 +100,15 @@ export function gatewayContainerSpec(
     modelIdentity: createHash('sha256').update(gatewayPlanText(plan)).digest('hex'),
     ...(ctx.user ? { user: ctx.user } : {}),
   };
+}
+
+/**
+ * Environment variables the gateway will need and ops's own environment lacks: keys of external upstreams and,
+ * when the hybrid policy may use the cloud, the cloud key. Checked before `up` touches anything.
+ */
+export function missingGatewaySecrets(plan: Plan, env: NodeJS.ProcessEnv): string[] {
+  const needed = plan.engines.flatMap((e) => (e.engine === 'external' && e.apiKeyEnv ? [e.apiKeyEnv] : []));
+  const cloud = plan.gateway?.cloud;
+  if (cloud && cloud.mode !== 'local-only') needed.push(cloud.apiKeyEnv);
+  return [...new Set(needed)].filter((name) => !env[name]);
 }

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
 import { LABEL } from '../../src/engines/labels.js';
 import { writeSmokeModel } from '../../src/models/smoke-model.js';
 import {
@@ -82,6 +83,7 @@ engines:
 
   it('up, status --json, logs and down work end to end, and a second up changes nothing', async () => {
     const port = await freePort();
+    const gatewayPort = await freePort();
     const file = writePlan(
       'good.yaml',
       `version: 1
@@ -93,11 +95,14 @@ engines:
     model: ./smoke.gguf
     contextLength: 2048
     port: ${port}
+    aliases: [quality, fast]
+gateway:
+  port: ${gatewayPort}
 `,
     );
     const up = await runCli(['up', '--plan', file, '--json'], env);
     assert.equal(up.code, 0, up.stderr);
-    assert.deepEqual(JSON.parse(up.stdout).created, ['coder']);
+    assert.deepEqual(JSON.parse(up.stdout).created, ['coder', 'gateway']);
 
     const status = await runCli(['status', '--json'], env);
     assert.equal(status.code, 0, status.stderr);
@@ -107,10 +112,40 @@ engines:
       parsed.engines.map((e: Record<string, string>) => [e.name, e.engine, e.state, e.url]),
       [['coder', 'llama.cpp', 'healthy', `http://127.0.0.1:${port}`]],
     );
+    assert.deepEqual(parsed.gateway, {
+      url: `http://127.0.0.1:${gatewayPort}`,
+      state: 'healthy',
+      container: `ops-${deployment}-gateway`,
+    });
+
+    // The real Anthropic SDK, the way Claude Code talks to it, through the gateway container to the engine.
+    const client = new Anthropic({ baseURL: parsed.gateway.url, apiKey: 'local', maxRetries: 0 });
+    const message = await client.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 8,
+      messages: [{ role: 'user', content: 'hello' }],
+    });
+    assert.equal(message.type, 'message');
+    assert.equal(message.usage.output_tokens, 8);
+    assert.equal(message.stop_reason, 'max_tokens');
+    // Its usage reached the spool the ledger imports (one JSON line, no prompt text).
+    const spool = join(env.OPS_HOME!, 'spool', deployment);
+    let lines: string[] = [];
+    for (let i = 0; i < 50 && lines.length === 0; i++) {
+      lines = readdirSync(spool).flatMap((f) =>
+        readFileSync(join(spool, f), 'utf8').split('\n').filter(Boolean),
+      );
+      if (lines.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    const record = JSON.parse(lines[0]!);
+    assert.equal(record.model, 'claude-sonnet-4-5');
+    assert.equal(record.upstream, 'coder');
+    assert.equal(record.outputTokens, 8);
+    assert.doesNotMatch(lines.join(''), /hello/);
 
     const again = await runCli(['up', '--json'], env);
     assert.equal(again.code, 0, again.stderr);
-    assert.deepEqual(JSON.parse(again.stdout).reused, ['coder']);
+    assert.deepEqual(JSON.parse(again.stdout).reused, ['coder', 'gateway']);
 
     const logs = await runCli(['logs', 'coder', '--tail', '50'], env);
     assert.equal(logs.code, 0);
@@ -122,7 +157,10 @@ engines:
 
     const down = await runCli(['down', '--json'], env);
     assert.equal(down.code, 0, down.stderr);
-    assert.deepEqual(JSON.parse(down.stdout).removed, [`ops-${deployment}-coder`]);
+    assert.deepEqual(JSON.parse(down.stdout).removed.sort(), [
+      `ops-${deployment}-coder`,
+      `ops-${deployment}-gateway`,
+    ]);
     assert.deepEqual(await kit.runtime.list({ [LABEL.deployment]: deployment }), []);
   });
 });

@@ -13,7 +13,7 @@ import { deployDown, deploymentEngineLabels, deployUp } from '../../runtime/depl
 import { type DeploymentStatus, deploymentStatus } from '../../runtime/deployment-status.js';
 import { connectDocker } from '../../runtime/docker-connection.js';
 import { DockerodeRuntime } from '../../runtime/dockerode-runtime.js';
-import { prepareGatewayFiles } from '../../runtime/gateway-container.js';
+import { missingGatewaySecrets, prepareGatewayFiles } from '../../runtime/gateway-container.js';
 import { takenPorts } from '../../runtime/port-check.js';
 import type { CliContext } from '../context.js';
 import type { RegisterCommand } from './index.js';
@@ -44,6 +44,9 @@ async function loadPlanForHost(
   if (rt) {
     for (const c of await rt.list({ [LABEL.managed]: 'true', [LABEL.deployment]: footprint.deployment })) {
       for (const p of c.hostPorts) ownPorts.add(p);
+      // A host-network container (the gateway) publishes nothing; its port is in its URL label.
+      const labelled = Number(/:(\d+)$/.exec(c.labels[LABEL.url] ?? '')?.[1]);
+      if (labelled) ownPorts.add(labelled);
     }
   }
   const taken = new Set([...(await takenPorts(footprint.ports))].filter((p) => !ownPorts.has(p)));
@@ -96,6 +99,16 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
       const rt = await runtime();
       const plan = await loadPlanForHost(ctx, opts.plan, rt);
       const started = performance.now();
+      const missing = plan.gateway?.enabled ? missingGatewaySecrets(plan, process.env) : [];
+      if (missing.length > 0) {
+        throw new OpsError(
+          `the gateway needs ${missing.map((m) => `$${m}`).join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not set`,
+          {
+            hint: `export ${missing[0]}=… and run ops up again (keys never go in the Plan); nothing was changed`,
+            exitCode: 2,
+          },
+        );
+      }
       const gateway = plan.gateway?.enabled
         ? { image: defaultGatewayTag(), paths: prepareGatewayFiles(ctx.state, plan), env: process.env }
         : undefined;

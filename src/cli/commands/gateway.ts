@@ -53,6 +53,7 @@ export function registerGatewayCommand(program: Command, getContext: () => CliCo
         upstreams,
         aliases: plan.gateway?.aliases ?? {},
         apiKeys: apiKeysFromEnv(process.env),
+        ...(plan.gateway?.cloud ? { cloud: plan.gateway.cloud, env: process.env } : {}),
         // One line per request, without prompt contents (those are never logged).
         usageSink: (r) =>
           ctx.bus.emit({
