@@ -21,3 +21,13 @@ export function baseLabels(deployment: string, role: Role, name: string): Record
 export function containerName(deployment: string, name: string): string {
   return `ops-${deployment}-${name}`;
 }
+
+/** Labels of an engine container: ownership, its engine kind, and the URL clients on this host reach it at. */
+export function engineLabels(
+  deployment: string,
+  name: string,
+  engine: string,
+  url: string,
+): Record<string, string> {
+  return { ...baseLabels(deployment, 'engine', name), [LABEL.engine]: engine, [LABEL.url]: url };
+}

@@ -1,6 +1,6 @@
 import type { LlamaCppEntry } from '../plan/types.js';
 import { gpuRequestFor } from './gpu-request.js';
-import { baseLabels, containerName, LABEL } from './labels.js';
+import { containerName, engineLabels } from './labels.js';
 import { modelMount } from './model-mount.js';
 import type { ContainerSpec, EngineAdapter, SpecContext } from './types.js';
 
@@ -62,11 +62,12 @@ export const llamaCppAdapter: EngineAdapter<LlamaCppEntry> = {
       image,
       cmd,
       env: {},
-      labels: {
-        ...baseLabels(ctx.deployment, 'engine', entry.name),
-        [LABEL.engine]: 'llama.cpp',
-        [LABEL.url]: `http://${displayHost(entry.host)}:${entry.port}`,
-      },
+      labels: engineLabels(
+        ctx.deployment,
+        entry.name,
+        'llama.cpp',
+        `http://${displayHost(entry.host)}:${entry.port}`,
+      ),
       mounts: [mount],
       port: { container: CONTAINER_PORT, host: entry.port, hostIp: entry.host },
       gpus,

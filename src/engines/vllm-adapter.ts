@@ -1,6 +1,6 @@
 import type { VllmEntry } from '../plan/types.js';
 import { gpuRequestFor } from './gpu-request.js';
-import { baseLabels, containerName, LABEL } from './labels.js';
+import { containerName, engineLabels } from './labels.js';
 import { displayHost } from './llama-cpp-adapter.js';
 import { modelMount } from './model-mount.js';
 import type { ContainerSpec, EngineAdapter, SpecContext } from './types.js';
@@ -61,11 +61,12 @@ export const vllmAdapter: EngineAdapter<VllmEntry> = {
       cmd,
       // Offline by design: never reach for the hub from inside the engine.
       env: { HF_HUB_OFFLINE: '1', VLLM_NO_USAGE_STATS: '1' },
-      labels: {
-        ...baseLabels(ctx.deployment, 'engine', entry.name),
-        [LABEL.engine]: 'vllm',
-        [LABEL.url]: `http://${displayHost(entry.host)}:${entry.port}`,
-      },
+      labels: engineLabels(
+        ctx.deployment,
+        entry.name,
+        'vllm',
+        `http://${displayHost(entry.host)}:${entry.port}`,
+      ),
       mounts: [mount],
       port: { container: CONTAINER_PORT, host: entry.port, hostIp: entry.host },
       gpus,

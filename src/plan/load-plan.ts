@@ -1,7 +1,7 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
-import { OpsError, ValidationError } from '../core/errors.js';
+import { ValidationError } from '../core/errors.js';
+import { readYamlFile } from '../core/read-yaml-file.js';
 import type { Plan, PlanValidation } from './types.js';
 import { type PlanContext, validatePlan } from './validate-plan.js';
 
@@ -9,28 +9,11 @@ export type { PlanValidation } from './types.js';
 
 /** Reads a Plan YAML file and parses it; YAML syntax errors are reported with line and column. */
 export function readPlanDocument(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (cause) {
-    throw new OpsError(`cannot read Plan file ${file}`, {
-      cause,
-      exitCode: 2,
-      hint: 'pass an existing file with --plan FILE, or write one (see "The Plan" in README.md)',
-    });
-  }
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    throw new ValidationError(
-      file,
-      doc.errors.map((e) => ({
-        path: e.linePos ? `line ${e.linePos[0].line}:${e.linePos[0].col}` : '',
-        message: e.message.split('\n')[0] ?? e.message,
-      })),
-      { hint: 'fix the YAML syntax; the Plan format is described in README.md' },
-    );
-  }
-  return doc.toJS();
+  return readYamlFile(
+    file,
+    'Plan file',
+    'pass an existing file with --plan FILE; the Plan format is described in README.md ("The Plan")',
+  );
 }
 
 /** Builds the PlanContext from the real machine. */

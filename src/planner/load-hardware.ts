@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
-import { OpsError, ValidationError } from '../core/errors.js';
+import { ValidationError } from '../core/errors.js';
+import { readYamlFile } from '../core/read-yaml-file.js';
 import { zodProblems } from '../core/validation.js';
 import { type HardwareSpec, hardwareSpecSchema } from './types.js';
 
@@ -24,25 +23,6 @@ export function parseHardwareSpec(doc: unknown, source = 'hardware spec'): Hardw
 
 /** Reads a hardware YAML file (`ops plan --hardware FILE`). */
 export function loadHardwareSpec(file: string): HardwareSpec {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (cause) {
-    throw new OpsError(`cannot read hardware file ${file}`, {
-      cause,
-      exitCode: 2,
-      hint: 'pass an existing YAML file; examples are in hardware-profiles/examples/',
-    });
-  }
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    throw new ValidationError(
-      file,
-      doc.errors.map((e) => ({
-        path: e.linePos ? `line ${e.linePos[0].line}:${e.linePos[0].col}` : '',
-        message: e.message.split('\n')[0] ?? e.message,
-      })),
-    );
-  }
-  return parseHardwareSpec(doc.toJS(), file);
+  const doc = readYamlFile(file, 'hardware file', 'examples are in hardware-profiles/examples/');
+  return parseHardwareSpec(doc, file);
 }
