@@ -1,12 +1,15 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import { registerAgentCommand } from './agent.js';
 import { registerDeployCommand } from './deploy.js';
 import { registerDeploymentCommands } from './deployment.js';
 import { registerDetectCommand } from './detect.js';
 import { registerGatewayCommand } from './gateway.js';
 import { registerImagesCommands } from './images.js';
+import { registerLedgerCommands } from './ledger.js';
 import { registerModelsCommands } from './models.js';
 import { registerPlanCommand } from './plan.js';
+import { registerReportCommand } from './report.js';
 
 /** Each command file exports `register(program, getContext)`; this is the one list of them. */
 export type RegisterCommand = (program: Command, getContext: () => CliContext) => void;
@@ -19,6 +22,9 @@ const commands: RegisterCommand[] = [
   registerImagesCommands,
   registerModelsCommands,
   registerPlanCommand,
+  registerLedgerCommands,
+  registerReportCommand,
+  registerAgentCommand,
 ];
 
 export function registerCommands(program: Command, getContext: () => CliContext): void {

@@ -1,0 +1,54 @@
+/**
+ * The ledger's schema as ordered migrations; `PRAGMA user_version` records how many have run. Append only: a
+ * shipped migration is never edited, a change is a new entry.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+  -- Raw readings, kept as long as configured. The primary key de-duplicates re-imports and orders scans.
+  CREATE TABLE power_samples (
+    source TEXT NOT NULL, device TEXT NOT NULL, ts_ms INTEGER NOT NULL,
+    power_w REAL, energy_j REAL,
+    PRIMARY KEY (source, device, ts_ms)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE probes (
+    target TEXT NOT NULL, ts_ms INTEGER NOT NULL,
+    ok INTEGER NOT NULL, latency_ms REAL, error TEXT,
+    PRIMARY KEY (target, ts_ms)
+  ) WITHOUT ROWID;
+
+  -- Usage is the business record: kept indefinitely.
+  CREATE TABLE usage (
+    id INTEGER PRIMARY KEY,
+    ts_ms INTEGER NOT NULL, api TEXT NOT NULL, model TEXT NOT NULL, upstream TEXT NOT NULL,
+    route TEXT NOT NULL CHECK (route IN ('local', 'cloud')),
+    input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
+    latency_ms REAL NOT NULL, ttft_ms REAL, status INTEGER NOT NULL,
+    dedup_key TEXT UNIQUE
+  );
+  CREATE INDEX usage_ts ON usage (ts_ms);
+
+  -- Rollups, kept indefinitely and recomputable from raw rows while those are kept.
+  CREATE TABLE energy_buckets (
+    bucket_ms INTEGER NOT NULL, source TEXT NOT NULL, device TEXT NOT NULL,
+    energy_wh REAL NOT NULL, measured_s REAL NOT NULL,
+    PRIMARY KEY (bucket_ms, source, device)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE probe_days (
+    day_ms INTEGER NOT NULL, target TEXT NOT NULL, interval_s INTEGER NOT NULL, from_ms INTEGER NOT NULL,
+    expected_slots INTEGER NOT NULL, up_slots INTEGER NOT NULL,
+    PRIMARY KEY (day_ms, target)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE incident_pieces (
+    target TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, causes TEXT NOT NULL,
+    PRIMARY KEY (target, start_ms)
+  ) WITHOUT ROWID;
+
+  -- complete = 1 once the day was rolled up after it ended (a later run need not redo it).
+  CREATE TABLE rollup_days (day_ms INTEGER PRIMARY KEY, computed_at_ms INTEGER NOT NULL, complete INTEGER NOT NULL);
+  `,
+];

@@ -1,0 +1,166 @@
+import { duration, int, kwh, mark, pct, seconds, usd, when } from './format.js';
+import type { MonthlyReport } from './types.js';
+
+const table = (head: string[], rows: string[][]): string =>
+  [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+
+/** The report as Markdown (GitHub-flavoured tables). */
+export function renderMarkdown(r: MonthlyReport): string {
+  const out: string[] = [];
+  out.push(`# ops report — ${r.month}`);
+  out.push(
+    `Profile **${r.profile.title}** (${r.profile.id}) · period ${r.period.from} – ${r.period.to} (UTC)${r.period.partial ? ' · **month not over**' : ''} · generated ${when(r.generatedAt)}`,
+  );
+  out.push('## Success metrics');
+  out.push(
+    table(
+      ['Metric', 'Target', 'This month', 'Status'],
+      r.metrics.map((m) => [m.name, m.target, m.value, mark(m.met)]),
+    ),
+  );
+
+  const u = r.uptime;
+  out.push('## Uptime');
+  out.push(
+    `Uptime of **${u.primaryTarget ?? '–'}**: **${pct(u.percent, 3)}** against a target of ${u.targetPercent}% (down ${duration(u.downMinutes)}). Measured against the probes that should exist: a slot with no probe (box or agent off) counts as down.`,
+  );
+  if (u.targets.length > 0) {
+    out.push(
+      table(
+        ['Target', 'Slots expected', 'Slots up', 'Uptime'],
+        u.targets.map((t) => [t.target, int(t.expectedSlots), int(t.upSlots), pct(t.percent, 3)]),
+      ),
+    );
+  }
+  out.push(`### Incidents (${u.incidents.length})`);
+  out.push(
+    u.incidents.length === 0
+      ? 'None.'
+      : table(
+          ['Target', 'Start', 'End', 'Duration', 'Cause'],
+          u.incidents.map((i) => [
+            i.target,
+            `${when(i.start)}${i.continuedFromPreviousMonth ? ' (from previous month)' : ''}`,
+            `${when(i.end)}${i.continuesNextMonth ? ' (continues)' : ''}`,
+            duration(i.durationMinutes),
+            i.causes.join('; ').replaceAll('|', '\\|'),
+          ]),
+        ),
+  );
+
+  const e = r.energy;
+  out.push('## Energy');
+  out.push(
+    `Tariff: ${e.tariff}${e.tariff === 'time-of-use' ? ` (bands in ${e.timezone})` : ''}. Measured ${e.measuredHours.toFixed(1)} h of ${e.expectedHours.toFixed(1)} h expected.`,
+  );
+  out.push(
+    table(
+      ['Part', 'Energy', 'Cost'],
+      [
+        ['GPU', kwh(e.gpu.kWh), usd(e.gpu.costUsd)],
+        ['CPU', kwh(e.cpu.kWh), usd(e.cpu.costUsd)],
+        ['Rest of system', kwh(e.rest.kWh), usd(e.rest.costUsd)],
+        ['**Total**', `**${kwh(e.total.kWh)}**`, `**${usd(e.total.costUsd)}**`],
+      ],
+    ),
+  );
+  if (e.byBand.length > 0) {
+    out.push(
+      table(
+        ['Band', 'Price', 'Energy', 'Cost'],
+        e.byBand.map((b) => [b.band, `${usd(b.usdPerKWh)}/kWh`, kwh(b.kWh), usd(b.costUsd)]),
+      ),
+    );
+  }
+  const gpus = e.byDevice.filter((d) => d.source === 'gpu');
+  if (gpus.length > 1)
+    out.push(
+      table(
+        ['GPU', 'Energy', 'Cost'],
+        gpus.map((d) => [d.device, kwh(d.kWh), usd(d.costUsd)]),
+      ),
+    );
+
+  const t = r.tokens;
+  out.push('## Tokens');
+  out.push(
+    t.byModel.length === 0
+      ? 'No requests this month.'
+      : table(
+          [
+            'Model',
+            'Route',
+            'Requests',
+            'Input tokens',
+            'Output tokens',
+            'Priced as',
+            'Cost / cloud equivalent',
+          ],
+          t.byModel.map((l) => [
+            l.model,
+            l.route,
+            int(l.requests),
+            int(l.inputTokens),
+            int(l.outputTokens),
+            l.pricedAs,
+            usd(l.costUsd),
+          ]),
+        ),
+  );
+  out.push(
+    `Local tokens would have cost **${usd(t.cloudEquivalentUsd)}** in the cloud; fallback traffic cost **${usd(t.cloudSpendUsd)}**. Served locally: ${pct(t.localSharePercent, 1)} of requests. Prices as of ${t.pricesAsOf ?? 'unknown'} (defaults; verify).`,
+  );
+
+  const l = r.latency;
+  out.push('## Latency');
+  out.push(
+    table(
+      ['', 'p50', 'p95', 'Average'],
+      [
+        ['Whole request', seconds(l.p50Ms), seconds(l.p95Ms), seconds(l.averageMs)],
+        ['Time to first token', seconds(l.ttftP50Ms), seconds(l.ttftP95Ms), '–'],
+        ...l.byRoute.map((x) => [`${x.route} (${int(x.requests)})`, seconds(x.p50Ms), seconds(x.p95Ms), '–']),
+      ],
+    ),
+  );
+  out.push(
+    `${int(l.requests)} successful requests, ${int(l.failedRequests)} failed; ${int(l.overTarget)} took longer than the ${l.targetS} s target.`,
+  );
+
+  const c = r.tco;
+  out.push('## Total cost of ownership');
+  out.push(
+    table(
+      ['', 'To date', `Over ${c.horizonMonths} months`],
+      [
+        [
+          `Hardware (${usd(c.hardwareUsd)} over ${c.lifetimeYears} y)`,
+          usd(c.toDate.hardwareAmortisedUsd),
+          usd(c.hardwareUsd),
+        ],
+        ['Electricity', usd(c.toDate.electricityUsd), '–'],
+        [`Maintenance (${usd(c.maintenanceUsdPerMonth)}/month)`, usd(c.toDate.maintenanceUsd), '–'],
+        ['Cloud fallback spend', usd(c.toDate.cloudSpendUsd), '–'],
+        ['**Local total**', `**${usd(c.toDate.totalUsd)}**`, `**${usd(c.overHorizon.totalUsd)}**`],
+        ['**Same work in the cloud**', `**${usd(c.toDate.cloudUsd)}**`, `**${usd(c.overHorizon.cloudUsd)}**`],
+        ['Savings', usd(c.toDate.savingsUsd), usd(c.overHorizon.savingsUsd)],
+      ],
+    ),
+  );
+  out.push(
+    `In service since ${c.startMonth} (${c.monthsInService} month${c.monthsInService === 1 ? '' : 's'}). Break-even: ${
+      c.breakEvenMonth
+        ? `**${c.breakEvenMonth}**${c.breakEvenProjected ? ' (projected)' : ''}`
+        : `not within ${c.horizonMonths} months at the current rate`
+    }. Projection per month: electricity ${usd(c.projectionPerMonth.electricityUsd)}, cloud equivalent ${usd(c.projectionPerMonth.cloudEquivalentUsd)}, cloud spend ${usd(c.projectionPerMonth.cloudSpendUsd)}.`,
+  );
+  if (r.warnings.length > 0) {
+    out.push('## Notes');
+    out.push(r.warnings.map((w) => `- ${w}`).join('\n'));
+  }
+  return `${out.join('\n\n')}\n`;
+}
