@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { AgentMetrics } from '../../agent/agent-metrics.js';
 import { chooseSamplers } from '../../agent/choose-samplers.js';
@@ -6,6 +7,7 @@ import { SamplingLoop } from '../../agent/sampling-loop.js';
 import { configPath, loadOpsConfig } from '../../config/load-config.js';
 import { OpsError } from '../../core/errors.js';
 import { Ledger, ledgerPath } from '../../ledger/ledger.js';
+import { ingestUsageSpool } from '../../ledger/spool-ingest.js';
 import { acquireWriterLock } from '../../ledger/writer-lock.js';
 import { loadPlan } from '../../plan/load-plan.js';
 import { planFileToUse } from '../../plan/plan-store.js';
@@ -96,6 +98,24 @@ export const registerAgentCommand: RegisterCommand = (program: Command, getConte
         bus: context.bus,
       });
       loop.start();
+      // The gateways write usage to a spool (they never open the ledger); the agent, its one writer, imports it.
+      const spoolRoot = join(context.state.root, 'spool');
+      const ingest = () => {
+        try {
+          const { inserted, invalid } = ingestUsageSpool(ledger, spoolRoot);
+          if (inserted > 0 || invalid > 0) {
+            context.bus.emit({
+              kind: 'log',
+              level: invalid > 0 ? 'warn' : 'debug',
+              message: `usage spool: ${inserted} request(s) imported${invalid ? `, ${invalid} unreadable line(s) skipped` : ''}`,
+            });
+          }
+        } catch (error) {
+          context.bus.emit({ kind: 'log', level: 'warn', message: `usage spool: ${String(error)}` });
+        }
+      };
+      ingest();
+      const ingestTimer = setInterval(ingest, Math.min(config.agent.probeIntervalS, 10) * 1000);
       context.bus.emit({
         kind: 'log',
         level: 'info',
@@ -110,6 +130,8 @@ export const registerAgentCommand: RegisterCommand = (program: Command, getConte
         process.on('SIGINT', shutdown);
         process.on('SIGTERM', shutdown);
       });
+      clearInterval(ingestTimer);
+      ingest();
       await loop.stop();
       await new Promise((r) => served.server.close(r));
       ledger.close();

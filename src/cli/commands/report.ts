@@ -1,8 +1,11 @@
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { configPath, loadDefaultPrices, loadOpsConfig } from '../../config/load-config.js';
 import { OpsError } from '../../core/errors.js';
 import { Ledger, ledgerPath } from '../../ledger/ledger.js';
+import { ingestUsageSpool } from '../../ledger/spool-ingest.js';
+import { acquireWriterLock } from '../../ledger/writer-lock.js';
 import { loadProfiles } from '../../profiles/load-profiles.js';
 import { defaultProfilesDir } from '../../profiles/profiles-dir.js';
 import { buildReport } from '../../report/build-report.js';
@@ -53,6 +56,7 @@ export const registerReportCommand: RegisterCommand = (program: Command, getCont
         options.profile ?? config.profile,
       );
       const settings = resolveReportSettings(config, profile, loadDefaultPrices());
+      importSpoolUnlessAgentRuns(context.state.root, ledgerPath(context.state));
       const ledger = Ledger.open(ledgerPath(context.state), { readonly: true });
       let text: string;
       try {
@@ -76,3 +80,23 @@ export const registerReportCommand: RegisterCommand = (program: Command, getCont
       } else process.stdout.write(text);
     });
 };
+
+/**
+ * The report reads the ledger only; the gateways' usage spool reaches it through the agent. When no agent runs
+ * (a box used without monitoring), import the spool here, under the same writer lock the agent takes.
+ */
+function importSpoolUnlessAgentRuns(stateRoot: string, ledgerFile: string): void {
+  let release: (() => void) | undefined;
+  try {
+    release = acquireWriterLock(ledgerFile);
+  } catch {
+    return; // An agent holds the ledger and imports the spool itself.
+  }
+  const ledger = Ledger.open(ledgerFile);
+  try {
+    ingestUsageSpool(ledger, join(stateRoot, 'spool'));
+  } finally {
+    ledger.close();
+    release();
+  }
+}
