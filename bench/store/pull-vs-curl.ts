@@ -1,11 +1,14 @@
 /**
  * Pull throughput against curl on the same loopback hub double, in the same run.
  *
- *   node --import tsx bench/store/pull-vs-curl.ts [sizeMiB=500] [runs=3] [connections=default]
+ *   node --import tsx bench/store/pull-vs-curl.ts [sizeMiB=500] [runs=5] [connections=default]
  *
  * The hub double runs in a child process (as a real server would be another process). Each round times
- * `curl -L -o` of the file's resolve URL, then `ops`'s pullModel with its default parallelism into a fresh store
- * (ranged download, sha256 verification and admission included). Prints MB/s per run, the medians and the ratio.
+ * `curl -L -o` of the file's resolve URL and `ops`'s pullModel with its default parallelism into a fresh store
+ * (ranged download, sha256 verification, one fsync and admission included), alternating which goes first. Before
+ * every timed run the page cache is flushed (`sync`, untimed) so neither tool pays for the other's dirty pages;
+ * the source file stays in the page cache for both. curl is also shown with an fsync of its output (`sync -f`),
+ * the same durability ops gives. Prints MB/s per run, the medians and the ratios.
  */
 import { execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,7 +31,7 @@ if (process.argv[2] === '--serve') {
   process.send?.({ endpoint });
 } else {
   const sizeMiB = Number(process.argv[2] ?? 500);
-  const runs = Number(process.argv[3] ?? 3);
+  const runs = Number(process.argv[3] ?? 5);
   const connections = process.argv[4] ? Number(process.argv[4]) : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'ops-bench-'));
   try {
@@ -43,20 +46,28 @@ if (process.argv[2] === '--serve') {
     const url = `${endpoint}/${REPO}/resolve/${COMMIT}/${FILE}`;
     const mb = (sizeMiB << 20) / 1e6;
     const curl: number[] = [];
+    const curlSynced: number[] = [];
     const ops: number[] = [];
-    for (let i = 0; i < runs; i++) {
+    const timeCurl = () => {
       const out = join(dir, 'curl.out');
-      let t = performance.now();
+      execFileSync('sync');
+      const t = performance.now();
       execFileSync('curl', ['-sSfL', '-o', out, url]);
-      curl.push(mb / ((performance.now() - t) / 1000));
+      const fetched = performance.now() - t;
+      execFileSync('sync', ['-f', out]);
+      curl.push(mb / (fetched / 1000));
+      curlSynced.push(mb / ((performance.now() - t) / 1000));
       rmSync(out);
+    };
+    const timeOps = async (i: number) => {
       const home = join(dir, `ops-${i}`);
       const layout = storeLayout({
         modelsDir: join(home, 'models'),
         planFile: join(home, 'p'),
         previousPlanFile: join(home, 'pp'),
       });
-      t = performance.now();
+      execFileSync('sync');
+      const t = performance.now();
       const result = await pullModel(layout, {
         reference: REPO,
         env: { HF_ENDPOINT: endpoint },
@@ -65,16 +76,29 @@ if (process.argv[2] === '--serve') {
       ops.push(mb / ((performance.now() - t) / 1000));
       if (result.entries[0]?.sha256 !== sha256) throw new Error('pulled file does not verify');
       rmSync(home, { recursive: true, force: true });
-      console.log(`run ${i + 1}: curl ${curl[i]!.toFixed(0)} MB/s   ops pull ${ops[i]!.toFixed(0)} MB/s`);
+    };
+    for (let i = 0; i < runs; i++) {
+      if (i % 2 === 0) {
+        timeCurl();
+        await timeOps(i);
+      } else {
+        await timeOps(i);
+        timeCurl();
+      }
+      console.log(
+        `run ${i + 1}: curl ${curl[i]!.toFixed(0)} MB/s (with fsync ${curlSynced[i]!.toFixed(0)})   ops pull ${ops[i]!.toFixed(0)} MB/s`,
+      );
     }
     server.kill();
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     console.log(`file ${sizeMiB} MiB, ${runs} runs each, loopback`);
     console.log(`curl -L -o     median ${median(curl).toFixed(0)} MB/s`);
+    console.log(`curl + fsync   median ${median(curlSynced).toFixed(0)} MB/s`);
     console.log(
       `ops models pull median ${median(ops).toFixed(0)} MB/s (parallel ranges + sha256 verify + admit)`,
     );
     console.log(`ratio ops/curl ${(median(ops) / median(curl)).toFixed(2)}`);
+    console.log(`ratio ops/(curl + fsync) ${(median(ops) / median(curlSynced)).toFixed(2)}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type FileHandle, mkdir, open, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OpsError } from '../core/errors.js';
@@ -13,6 +14,7 @@ import {
   missingRanges,
   splitIntoChunks,
 } from './byte-ranges.js';
+import { chooseConnections, REMOTE_CONNECTIONS } from './connection-count.js';
 import { ensureFreeSpace, type FreeSpaceProbe, statfsFreeBytes } from './disk-space.js';
 import {
   type DownloadProgress,
@@ -24,14 +26,13 @@ import {
 import { httpGet, keepAliveAgents, type OpenResponse } from './http-get.js';
 import { InOrderHasher } from './in-order-hasher.js';
 import { acquirePartialLock } from './partial-lock.js';
+import { pipeBodyToFile } from './pipelined-body-writer.js';
 import { ProgressMeter } from './progress-meter.js';
 import { backoffDelayMs, DEFAULT_RETRY_POLICY, isTransient, type RetryPolicy } from './retry-policy.js';
 import { ChecksumMismatchError, DiskSpaceError, DownloadError } from './store-errors.js';
 
-/** Default parallel connections per file (huggingface_hub's hf_transfer used 8; more rarely helps). */
-export const DEFAULT_CONNECTIONS = 8;
-/** Bytes gathered from the socket before one positioned write. */
-const WRITE_BYTES = 1 << 20;
+/** Parallel connections per file for remote hosts (see connection-count.ts for when fewer are used). */
+export const DEFAULT_CONNECTIONS = REMOTE_CONNECTIONS;
 /** The sidecar is rewritten after this many new bytes (or SAVE_INTERVAL_MS), so a crash loses little. */
 const SAVE_EVERY_BYTES = 8 << 20;
 const SAVE_INTERVAL_MS = 2000;
@@ -58,6 +59,7 @@ export interface DownloadRequest {
   expectedBytes?: number;
   /** Known in advance for hub LFS files; without it the computed hash is returned unverified. */
   expectedSha256?: string;
+  /** Parallel connections; default chosen per host and machine (chooseConnections). */
   connections?: number;
   retry?: RetryPolicy;
   signal?: AbortSignal;
@@ -94,11 +96,10 @@ interface RemoteInfo {
  */
 export async function downloadFile(req: DownloadRequest): Promise<DownloadResult> {
   const bus = req.bus ?? silentBus();
-  const connections = Math.max(1, req.connections ?? DEFAULT_CONNECTIONS);
   const sidecar = `${req.partialPath}.progress.json`;
   await mkdir(dirname(req.partialPath), { recursive: true });
   const release = await acquirePartialLock(req.partialPath);
-  const agents = keepAliveAgents(connections);
+  const agents = keepAliveAgents(Math.max(1, req.connections ?? REMOTE_CONNECTIONS));
   const abort = new AbortController();
   const onOuterAbort = () => abort.abort(req.signal?.reason);
   req.signal?.addEventListener('abort', onOuterAbort, { once: true });
@@ -114,6 +115,12 @@ export async function downloadFile(req: DownloadRequest): Promise<DownloadResult
         },
       );
     }
+    // Chosen for the host that serves the bytes (the CDN after redirects), not the hub API host.
+    const connections = chooseConnections({
+      requested: req.connections,
+      host: new URL(remote.finalUrl).hostname,
+      cores: availableParallelism(),
+    });
     let done = await reusableRanges(req, sidecar, remote);
     const alreadyOnDisk = coveredBytes(done);
     await ensureFreeSpace(
@@ -174,7 +181,7 @@ export async function downloadFile(req: DownloadRequest): Promise<DownloadResult
       const parallel = remote.rangeable && remote.bytes >= (req.minParallelBytes ?? 16 << 20);
       if (!remote.rangeable) {
         // No Range support: one stream from byte 0 (nothing can be resumed or split).
-        if (probed.wholeBody) await streamInto(probed.wholeBody, 0, remote.bytes, commit);
+        if (probed.wholeBody) await pipeBodyToFile(probed.wholeBody, 0, remote.bytes, commit);
         else throw new DownloadError(`${req.label}: the server did not send the file`);
       } else {
         const chunkBytes = parallel ? chooseChunkBytes(remote.bytes, connections) : remote.bytes;
@@ -203,7 +210,7 @@ export async function downloadFile(req: DownloadRequest): Promise<DownloadResult
         await discardPartial(req.partialPath, sidecar);
         throw new ChecksumMismatchError(req.label, req.expectedSha256, sha256);
       }
-      await handle.sync();
+      // No fsync here: admission syncs once before its rename, which is the point where durability matters.
       return {
         partialPath: req.partialPath,
         bytes: remote.bytes,
@@ -324,7 +331,7 @@ async function fetchRange(
           hint: 'pull again; the partial download was discarded',
         });
       }
-      cursor = await streamInto(res.body, cursor, range[1], commit, (at) => {
+      cursor = await pipeBodyToFile(res.body, cursor, range[1], commit, (at) => {
         cursor = at;
       });
       if (cursor < range[1])
@@ -346,48 +353,6 @@ async function fetchRange(
       await sleep(delayMs, undefined, { signal });
     }
   }
-}
-
-/**
- * Copies a response body into the file from `start` (up to `end`), in WRITE_BYTES writes; returns the position
- * reached. Bytes already received are written even when the stream fails, so a retry asks only for the rest.
- */
-async function streamInto(
-  body: IncomingMessage,
-  start: number,
-  end: number,
-  commit: (data: Buffer, position: number) => Promise<void>,
-  onAdvance?: (position: number) => void,
-): Promise<number> {
-  let position = start;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  const flush = async () => {
-    if (pendingBytes === 0) return;
-    const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-    pending = [];
-    pendingBytes = 0;
-    await commit(data, position);
-    position += data.length;
-    onAdvance?.(position);
-  };
-  try {
-    for await (const piece of body) {
-      let chunk = piece as Buffer;
-      const room = end - position - pendingBytes;
-      if (chunk.length > room) chunk = chunk.subarray(0, room);
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      if (pendingBytes >= WRITE_BYTES) await flush();
-      if (position + pendingBytes >= end) break;
-    }
-  } catch (error) {
-    await flush();
-    throw error;
-  }
-  await flush();
-  body.destroy();
-  return position;
 }
 
 function interrupted(error: unknown, req: DownloadRequest): unknown {

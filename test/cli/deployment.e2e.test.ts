@@ -142,6 +142,16 @@ gateway:
     assert.equal(record.upstream, 'coder');
     assert.equal(record.outputTokens, 8);
     assert.doesNotMatch(lines.join(''), /hello/);
+    // And from there into the ledger and this month's report (no agent runs here: the report imports the spool).
+    const report = await runCli(['report', '--format', 'json'], env);
+    assert.equal(report.code, 0, report.stderr);
+    const tokens = JSON.parse(report.stdout).tokens;
+    assert.deepEqual(
+      tokens.byModel.map((t: Record<string, unknown>) => [t.model, t.route, t.requests, t.outputTokens]),
+      [['claude-sonnet-4-5', 'local', 1, 8]],
+    );
+    assert.equal(tokens.localSharePercent, 100);
+    assert.ok(tokens.cloudEquivalentUsd > 0, 'local tokens are valued at cloud prices');
 
     const again = await runCli(['up', '--json'], env);
     assert.equal(again.code, 0, again.stderr);

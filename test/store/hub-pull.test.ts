@@ -86,6 +86,8 @@ describe('pull from a hub', () => {
       reference: 'org/Big-GGUF',
       env: { HF_ENDPOINT: hub.endpoint, HF_TOKEN: 'hf_test' },
       bus,
+      // Loopback would default to one connection; this test is about parallel ranges.
+      connections: 8,
     });
     hub.faults = {};
     assert.equal(result.revision, COMMIT);
@@ -183,6 +185,7 @@ describe('pull from a hub', () => {
       env: { HF_ENDPOINT: hub.endpoint },
       bus,
       retry: FAST_RETRY,
+      connections: 4,
     });
     hub.faults = {};
     assert.equal(result.entries[0]?.sha256, files.small!.sha256);
