@@ -2,7 +2,8 @@ import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ValidationError } from '../core/errors.js';
 import { readYamlFile } from '../core/read-yaml-file.js';
-import type { Plan, PlanValidation } from './types.js';
+import { monitoringPorts } from '../monitoring/monitoring-ports.js';
+import { monitoringSchema, type Plan, type PlanValidation } from './types.js';
 import { type PlanContext, validatePlan } from './validate-plan.js';
 
 export type { PlanValidation } from './types.js';
@@ -57,6 +58,10 @@ export function planFootprint(doc: unknown): { deployment: string; ports: { port
   if (d.gateway && typeof d.gateway === 'object') {
     const host = typeof d.gateway.host === 'string' ? d.gateway.host : '127.0.0.1';
     ports.push({ port: typeof d.gateway.port === 'number' ? d.gateway.port : 8080, host });
+  }
+  const monitoring = monitoringSchema.safeParse((doc as { monitoring?: unknown } | null)?.monitoring);
+  if (monitoring.success && monitoring.data) {
+    for (const { port, host } of monitoringPorts(monitoring.data, true)) ports.push({ port, host });
   }
   return { deployment, ports };
 }

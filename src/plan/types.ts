@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MONITORING_IMAGES } from '../monitoring/default-images.js';
 
 /** Engine kinds a Plan entry may name. `external` is an OpenAI-compatible URL that `ops up` does not start. */
 export const ENGINE_KINDS = ['llama.cpp', 'vllm', 'external'] as const;
@@ -100,11 +101,38 @@ export const gatewaySchema = z.strictObject({
   cloud: gatewayCloudSchema.optional(),
 });
 
+const image = z.string().min(1);
+
+/** The monitoring stack `ops up` starts: Prometheus, exporters, Grafana. Present = wanted, unless `enabled: false`. */
+export const monitoringSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Address Prometheus and Grafana bind; the exporters always bind 127.0.0.1. */
+  host: z.string().default('127.0.0.1'),
+  prometheusPort: port.default(9090),
+  grafanaPort: port.default(3000),
+  nodeExporterPort: port.default(9100),
+  dcgmExporterPort: port.default(9400),
+  /** Prometheus keeps 15 days by default; a month-on-month look back needs more than 31. */
+  retentionDays: z.number().int().min(1).max(3650).default(45),
+  scrapeIntervalS: z.number().int().min(1).max(300).default(15),
+  /** Pinned defaults; override to name copies in an internal registry. */
+  images: z
+    .strictObject({
+      prometheus: image.default(DEFAULT_MONITORING_IMAGES.prometheus),
+      grafana: image.default(DEFAULT_MONITORING_IMAGES.grafana),
+      dcgmExporter: image.default(DEFAULT_MONITORING_IMAGES.dcgmExporter),
+      nodeExporter: image.default(DEFAULT_MONITORING_IMAGES.nodeExporter),
+    })
+    .default({ ...DEFAULT_MONITORING_IMAGES }),
+});
+export type MonitoringSettings = z.infer<typeof monitoringSchema>;
+
 export const planSchema = z.strictObject({
   version: z.literal(1),
   deployment: name.default('default'),
   engines: z.array(z.unknown()).min(1, 'a Plan needs at least one engine'),
   gateway: gatewaySchema.optional(),
+  monitoring: monitoringSchema.optional(),
 });
 
 /** A validated Plan, with model paths resolved to absolute paths. */
@@ -113,6 +141,7 @@ export interface Plan {
   deployment: string;
   engines: EngineEntry[];
   gateway?: z.infer<typeof gatewaySchema>;
+  monitoring?: MonitoringSettings;
   /** Directory the Plan was read from (relative model paths are resolved against it). */
   sourceDir: string;
 }

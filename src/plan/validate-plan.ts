@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { ValidationProblem } from '../core/errors.js';
 import { formatPath, zodProblems } from '../core/validation.js';
+import { monitoringPorts } from '../monitoring/monitoring-ports.js';
 import {
   ENGINE_KINDS,
   type EngineEntry,
@@ -63,6 +64,7 @@ export function validatePlan(doc: unknown, ctx: PlanContext): PlanValidation {
   });
 
   checkCrossFields(engines, top.success ? top.data.gateway : undefined, ctx, problems, warnings);
+  if (top.success && top.data.monitoring) checkMonitoringPorts(top.data, engines, ctx, problems);
   if (!top.success || problems.length > 0) return { problems, warnings };
 
   const resolved = engines.map(({ entry: e }) =>
@@ -187,4 +189,28 @@ function checkGpus(
     });
   }
   if (new Set(gpus).size !== gpus.length) problems.push({ path, message: 'lists the same GPU twice' });
+}
+
+/** Monitoring's ports must clash with nothing in the Plan nor with another program on this machine. */
+function checkMonitoringPorts(
+  doc: { gateway?: Plan['gateway']; monitoring?: Plan['monitoring'] },
+  engines: { entry: EngineEntry; index: number }[],
+  ctx: PlanContext,
+  problems: ValidationProblem[],
+): void {
+  const used = new Map<number, string>();
+  if (doc.gateway?.enabled) used.set(doc.gateway.port, 'gateway.port');
+  for (const { entry, index } of engines)
+    if (isContainerEntry(entry)) used.set(entry.port, `engines[${index}].port`);
+  for (const { path, port } of monitoringPorts(doc.monitoring!, ctx.gpuIndexes.length > 0)) {
+    const other = used.get(port);
+    if (other) problems.push({ path, message: `port ${port} is also used by ${other}` });
+    else if (ctx.takenPorts.has(port)) {
+      problems.push({
+        path,
+        message: `port ${port} is already in use on this machine by another program; pick a free port`,
+      });
+    }
+    used.set(port, path);
+  }
 }

@@ -3,6 +3,8 @@ import type { EventBus } from '../core/events.js';
 import { LABEL } from '../engines/labels.js';
 import { displayHost } from '../engines/llama-cpp-adapter.js';
 import { adapterFor, specFor } from '../engines/registry.js';
+import { monitoringContainers } from '../monitoring/monitoring-containers.js';
+import type { MonitoringDeployInput } from '../monitoring/types.js';
 import { isContainerEntry, type Plan } from '../plan/types.js';
 import { configHash } from './config-hash.js';
 import type { ContainerRuntime } from './container-runtime.js';
@@ -37,8 +39,12 @@ export function deploymentEngineLabels(deployment: string): Record<string, strin
   return { ...deploymentLabels(deployment), [LABEL.role]: 'engine' };
 }
 
-/** The containers a Plan wants: its container entries (external ones run elsewhere), then its gateway. */
-export function desiredContainers(plan: Plan, gateway?: GatewayDeployInput): DesiredContainer[] {
+/** The containers a Plan wants: its container entries (external ones run elsewhere), its gateway, its monitoring. */
+export function desiredContainers(
+  plan: Plan,
+  gateway?: GatewayDeployInput,
+  monitoring?: MonitoringDeployInput,
+): DesiredContainer[] {
   const user = hostUser();
   const engines = plan.engines.filter(isContainerEntry).map((entry): DesiredContainer => {
     const spec = specFor(entry, {
@@ -57,7 +63,11 @@ export function desiredContainers(plan: Plan, gateway?: GatewayDeployInput): Des
       },
     };
   });
-  if (!plan.gateway?.enabled || !gateway) return engines;
+  const observers =
+    plan.monitoring?.enabled && monitoring
+      ? monitoringContainers(plan, plan.monitoring, monitoring, user)
+      : [];
+  if (!plan.gateway?.enabled || !gateway) return [...engines, ...observers];
   const spec = gatewayContainerSpec(plan, { ...gateway, ...(user ? { user } : {}) });
   const g = plan.gateway;
   return [
@@ -69,6 +79,7 @@ export function desiredContainers(plan: Plan, gateway?: GatewayDeployInput): Des
       // `/` answers as soon as the gateway listens; `/health` also reports the engines behind it.
       health: { url: `http://${displayHost(g.host)}:${g.port}`, path: '/', timeoutS: 60 },
     },
+    ...observers,
   ];
 }
 
@@ -80,9 +91,9 @@ export async function deployUp(
   plan: Plan,
   runtime: ContainerRuntime,
   bus: EventBus,
-  options: { gateway?: GatewayDeployInput } = {},
+  options: { gateway?: GatewayDeployInput; monitoring?: MonitoringDeployInput } = {},
 ): Promise<UpResult> {
-  const desired = desiredContainers(plan, options.gateway);
+  const desired = desiredContainers(plan, options.gateway, options.monitoring);
   await assertImagesPresent(desired, runtime);
   const existing = await runtime.list(deploymentLabels(plan.deployment));
   const actions = reconcile(desired, existing);

@@ -1,8 +1,8 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import { opsAlertRules } from '../../src/monitoring/alert-rules.js';
+import { overviewDashboard } from '../../src/monitoring/dashboards.js';
 import { deepMerge } from '../shared/deep-merge.js';
-import { opsAlertRules } from './alert-rules.js';
-import { overviewDashboard } from './dashboards.js';
 import { k8sLabels } from './k8s-labels.js';
 import type { ClusterStackConfig } from './stack-config.js';
 

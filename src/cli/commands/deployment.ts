@@ -5,6 +5,8 @@ import { timedStep } from '../../core/timed-step.js';
 import { detectGpuIndexes } from '../../detect/gpu-indexes.js';
 import { LABEL } from '../../engines/labels.js';
 import { defaultGatewayTag } from '../../images/gateway-image.js';
+import { monitoringUrls } from '../../monitoring/monitoring-containers.js';
+import { agentEndpointFromConfig, prepareMonitoring } from '../../monitoring/prepare-monitoring.js';
 import { hostPlanContext, loadPlan, planFootprint, readPlanDocument } from '../../plan/load-plan.js';
 import { planFileToUse, saveCurrentPlan } from '../../plan/plan-store.js';
 import type { Plan } from '../../plan/types.js';
@@ -25,7 +27,7 @@ async function runtime() {
 }
 
 /** Loads and validates a Plan against this machine: files, GPUs, and ports not held by this deployment. */
-async function loadPlanForHost(
+export async function loadPlanForHost(
   ctx: CliContext,
   file: string | undefined,
   rt?: DockerodeRuntime,
@@ -112,9 +114,29 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
       const gateway = plan.gateway?.enabled
         ? { image: defaultGatewayTag(), paths: prepareGatewayFiles(ctx.state, plan), env: process.env }
         : undefined;
+      const monitoring = await prepareMonitoring(ctx.state, plan, {
+        runtime: rt,
+        bus: ctx.bus,
+        nvidia: plan.monitoring?.enabled ? (await detectGpuIndexes()).length > 0 : false,
+        agent: agentEndpointFromConfig(ctx.state, ctx.bus),
+      });
       const result = await timedStep(ctx.bus, `up ${plan.deployment}`, () =>
-        deployUp(plan, rt, ctx.bus, gateway ? { gateway } : {}),
+        deployUp(plan, rt, ctx.bus, {
+          ...(gateway ? { gateway } : {}),
+          ...(monitoring ? { monitoring } : {}),
+        }),
       );
+      if (plan.monitoring && monitoring) {
+        const urls = monitoringUrls(plan.monitoring);
+        const grafana = monitoring.components.includes('grafana')
+          ? `, Grafana ${urls.grafana} (user admin, password in ${monitoring.paths.grafanaPasswordFile})`
+          : '';
+        ctx.bus.emit({
+          kind: 'log',
+          level: 'info',
+          message: `monitoring: Prometheus ${urls.prometheus}${grafana}`,
+        });
+      }
       saveCurrentPlan(ctx.state, plan);
       // Predicted vs allocated memory, for `ops plan --explain`; a failed check never fails `up`.
       await checkPredictions(plan, rt, ctx.bus, ctx.state).catch((e: unknown) =>

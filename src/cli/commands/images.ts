@@ -5,10 +5,11 @@ import { buildEngineImage, loadLlamaCppRecipe } from '../../images/build-engine-
 import { loadGatewayRecipe } from '../../images/gateway-image.js';
 import { DEFAULT_LLAMA_CPP_TAG, DEFAULT_SUITE } from '../../images/image-recipe.js';
 import { listManagedImages } from '../../images/managed-images.js';
+import { loadNodeExporterRecipe, loadPrometheusRecipe } from '../../images/prometheus-image.js';
 import { connectDocker } from '../../runtime/docker-connection.js';
 import type { RegisterCommand } from './index.js';
 
-const RECIPES = ['llama.cpp', 'gateway'];
+const RECIPES = ['llama.cpp', 'gateway', 'prometheus', 'node-exporter'];
 
 interface BuildOptions {
   tag?: string;
@@ -45,7 +46,14 @@ export const registerImagesCommands: RegisterCommand = (program: Command, getCon
         ...(options.tag ? { tag: options.tag } : {}),
         ...(options.suite ? { suite: options.suite } : {}),
       };
-      const recipe = recipeName === 'gateway' ? await loadGatewayRecipe(input) : loadLlamaCppRecipe(input);
+      const recipe =
+        recipeName === 'gateway'
+          ? await loadGatewayRecipe(input)
+          : recipeName === 'prometheus'
+            ? loadPrometheusRecipe(input)
+            : recipeName === 'node-exporter'
+              ? loadNodeExporterRecipe(input)
+              : loadLlamaCppRecipe(input);
       const docker = await connectDocker();
       // First Ctrl-C stops the build cleanly (temp root removed, tag untouched); a second one kills as usual.
       const abort = new AbortController();
