@@ -90,6 +90,38 @@ export function attachConsoleReporter(
       case 'gateway:listening':
         write(`✓ gateway listening at ${event.url} (upstreams: ${event.upstreams.join(', ')})`);
         break;
+      case 'provision:step': {
+        const mark = {
+          satisfied: '✓',
+          pending: '→',
+          kept: '=',
+          'not-applicable': '-',
+          manual: '!',
+          unsupported: '✗',
+        };
+        write(`${mark[event.status]} host: ${event.step} (${event.status}) — ${event.detail}`);
+        break;
+      }
+      case 'setup:stage':
+        if (event.phase === 'start') write(`▶ ${event.stage}${event.detail ? ` — ${event.detail}` : ''}`);
+        else if (event.phase === 'resumed')
+          write(`✓ ${event.stage}: done earlier${event.detail ? ` (${event.detail})` : ''}`);
+        else if (event.detail) write(`✓ ${event.stage} — ${event.detail}`);
+        break;
+      case 'upgrade:start':
+        write(`▶ ${event.action} ${event.deployment} (${event.strategy}): ${event.changes.join('; ')}`);
+        break;
+      case 'upgrade:switched':
+        write(
+          `✓ ${event.action} ${event.deployment}: now serving ${event.to.join(', ')} (was ${event.from.join(', ') || 'nothing'}; ${formatMs(event.durationMs)})`,
+        );
+        break;
+      case 'upgrade:rolled-back':
+        write(`✗ ${event.action} ${event.deployment} rolled back: ${event.reason.split('\n')[0]}`);
+        break;
+      case 'upgrade:failed':
+        write(`✗ ${event.action} ${event.deployment} failed: ${event.reason.split('\n')[0]}`);
+        break;
     }
   });
 

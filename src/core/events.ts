@@ -36,7 +36,53 @@ export type OpsEvent =
       bytes: number;
       reused: boolean;
     }
-  | { kind: 'gateway:listening'; url: string; upstreams: string[] };
+  | { kind: 'gateway:listening'; url: string; upstreams: string[] }
+  | {
+      kind: 'provision:step';
+      step: string;
+      status: 'satisfied' | 'pending' | 'kept' | 'not-applicable' | 'manual' | 'unsupported';
+      detail: string;
+    }
+  | { kind: 'setup:stage'; stage: string; phase: 'start' | 'done' | 'resumed'; detail?: string }
+  /** Model switches (`ops upgrade-models`, `ops rollback`); `id` ties the events of one attempt together. */
+  | {
+      kind: 'upgrade:start';
+      id: string;
+      deployment: string;
+      action: 'upgrade' | 'rollback';
+      strategy: 'blue-green' | 'stop-and-swap';
+      changes: string[];
+    }
+  | {
+      kind: 'upgrade:switched';
+      id: string;
+      deployment: string;
+      action: 'upgrade' | 'rollback';
+      strategy: 'blue-green' | 'stop-and-swap';
+      from: string[];
+      to: string[];
+      durationMs: number;
+    }
+  /** The new engine failed health or the smoke check; the old one serves again. */
+  | {
+      kind: 'upgrade:rolled-back';
+      id: string;
+      deployment: string;
+      action: 'upgrade' | 'rollback';
+      strategy: 'blue-green' | 'stop-and-swap';
+      reason: string;
+      durationMs: number;
+    }
+  /** The switch failed and the old engines could not be brought back either. */
+  | {
+      kind: 'upgrade:failed';
+      id: string;
+      deployment: string;
+      action: 'upgrade' | 'rollback';
+      strategy: 'blue-green' | 'stop-and-swap';
+      reason: string;
+      durationMs: number;
+    };
 
 export type OpsEventKind = OpsEvent['kind'];
 export type EventListener = (event: OpsEvent & { at: string }) => void;

@@ -27,11 +27,36 @@ export class AdmissionQueue {
   private readonly background: Waiter[] = [];
   /** Rough seconds one request holds a slot, for `retry-after`; updated from observed service times. */
   private serviceTimeS = 5;
+  /** While held, every request waits in the queue (a model switch is under way); see `hold`. */
+  private held = false;
 
   constructor(
-    readonly slots: number,
+    private slotCount: number,
     readonly maxQueued: number,
   ) {}
+
+  get slots(): number {
+    return this.slotCount;
+  }
+
+  get isHeld(): boolean {
+    return this.held;
+  }
+
+  /**
+   * Holds (true) or releases (false) admission: while held, new requests wait in the queue even when slots are
+   * free, and requests already admitted finish. Releasing admits the waiters in order.
+   */
+  hold(held: boolean): void {
+    this.held = held;
+    if (!held) this.admitNext();
+  }
+
+  /** Changes the slot count (a reloaded Plan gave the engine other `--parallel` slots). */
+  setSlots(slots: number): void {
+    this.slotCount = slots;
+    this.admitNext();
+  }
 
   get activeCount(): number {
     return this.active;
@@ -50,7 +75,7 @@ export class AdmissionQueue {
    */
   acquire(priority: Priority, signal?: AbortSignal, onQueued?: () => void): Promise<Lease> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.active < this.slots && this.queuedCount() === 0) {
+    if (!this.held && this.active < this.slots && this.queuedCount() === 0) {
       this.active++;
       return Promise.resolve(this.lease(Date.now(), Date.now()));
     }
@@ -102,7 +127,7 @@ export class AdmissionQueue {
   }
 
   private admitNext(): void {
-    while (this.active < this.slots) {
+    while (!this.held && this.active < this.slots) {
       const next = this.interactive.shift() ?? this.background.shift();
       if (!next) return;
       next.cleanup();

@@ -11,7 +11,7 @@ import { ResponseCache, type ResponseCacheOptions } from './response-cache.js';
 import { ModelRouter, type RoutePolicy } from './router.js';
 import { countPromptTokens, estimatePromptTokens, type TokenCount } from './token-counter.js';
 import type { ApiKind, UpstreamDescriptor, UsageRecord, UsageSink } from './types.js';
-import { type Upstream, UpstreamPool } from './upstream-pool.js';
+import { type PoolChange, type Upstream, UpstreamPool } from './upstream-pool.js';
 
 /** Everything a gateway is built from. Only `upstreams` is required. */
 export interface GatewayOptions {
@@ -55,6 +55,13 @@ export interface GatewayContext {
   exactCountAbove: number;
   /** The cloud side of a hybrid policy; undefined when `local-only`. */
   hybrid: HybridRouter | undefined;
+  /** The Plan the gateway routes by, when it was read from a file (`GET /health` shows it). */
+  plan: LoadedPlanInfo | undefined;
+  /**
+   * Swaps upstreams and aliases at once (a reloaded Plan). Requests already routed finish on the upstream
+   * they were routed to; new ones route by the new table. Returns what changed in the pool.
+   */
+  reload(update: { upstreams: UpstreamDescriptor[]; aliases?: Record<string, string> }): PoolChange;
   recordUsage(record: Omit<UsageRecord, 'at'>): void;
   /** Records a request that ended without an answer (refused, failed, or abandoned by the client). */
   recordFailure(
@@ -67,22 +74,34 @@ export interface GatewayContext {
   ): void;
 }
 
+/** Which Plan text the gateway loaded, and the last reload problem (the previous Plan stays in force). */
+export interface LoadedPlanInfo {
+  sha256: string;
+  loadedAt: string;
+  error?: string;
+}
+
 /** Wires the gateway's parts from its options; checks them once. */
 export function createGatewayContext(options: GatewayOptions): GatewayContext {
   if (options.upstreams.length === 0) throw new Error('a gateway needs at least one upstream');
   const maxQueued = options.maxQueuedPerUpstream ?? 64;
   const cloud = resolveCloudOptions(options.cloud, maxQueued, options.env ?? process.env);
   const pool = new UpstreamPool(options.upstreams, maxQueued);
-  const metrics = new GatewayMetrics(() => pool.all().map((u) => u.snapshot()));
+  // Draining upstreams stay in the metrics until their last request ends.
+  const metrics = new GatewayMetrics(() =>
+    [...pool.all(), ...pool.drainingUpstreams()].map((u) => u.snapshot()),
+  );
   const sink = options.usageSink;
   const locations = new Map(options.upstreams.map((u) => [u.name, u.location ?? 'local']));
-  const context: GatewayContext = {
-    router: new ModelRouter(options.upstreams, {
-      ...(options.aliases ? { gatewayAliases: options.aliases } : {}),
+  const routerFor = (upstreams: UpstreamDescriptor[], aliases: Record<string, string> | undefined) =>
+    new ModelRouter(upstreams, {
+      ...(aliases ? { gatewayAliases: aliases } : {}),
       ...(options.claudeTiers ? { claudeTiers: options.claudeTiers } : {}),
       ...(options.fallbackUpstream ? { fallbackUpstream: options.fallbackUpstream } : {}),
       ...(options.policies ? { policies: options.policies } : {}),
-    }),
+    });
+  const context: GatewayContext = {
+    router: routerFor(options.upstreams, options.aliases),
     pool,
     metrics,
     auth: new ApiKeyCheck(options.apiKeys ?? []),
@@ -101,6 +120,16 @@ export function createGatewayContext(options: GatewayOptions): GatewayContext {
           options.upstreams.filter((u) => (u.location ?? 'local') === 'local'),
         )
       : undefined,
+    plan: undefined,
+    reload(update) {
+      if (update.upstreams.length === 0) throw new Error('a gateway needs at least one upstream');
+      // Build the new router first: if it throws, nothing has changed.
+      const router = routerFor(update.upstreams, update.aliases);
+      const change = pool.reload(update.upstreams);
+      for (const u of update.upstreams) locations.set(u.name, u.location ?? 'local');
+      context.router = router;
+      return change;
+    },
     recordUsage(record) {
       const full: UsageRecord = { at: new Date().toISOString(), ...record };
       metrics.observe(full);

@@ -26,12 +26,10 @@ export class Upstream {
   private readonly base: URL;
   /** Base without the trailing `/v1`: where llama.cpp and vLLM put `/health` and `/tokenize`. */
   private readonly root: string;
-  readonly upstreamModel: string;
+  private current: UpstreamDescriptor;
 
-  constructor(
-    readonly descriptor: UpstreamDescriptor,
-    maxQueued: number,
-  ) {
+  constructor(descriptor: UpstreamDescriptor, maxQueued: number) {
+    this.current = descriptor;
     this.base = new URL(descriptor.baseUrl.replace(/\/+$/, ''));
     this.transport = this.base.protocol === 'https:' ? https : http;
     const agentOptions = {
@@ -43,11 +41,33 @@ export class Upstream {
       this.base.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
     this.root = this.base.pathname.replace(/\/v1$/, '').replace(/\/+$/, '');
     this.queue = new AdmissionQueue(descriptor.parallel, maxQueued);
-    this.upstreamModel = descriptor.upstreamModel ?? descriptor.name;
+  }
+
+  get descriptor(): UpstreamDescriptor {
+    return this.current;
+  }
+
+  get upstreamModel(): string {
+    return this.current.upstreamModel ?? this.current.name;
   }
 
   get name(): string {
-    return this.descriptor.name;
+    return this.current.name;
+  }
+
+  /** True when a reloaded descriptor can be applied in place: same name, address and key (limits may differ). */
+  canUpdateTo(next: UpstreamDescriptor): boolean {
+    return (
+      next.name === this.current.name &&
+      next.baseUrl === this.current.baseUrl &&
+      next.apiKey === this.current.apiKey
+    );
+  }
+
+  /** Applies a reloaded descriptor in place; waiting and running requests keep their places. */
+  update(next: UpstreamDescriptor): void {
+    this.current = next;
+    this.queue.setSlots(next.parallel);
   }
 
   /** POSTs JSON to a path under the OpenAI base (e.g. `/chat/completions`); resolves on response headers. */
@@ -165,26 +185,128 @@ class StaleSocketError extends Error {
   }
 }
 
-/** All upstreams by name. */
-export class UpstreamPool {
-  private readonly byName = new Map<string, Upstream>();
+/** What a Plan reload changed in the pool. */
+export interface PoolChange {
+  added: string[];
+  updated: string[];
+  retired: string[];
+}
 
-  constructor(descriptors: readonly UpstreamDescriptor[], maxQueuedPerUpstream: number) {
+/** How long an upstream a reload dropped stays idle before its sockets close (a request routed just before
+ * the reload may still be between routing and admission). */
+const DRAIN_GRACE_MS = 1000;
+
+/**
+ * All upstreams by name. A reloaded Plan swaps the set at once: upstreams it drops are retired, not closed —
+ * requests already routed to them (admitted or queued) finish there, and they close once idle.
+ */
+export class UpstreamPool {
+  private byName = new Map<string, Upstream>();
+  private readonly draining = new Map<Upstream, number | undefined>();
+  private drainTimer: NodeJS.Timeout | undefined;
+  private holdTimer: NodeJS.Timeout | undefined;
+  private heldNames = new Set<string>();
+
+  constructor(
+    descriptors: readonly UpstreamDescriptor[],
+    private readonly maxQueuedPerUpstream: number,
+  ) {
     for (const d of descriptors) this.byName.set(d.name, new Upstream(d, maxQueuedPerUpstream));
   }
 
   get(name: string): Upstream {
-    const upstream = this.byName.get(name);
+    const upstream = this.byName.get(name) ?? [...this.draining.keys()].find((u) => u.name === name);
     if (!upstream) throw new GatewayError('internal', `route points at unknown upstream ${name}`);
     return upstream;
   }
 
+  /** The upstreams of the current Plan. */
   all(): Upstream[] {
     return [...this.byName.values()];
   }
 
+  /** Upstreams a reload dropped that still have requests admitted or queued. */
+  drainingUpstreams(): Upstream[] {
+    return [...this.draining.keys()];
+  }
+
+  /** Names whose admission is held (a stop-and-swap is under way). */
+  held(): string[] {
+    return [...this.heldNames].filter((n) => this.byName.has(n));
+  }
+
+  /** Makes the pool match a reloaded Plan's upstreams: keeps, updates in place, adds and retires. */
+  reload(descriptors: readonly UpstreamDescriptor[]): PoolChange {
+    const change: PoolChange = { added: [], updated: [], retired: [] };
+    const next = new Map<string, Upstream>();
+    for (const d of descriptors) {
+      const existing = this.byName.get(d.name);
+      if (existing?.canUpdateTo(d)) {
+        existing.update(d);
+        next.set(d.name, existing);
+        change.updated.push(d.name);
+        continue;
+      }
+      if (existing) this.retire(existing);
+      const fresh = new Upstream(d, this.maxQueuedPerUpstream);
+      if (this.heldNames.has(d.name)) fresh.queue.hold(true);
+      next.set(d.name, fresh);
+      change.added.push(d.name);
+    }
+    for (const [name, u] of this.byName) {
+      if (!next.has(name)) {
+        this.retire(u);
+        change.retired.push(name);
+      }
+    }
+    this.byName = next;
+    return change;
+  }
+
+  /**
+   * Holds admission to the named upstreams (requests queue, streams get pings) and releases every other one.
+   * The hold ends by itself at `untilMs` (epoch ms), so a switch that dies half-way cannot hold forever.
+   */
+  hold(names: readonly string[], untilMs?: number): void {
+    clearTimeout(this.holdTimer);
+    this.heldNames = new Set(names);
+    for (const [name, u] of this.byName) u.queue.hold(this.heldNames.has(name));
+    if (names.length > 0 && untilMs !== undefined) {
+      this.holdTimer = setTimeout(() => this.hold([]), Math.max(0, untilMs - Date.now()));
+      this.holdTimer.unref();
+    }
+  }
+
   close(): void {
+    clearTimeout(this.holdTimer);
+    clearInterval(this.drainTimer);
     for (const u of this.byName.values()) u.close();
+    for (const u of this.draining.keys()) u.close();
+    this.draining.clear();
+  }
+
+  private retire(u: Upstream): void {
+    // Its queued requests were routed before the reload: they go to it, not into a hold.
+    u.queue.hold(false);
+    this.draining.set(u, undefined);
+    this.drainTimer ??= setInterval(() => this.closeIdle(), 100);
+    this.drainTimer.unref();
+  }
+
+  private closeIdle(): void {
+    const now = Date.now();
+    for (const [u, idleSince] of this.draining) {
+      if (u.queue.activeCount > 0 || u.queue.queuedCount() > 0) this.draining.set(u, undefined);
+      else if (idleSince === undefined) this.draining.set(u, now);
+      else if (now - idleSince >= DRAIN_GRACE_MS) {
+        u.close();
+        this.draining.delete(u);
+      }
+    }
+    if (this.draining.size === 0) {
+      clearInterval(this.drainTimer);
+      this.drainTimer = undefined;
+    }
   }
 }
 

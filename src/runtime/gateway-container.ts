@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import type { StateDir } from '../core/state-dir.js';
 import { baseLabels, containerName, LABEL } from '../engines/labels.js';
@@ -10,7 +9,8 @@ import type { Plan } from '../plan/types.js';
 
 /** The gateway's entry name in labels and container names (reserved: no engine may use it). */
 export const GATEWAY_NAME = 'gateway';
-const PLAN_IN_CONTAINER = '/etc/ops/plan.yaml';
+/** The state dir's gateway/ directory is mounted here (the directory: see `gatewayContainerSpec`). */
+const PLAN_DIR_IN_CONTAINER = '/etc/ops';
 const SPOOL_IN_CONTAINER = '/var/lib/ops/spool';
 
 /** Where the gateway's copy of the Plan and its usage spool live in the state directory. */
@@ -40,8 +40,10 @@ export function prepareGatewayFiles(state: StateDir, plan: Plan): { planFile: st
 
 /**
  * The gateway container for a Plan with a `gateway` section. It shares the host's network: engines publish on
- * the host's loopback, and the gateway binds its own port directly (no proxy in the request path). Its config
- * hash covers the Plan text, so a changed Plan (aliases, slots, a new engine) replaces it.
+ * the host's loopback, and the gateway binds its own port directly (no proxy in the request path).
+ * The Plan copy's DIRECTORY is mounted, not the file: the copy is replaced by atomic rename, and a single-file
+ * bind mount keeps showing the old inode. The gateway watches the copy and reloads it (upstreams and aliases
+ * swap without a restart), so the Plan text is not part of its config hash: a changed Plan does not replace it.
  */
 export function gatewayContainerSpec(
   plan: Plan,
@@ -64,7 +66,7 @@ export function gatewayContainerSpec(
     image: ctx.image,
     cmd: [],
     env: {
-      OPS_PLAN_FILE: PLAN_IN_CONTAINER,
+      OPS_PLAN_FILE: `${PLAN_DIR_IN_CONTAINER}/${basename(ctx.paths.planFile)}`,
       OPS_USAGE_SPOOL: SPOOL_IN_CONTAINER,
       OPS_GATEWAY_HOST: gateway.host,
       OPS_GATEWAY_PORT: String(gateway.port),
@@ -83,7 +85,7 @@ export function gatewayContainerSpec(
       [LABEL.url]: `http://${displayHost(gateway.host)}:${gateway.port}`,
     },
     mounts: [
-      { source: ctx.paths.planFile, target: PLAN_IN_CONTAINER, readOnly: true },
+      { source: dirname(ctx.paths.planFile), target: PLAN_DIR_IN_CONTAINER, readOnly: true },
       { source: ctx.paths.spoolDir, target: SPOOL_IN_CONTAINER, readOnly: false },
     ],
     port: { container: gateway.port, host: gateway.port, hostIp: gateway.host },
@@ -97,7 +99,8 @@ export function gatewayContainerSpec(
       retries: 3,
       startPeriodS: 10,
     },
-    modelIdentity: createHash('sha256').update(gatewayPlanText(plan)).digest('hex'),
+    // No model: the Plan it routes by is reloaded in place (see above).
+    modelIdentity: 'none',
     ...(ctx.user ? { user: ctx.user } : {}),
   };
 }

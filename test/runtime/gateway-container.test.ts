@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type PlanContext, validatePlan } from '../../src/plan/validate-plan.js';
+import { configHash } from '../../src/runtime/config-hash.js';
 import { toDockerCreateOptions } from '../../src/runtime/docker-create-options.js';
 import { gatewayContainerSpec, missingGatewaySecrets } from '../../src/runtime/gateway-container.js';
 
@@ -24,7 +25,7 @@ const planWith = (gateway: Record<string, unknown>, extra: Record<string, unknow
 const paths = { planFile: '/ops/gateway/lab.plan.yaml', spoolDir: '/ops/spool/lab' };
 
 describe('gateway container', () => {
-  it('shares the host network, mounts the Plan read-only and the spool read-write, labelled as the gateway', () => {
+  it('shares the host network, mounts the Plan directory read-only and the spool read-write, labelled as the gateway', () => {
     const spec = gatewayContainerSpec(planWith({ port: 18080 }), {
       image: 'ops/gateway:1',
       paths,
@@ -34,9 +35,10 @@ describe('gateway container', () => {
     assert.equal(spec.network, 'host');
     assert.equal(spec.user, '1000:1000');
     assert.deepEqual(spec.mounts, [
-      { source: paths.planFile, target: '/etc/ops/plan.yaml', readOnly: true },
+      { source: '/ops/gateway', target: '/etc/ops', readOnly: true },
       { source: paths.spoolDir, target: '/var/lib/ops/spool', readOnly: false },
     ]);
+    assert.equal(spec.env.OPS_PLAN_FILE, '/etc/ops/lab.plan.yaml');
     assert.equal(spec.env.OPS_GATEWAY_PORT, '18080');
     assert.equal(spec.env.OPS_GATEWAY_HOST, '127.0.0.1');
     assert.equal(spec.labels['ops.role'], 'gateway');
@@ -47,13 +49,15 @@ describe('gateway container', () => {
     assert.equal(opts.ExposedPorts, undefined);
   });
 
-  it('changes its config hash input when the Plan changes (aliases, slots), so up replaces it', () => {
+  it('keeps its config hash when only the routing changes (aliases, slots): the gateway reloads the Plan instead', () => {
     const a = gatewayContainerSpec(planWith({ port: 18080 }), { image: 'i', paths });
     const b = gatewayContainerSpec(planWith({ port: 18080, aliases: { fast: 'coder' } }), {
       image: 'i',
       paths,
     });
-    assert.notEqual(a.modelIdentity, b.modelIdentity);
+    assert.equal(configHash(a), configHash(b));
+    const moved = gatewayContainerSpec(planWith({ port: 18090 }), { image: 'i', paths });
+    assert.notEqual(configHash(a), configHash(moved), 'a new port still replaces it');
   });
 
   it('hands over only the keys it needs, and names the ones missing before up', () => {

@@ -10,7 +10,19 @@ export async function handleHealth(gw: GatewayContext, res: ServerResponse): Pro
   const upstreams = await Promise.all(gw.pool.all().map((u) => u.health(1000)));
   const healthy = upstreams.filter((u) => u.healthy).length;
   const status = healthy === upstreams.length ? 'ok' : healthy > 0 ? 'degraded' : 'down';
-  sendJson(res, healthy > 0 ? 200 : 503, { status, upstreams });
+  // What a model switch watches: which Plan is in force, what is held, and what still drains.
+  const draining = gw.pool.drainingUpstreams().map((u) => ({
+    name: u.name,
+    active: u.queue.activeCount,
+    queued: u.queue.queuedCount(),
+  }));
+  sendJson(res, healthy > 0 ? 200 : 503, {
+    status,
+    upstreams,
+    draining,
+    held: gw.pool.held(),
+    ...(gw.plan ? { plan: gw.plan } : {}),
+  });
 }
 
 /** `GET /metrics`: Prometheus text format. */
