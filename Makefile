@@ -21,12 +21,15 @@ deps: node_modules/.package-lock.json stacks/node_modules/.package-lock.json
 # Docker daemon and debootstrap (installed and started when missing; a no-op when present).
 host:
 	bash scripts/ensure-docker.sh
+	bash scripts/ensure-test-tools.sh
 
-# The CPU llama.cpp engine image and the gateway image, from Debian packages (each skipped when already built
-# from the same inputs).
+# The CPU llama.cpp engine image, the gateway image and the monitoring images (Prometheus, node exporter), from
+# Debian packages (each skipped when already built from the same inputs).
 image: deps host
 	$(OPS) images build llama.cpp
 	$(OPS) images build gateway
+	$(OPS) images build prometheus
+	$(OPS) images build node-exporter
 
 lint: deps
 	npx biome check .

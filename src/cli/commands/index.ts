@@ -4,12 +4,15 @@ import { registerAgentCommand } from './agent.js';
 import { registerDeployCommand } from './deploy.js';
 import { registerDeploymentCommands } from './deployment.js';
 import { registerDetectCommand } from './detect.js';
+import { registerDoctorCommand } from './doctor.js';
 import { registerGatewayCommand } from './gateway.js';
 import { registerImagesCommands } from './images.js';
 import { registerLedgerCommands } from './ledger.js';
 import { registerModelsCommands } from './models.js';
 import { registerPlanCommand } from './plan.js';
 import { registerReportCommand } from './report.js';
+import { registerSetupCommand } from './setup.js';
+import { registerUpgradeCommands } from './upgrade.js';
 
 /** Each command file exports `register(program, getContext)`; this is the one list of them. */
 export type RegisterCommand = (program: Command, getContext: () => CliContext) => void;
@@ -24,7 +27,10 @@ const commands: RegisterCommand[] = [
   registerPlanCommand,
   registerLedgerCommands,
   registerReportCommand,
+  registerUpgradeCommands,
   registerAgentCommand,
+  registerSetupCommand,
+  registerDoctorCommand,
 ];
 
 export function registerCommands(program: Command, getContext: () => CliContext): void {

@@ -1,0 +1,69 @@
+import type { Command } from 'commander';
+import { OpsError } from '../../core/errors.js';
+import { loadProfiles } from '../../profiles/load-profiles.js';
+import { defaultProfilesDir } from '../../profiles/profiles-dir.js';
+import { connectDocker } from '../../runtime/docker-connection.js';
+import { DockerodeRuntime } from '../../runtime/dockerode-runtime.js';
+import { defaultAnswers, loadSavedAnswers, mergeAnswers } from '../../setup/answers.js';
+import {
+  clockCheck,
+  type DoctorCheck,
+  deploymentChecks,
+  diskCheck,
+  gpuContainerCheck,
+  hostChecks,
+  ledgerCheck,
+} from '../../setup/doctor-checks.js';
+import { probeHost } from '../../setup/probe-host.js';
+import { provisionOptions } from '../../setup/provision-options.js';
+import { setupFiles } from '../../setup/setup-progress.js';
+import { localShell } from '../../setup/shell.js';
+import type { RegisterCommand } from './index.js';
+
+const MARK: Record<DoctorCheck['status'], string> = { ok: '✓', warn: '!', fail: '✗', skip: '-' };
+
+/** `ops doctor`: every check of the host and the running stack, with the fix for each that is not ok. */
+export const registerDoctorCommand: RegisterCommand = (program: Command, getContext) => {
+  program
+    .command('doctor')
+    .description(
+      'check driver, CUDA, toolkit, Docker, GPU in containers, disk, ports, engines, gateway, clock, ledger; print the fix for each problem',
+    )
+    .option('--json', 'print the checks as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const ctx = getContext();
+      const shell = localShell({ asRoot: false });
+      const facts = await probeHost(shell);
+      const profile = loadProfiles(defaultProfilesDir()).find((p) => p.id === 'cpu-only');
+      if (!profile) throw new Error('no cpu-only profile');
+      // Only the gateway address matters here; the saved answers say it, the defaults are loopback.
+      const answers = mergeAnswers(defaultAnswers(profile), loadSavedAnswers(setupFiles(ctx.state).answers));
+      const checks: DoctorCheck[] = hostChecks(facts, provisionOptions(answers));
+      checks.push(await gpuContainerCheck(facts, shell, 'ops/llama.cpp:cpu'));
+      checks.push(diskCheck(ctx.state));
+      const runtime = facts.dockerServer ? new DockerodeRuntime(await connectDocker()) : undefined;
+      checks.push(...(await deploymentChecks(ctx.state, runtime)));
+      checks.push(await clockCheck(shell));
+      checks.push(ledgerCheck(ctx.state));
+      const failed = checks.filter((c) => c.status === 'fail');
+      const width = Math.max(...checks.map((c) => c.id.length));
+      const human = checks
+        .flatMap((c) => [
+          `${MARK[c.status]} ${c.id.padEnd(width)}  ${c.detail}`,
+          ...(c.fix && c.status !== 'ok' && c.status !== 'skip'
+            ? [`  ${' '.repeat(width)}  fix: ${c.fix}`]
+            : []),
+        ])
+        .join('\n');
+      ctx.output(
+        `${human}\n\n${failed.length ? `${failed.length} problem(s)` : 'all good'}`,
+        { ok: failed.length === 0, checks },
+        opts.json ?? false,
+      );
+      if (failed.length)
+        throw new OpsError(
+          `ops doctor found ${failed.length} problem(s): ${failed.map((c) => c.id).join(', ')}`,
+          { exitCode: 1 },
+        );
+    });
+};

@@ -1,0 +1,86 @@
+import { OpsError } from '../core/errors.js';
+
+interface MessagesReply {
+  model?: string;
+  content?: { type: string; text?: string }[];
+  usage?: { input_tokens?: number; output_tokens?: number };
+}
+
+export interface SmokeResult {
+  model: string;
+  servedBy: string;
+  outputTokens: number;
+  latencyMs: number;
+}
+
+/** One Anthropic Messages request through the gateway, as Claude Code sends it (`?beta=true`, a Claude name). */
+export async function sendMessage(
+  gatewayUrl: string,
+  apiKey: string,
+  model: string,
+  maxTokens: number,
+  prompt: string,
+): Promise<SmokeResult> {
+  const started = performance.now();
+  let res: Response;
+  try {
+    res = await fetch(`${gatewayUrl}/v1/messages?beta=true`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': apiKey },
+      body: JSON.stringify({ model, max_tokens: maxTokens, messages: [{ role: 'user', content: prompt }] }),
+      signal: AbortSignal.timeout(300_000),
+    });
+  } catch (cause) {
+    throw new OpsError(`the gateway at ${gatewayUrl} did not answer`, {
+      cause,
+      hint: 'see ops status and ops logs gateway',
+    });
+  }
+  const text = await res.text();
+  if (!res.ok) {
+    throw new OpsError(
+      `smoke test: ${model} through the gateway failed: HTTP ${res.status}: ${text.slice(0, 300)}`,
+      {
+        hint: 'see ops status, ops logs <engine>',
+      },
+    );
+  }
+  const body = JSON.parse(text) as MessagesReply;
+  const outputTokens = body.usage?.output_tokens ?? 0;
+  if (!body.content?.length || outputTokens < 1) {
+    throw new OpsError(`smoke test: ${model} answered with no tokens: ${text.slice(0, 300)}`);
+  }
+  return { model, servedBy: body.model ?? '?', outputTokens, latencyMs: performance.now() - started };
+}
+
+export interface BenchmarkResult {
+  requests: number;
+  outputTokens: number;
+  seconds: number;
+  tokensPerSecond: number;
+}
+
+/** A short benchmark: a few sequential requests, output tokens per wall-clock second (prefill included). */
+export async function benchmarkGateway(
+  gatewayUrl: string,
+  apiKey: string,
+  model: string,
+  requests = 3,
+  maxTokens = 64,
+): Promise<BenchmarkResult> {
+  let outputTokens = 0;
+  let ms = 0;
+  for (let i = 0; i < requests; i++) {
+    const r = await sendMessage(
+      gatewayUrl,
+      apiKey,
+      model,
+      maxTokens,
+      `Write a function number ${i} in Python.`,
+    );
+    outputTokens += r.outputTokens;
+    ms += r.latencyMs;
+  }
+  const seconds = ms / 1000;
+  return { requests, outputTokens, seconds, tokensPerSecond: seconds > 0 ? outputTokens / seconds : 0 };
+}

@@ -1,0 +1,70 @@
+import type { DistroKey } from './distro.js';
+import type { HostFacts } from './host-facts.js';
+
+/**
+ * satisfied: nothing to do. pending: ops will run the commands. kept: something is there that ops leaves alone
+ * (an existing driver or CUDA that differs from what was asked). not-applicable: the step does not concern this box
+ * (e.g. GPU steps on a CPU-only machine). manual: ops never does this itself; the detail says how. unsupported: no
+ * commands for this distro; the detail says what to do by hand.
+ */
+export type StepStatus = 'satisfied' | 'pending' | 'kept' | 'not-applicable' | 'manual' | 'unsupported';
+
+export interface StepCheck {
+  status: Exclude<StepStatus, 'unsupported'>;
+  detail: string;
+}
+
+/** What the user asked for that changes provisioning (from the setup answers). */
+export interface ProvisionOptions {
+  driver: {
+    /** Driver branch to install or require, e.g. `550`; absent = NVIDIA's current default. */
+    pin?: string;
+    /** `open` (nvidia-open, Turing and newer) or `proprietary` (cuda-drivers). */
+    flavour: 'open' | 'proprietary';
+    /** Replace an installed driver that does not match the pin (default: keep it). */
+    replace: boolean;
+  };
+  /** Install the CUDA toolkit on the host too (engines bring their own CUDA runtime, so default no). */
+  hostCuda: boolean;
+  /** Air-gapped: a directory of `.deb` files (driver, toolkit) installed instead of NVIDIA's network repos. */
+  debDir?: string;
+  /** Address the gateway binds; anything but loopback is exposed to the network. */
+  gatewayHost: string;
+  gatewayPort: number;
+}
+
+/** Everything a step's apply commands may depend on. */
+export interface ApplyContext {
+  distro: DistroKey;
+  facts: HostFacts;
+  options: ProvisionOptions;
+}
+
+/** One host provisioning step as data: a check, the commands per distro, a verification, and the by-hand text. */
+export interface ProvisionStep {
+  id: string;
+  title: string;
+  /** Only on boxes with an NVIDIA GPU. */
+  gpuOnly: boolean;
+  /** The upstream page the commands follow. */
+  doc: string;
+  check(facts: HostFacts, options: ProvisionOptions): StepCheck;
+  /** Shell commands (each run with `bash -c`, as root) for a supported distro. */
+  apply(ctx: ApplyContext): string[];
+  /** Commands that must succeed after apply (e.g. `nvidia-smi`, a `--gpus all` container). */
+  verify?: (ctx: ApplyContext) => string[];
+  /** What to do by hand on an unsupported distro. */
+  manual: string;
+  /** After apply, a failing check may only mean "reboot to load the new kernel module". */
+  mayNeedReboot?: boolean;
+}
+
+/** A step with what was decided for this box. */
+export interface StepDecision {
+  step: ProvisionStep;
+  status: StepStatus;
+  detail: string;
+  /** The commands that would run (pending steps on a supported distro). */
+  commands: string[];
+  verify: string[];
+}

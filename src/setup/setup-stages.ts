@@ -1,0 +1,265 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { loadPlanForHost } from '../cli/commands/deployment.js';
+import { OpsError } from '../core/errors.js';
+import type { EventBus } from '../core/events.js';
+import type { StateDir } from '../core/state-dir.js';
+import { LABEL } from '../engines/labels.js';
+import { buildEngineImage, loadLlamaCppRecipe } from '../images/build-engine-image.js';
+import { defaultGatewayTag, loadGatewayRecipe } from '../images/gateway-image.js';
+import { saveCurrentPlan } from '../plan/plan-store.js';
+import type { Plan } from '../plan/types.js';
+import { deployUp } from '../runtime/deployer.js';
+import { deploymentStatus } from '../runtime/deployment-status.js';
+import { connectDocker } from '../runtime/docker-connection.js';
+import { DockerodeRuntime } from '../runtime/dockerode-runtime.js';
+import { missingGatewaySecrets, prepareGatewayFiles } from '../runtime/gateway-container.js';
+import type { SetupAnswers } from './answers.js';
+import { claudeCodeLines } from './claude-code-lines.js';
+import { fetchPlannedModels } from './fetch-models.js';
+import { benchmarkGateway, sendMessage } from './gateway-smoke.js';
+import type { Machine } from './gather-setup.js';
+import { probeHost } from './probe-host.js';
+import { provisionOptions } from './provision-options.js';
+import { writeSetupConfig } from './setup-config.js';
+import type { SetupPlan } from './setup-plan.js';
+import {
+  markStage,
+  SETUP_STAGES,
+  type SetupFiles,
+  type SetupProgress,
+  type SetupStage,
+} from './setup-progress.js';
+import { localShell } from './shell.js';
+import { runProvisioning } from './step-runner.js';
+
+export interface StagesInput {
+  state: StateDir;
+  bus: EventBus;
+  files: SetupFiles;
+  progress: SetupProgress;
+  answers: SetupAnswers;
+  machine: Machine;
+  plan: SetupPlan;
+  until?: SetupStage;
+}
+
+export interface SetupSummary {
+  text: string;
+  /** Stage → what happened in this run. */
+  stages: Partial<Record<SetupStage, 'done' | 'resumed'>>;
+  stoppedAfter?: SetupStage;
+  rebootRequired?: string;
+  gatewayUrl?: string;
+  claudeCode: string[];
+  benchmark?: Record<string, unknown>;
+}
+
+/** The stages after the answers: provision → images → models → plan → up → smoke → bench → config. */
+export async function runStages(input: StagesInput): Promise<SetupSummary> {
+  const { bus, files, progress, state, answers } = input;
+  const summary: SetupSummary = { text: '', stages: {}, claudeCode: [] };
+  const lines: string[] = [];
+  const done = (stage: SetupStage, detail: string, result?: Record<string, unknown>) => {
+    markStage(files, progress, stage, detail, result);
+    summary.stages[stage] = 'done';
+    bus.emit({ kind: 'setup:stage', stage, phase: 'done', detail });
+  };
+  const stop = (stage: SetupStage) => stage === input.until;
+  const start = (stage: SetupStage, detail?: string) =>
+    bus.emit({ kind: 'setup:stage', stage, phase: 'start', ...(detail ? { detail } : {}) });
+  const earlier = Object.keys(progress.stages);
+  if (earlier.length > 0)
+    lines.push(`resumed: ${earlier.join(', ')} finished in an earlier run (each checked again)`);
+
+  // provision: every check runs again (cheap); only what is missing is applied.
+  start('provision');
+  const outcome = await runProvisioning({
+    shell: localShell(),
+    probe: () => probeHost(localShell()),
+    options: provisionOptions(answers),
+    bus,
+  });
+  if (outcome.rebootRequired) {
+    summary.rebootRequired = outcome.rebootRequired;
+    summary.text = `${outcome.rebootRequired}\n(progress is saved in ${files.progress})`;
+    return summary;
+  }
+  const applied = outcome.steps.filter((s) => s.applied).map((s) => s.id);
+  done('provision', applied.length ? `applied ${applied.join(', ')}` : 'nothing to change');
+  if (stop('provision')) return stopped(summary, 'provision', lines);
+
+  start('images');
+  const docker = await connectDocker();
+  const loaded: string[] = [];
+  if (answers.offline?.imageDir)
+    loaded.push(...(await loadImageTarballs(docker, answers.offline.imageDir, bus)));
+  const built: string[] = [];
+  const needs = new Set(input.plan.proposal.entries.map((e) => e.engine));
+  const recipes = [...(needs.has('llama.cpp') ? [loadLlamaCppRecipe()] : []), await loadGatewayRecipe()];
+  for (const recipe of recipes) {
+    const result = await buildEngineImage({ docker, recipe, bus });
+    built.push(`${result.tag}${result.cached ? ' (current)' : ' (built)'}`);
+  }
+  done('images', [...loaded.map((f) => `loaded ${f}`), ...built].join(', '));
+  if (stop('images')) return stopped(summary, 'images', lines);
+
+  start('models');
+  const modelPaths = await fetchPlannedModels(state, input.plan.proposal.entries, bus);
+  done('models', Object.values(modelPaths).join(', '), { modelPaths });
+  if (stop('models')) return stopped(summary, 'models', lines);
+
+  start('plan');
+  const document = withModelPaths(input.plan.document, modelPaths);
+  const text = `# Written by ops setup from ${files.answers}; ops up --plan ${files.plan} starts it.\n${stringify(document)}`;
+  const changed = !existsSync(files.plan) || readFileSync(files.plan, 'utf8') !== text;
+  if (changed) writeFileSync(files.plan, text);
+  done('plan', `${files.plan}${changed ? '' : ' (unchanged)'}`);
+  if (stop('plan')) return stopped(summary, 'plan', lines);
+
+  start('up', answers.deployment);
+  const rt = new DockerodeRuntime(docker);
+  const plan = await loadPlanForHost({ state, bus, output: () => undefined }, files.plan, rt);
+  const missing = plan.gateway?.enabled ? missingGatewaySecrets(plan, process.env) : [];
+  if (missing.length > 0) {
+    throw new OpsError(`the gateway needs ${missing.map((m) => `$${m}`).join(', ')}, which is not set`, {
+      hint: `export ${missing[0]}=… and run ops setup again (it resumes), or answer cloudFallback: false`,
+      exitCode: 2,
+    });
+  }
+  const gateway = { image: defaultGatewayTag(), paths: prepareGatewayFiles(state, plan), env: process.env };
+  const up = await deployUp(plan, rt, bus, { gateway });
+  saveIfChanged(state, plan);
+  const status = await deploymentStatus(plan.deployment, rt, plan);
+  const unhealthy = status.engines.filter((e) => e.state !== 'healthy');
+  if (status.gateway?.state !== 'healthy' || unhealthy.length > 0) {
+    throw new OpsError(`deployment ${plan.deployment} is not healthy after up`, {
+      hint: 'see ops status and ops logs <engine>; ops setup resumes from here',
+    });
+  }
+  const gatewayUrl = status.gateway.url;
+  summary.gatewayUrl = gatewayUrl;
+  const changes = up.created.length + up.replaced.length + up.removed.length;
+  done(
+    'up',
+    `${plan.deployment}: ${changes ? `created ${up.created.length}, replaced ${up.replaced.length}` : 'unchanged'}, ${status.engines.length} engine(s) and the gateway healthy`,
+  );
+  lines.push(`deployment ${plan.deployment} is healthy:`);
+  for (const e of status.engines) lines.push(`  ${e.name.padEnd(24)} ${e.state.padEnd(8)} ${e.url}`);
+  lines.push(`  ${'gateway'.padEnd(24)} ${status.gateway.state.padEnd(8)} ${gatewayUrl}`);
+  if (stop('up')) return stopped(summary, 'up', lines);
+
+  const apiKey = (process.env.OPS_GATEWAY_API_KEYS ?? '').split(',')[0]?.trim() || 'local';
+  const aliases = plan.gateway?.aliases ?? {};
+  start('smoke', 'a real Anthropic Messages request per tier through the gateway');
+  const sonnet = await sendMessage(gatewayUrl, apiKey, 'claude-sonnet-4-5', 16, 'Say hello.');
+  const haiku = await sendMessage(gatewayUrl, apiKey, 'claude-haiku-4-5', 16, 'Say hello.');
+  const smokeDetail = [sonnet, haiku]
+    .map((r) => `${r.model} → ${r.servedBy}: ${r.outputTokens} tokens in ${Math.round(r.latencyMs)} ms`)
+    .join('; ');
+  done('smoke', smokeDetail);
+  lines.push(`smoke test: ${smokeDetail}`);
+  if (stop('smoke')) return stopped(summary, 'smoke', lines);
+
+  const previous = progress.stages.bench;
+  if (previous?.result) {
+    summary.stages.bench = 'resumed';
+    summary.benchmark = previous.result;
+    bus.emit({ kind: 'setup:stage', stage: 'bench', phase: 'resumed', detail: previous.detail });
+    lines.push(`benchmark (earlier run): ${previous.detail}`);
+  } else {
+    start('bench', '3 requests of up to 64 tokens');
+    const bench = await benchmarkGateway(gatewayUrl, apiKey, 'claude-sonnet-4-5', 3, 64);
+    const detail = `${bench.tokensPerSecond.toFixed(1)} tokens/s (${bench.outputTokens} tokens in ${bench.seconds.toFixed(1)} s over ${bench.requests} requests)`;
+    summary.benchmark = { ...bench };
+    done('bench', detail, { ...bench });
+    lines.push(`benchmark: ${detail}`);
+  }
+  if (stop('bench')) return stopped(summary, 'bench', lines);
+
+  start('config');
+  const configChange = writeSetupConfig(state, answers);
+  done('config', configChange);
+
+  summary.claudeCode = claudeCodeLines({
+    gatewayUrl,
+    authToken: apiKey,
+    qualityAlias: aliases.quality ? 'quality' : (Object.keys(aliases)[0] ?? 'quality'),
+    fastAlias: aliases.fast ? 'fast' : 'quality',
+    cpuOnly: input.machine.profile.id === 'cpu-only',
+  });
+  lines.push(
+    '',
+    'Run Claude Code against it:',
+    ...summary.claudeCode.map((l) => `  ${l}`),
+    '',
+    'OpenAI clients: base URL ' + `${gatewayUrl}/v1`,
+    'Dashboards and monitoring:',
+    `  gateway metrics (Prometheus text): ${gatewayUrl}/metrics`,
+    ...(await monitoringLines(rt, plan.deployment)),
+    `  status: ops status   logs: ops logs <engine>   stop: ops down   checks: ops doctor`,
+  );
+  summary.text = ['', 'ops setup finished.', ...lines].join('\n');
+  return summary;
+}
+
+/** What `ops up` started besides engines and the gateway (monitoring, agent), said as it is. */
+async function monitoringLines(rt: DockerodeRuntime, deployment: string): Promise<string[]> {
+  const all = await rt.list({ [LABEL.managed]: 'true', [LABEL.deployment]: deployment });
+  const lines: string[] = [];
+  for (const role of ['monitoring', 'agent']) {
+    const found = all.filter((c) => c.labels[LABEL.role] === role);
+    if (found.length === 0) {
+      lines.push(
+        role === 'agent'
+          ? '  the agent (power sampling, probes into the ledger for ops report) is not started by ops up yet: run ops agent'
+          : '  monitoring (Prometheus, dashboards) is not started by ops up yet',
+      );
+    }
+    for (const c of found)
+      lines.push(`  ${role}: ${c.labels[LABEL.name] ?? c.name} ${c.labels[LABEL.url] ?? ''}`.trimEnd());
+  }
+  return lines;
+}
+
+function stopped(summary: SetupSummary, stage: SetupStage, lines: string[]): SetupSummary {
+  const next = SETUP_STAGES[SETUP_STAGES.indexOf(stage) + 1];
+  summary.stoppedAfter = stage;
+  summary.text = [
+    ...lines,
+    `stopped after ${stage} (--until); run ops setup again to go on${next ? ` from ${next}` : ''}`,
+  ].join('\n');
+  return summary;
+}
+
+/** The Plan document with the store paths of fetched or quantized models. */
+function withModelPaths(
+  document: Record<string, unknown>,
+  paths: Record<string, string>,
+): Record<string, unknown> {
+  const engines = (document.engines as Record<string, unknown>[]).map((e) =>
+    typeof e.name === 'string' && paths[e.name] ? { ...e, model: paths[e.name] } : e,
+  );
+  return { ...document, engines };
+}
+
+/** saveCurrentPlan rotates plan.yaml into plan.previous.yaml; an unchanged Plan must not push out the real previous one. */
+function saveIfChanged(state: StateDir, plan: Plan): void {
+  const { sourceDir: _sourceDir, ...doc } = plan;
+  const current = existsSync(state.planFile) ? readFileSync(state.planFile, 'utf8') : '';
+  if (!current.endsWith(stringify(doc))) saveCurrentPlan(state, plan);
+}
+
+/** Air-gapped: `docker load` every image tarball of the directory (what `docker save` wrote elsewhere). */
+async function loadImageTarballs(docker: import('dockerode'), dir: string, bus: EventBus): Promise<string[]> {
+  const files = readdirSync(dir).filter((f) => /\.tar(\.gz)?$/.test(f));
+  for (const file of files) {
+    bus.emit({ kind: 'log', level: 'info', message: `docker load ${join(dir, file)}` });
+    const stream = await docker.loadImage(join(dir, file));
+    await new Promise<void>((resolve, reject) => {
+      docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve()));
+    });
+  }
+  return files;
+}
