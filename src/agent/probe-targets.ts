@@ -12,13 +12,10 @@ const reachable = (host: string) => (host === '0.0.0.0' || host === '::' ? '127.
  */
 export function probeTargetsFor(plan: Plan | undefined, extra: readonly ProbeTargetConfig[]): ProbeTarget[] {
   const targets: ProbeTarget[] = [];
-  if (plan?.gateway?.enabled !== false && plan) {
-    const g = plan.gateway;
-    targets.push({
-      name: 'gateway',
-      url: `http://${reachable(g?.host ?? '127.0.0.1')}:${g?.port ?? 8080}/health`,
-    });
-  }
+  // Only a Plan with a gateway section runs one: probing a gateway that was never meant to exist would count
+  // as downtime.
+  const g = plan?.gateway;
+  if (g?.enabled) targets.push({ name: 'gateway', url: `http://${reachable(g.host)}:${g.port}/health` });
   for (const entry of plan?.engines ?? []) {
     if (entry.engine === 'external') continue;
     targets.push({ name: entry.name, url: `http://${reachable(entry.host)}:${entry.port}/health` });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { formatMs } from '../../core/console-reporter.js';
 import { OpsError } from '../../core/errors.js';
@@ -11,6 +12,7 @@ import { hostPlanContext, loadPlan, planFootprint, readPlanDocument } from '../.
 import { planFileToUse, saveCurrentPlan } from '../../plan/plan-store.js';
 import type { Plan } from '../../plan/types.js';
 import { checkPredictions } from '../../planner/check-predictions.js';
+import { ensureAgent, stopAgent } from '../../runtime/agent-service.js';
 import { deployDown, deploymentEngineLabels, deployUp } from '../../runtime/deployer.js';
 import { type DeploymentStatus, deploymentStatus } from '../../runtime/deployment-status.js';
 import { connectDocker } from '../../runtime/docker-connection.js';
@@ -138,6 +140,10 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
         });
       }
       saveCurrentPlan(ctx.state, plan);
+      // The agent (power, probes, usage spool → ledger) runs on the host, beside the monitoring it feeds.
+      const agent = plan.monitoring?.enabled
+        ? await ensureAgent(ctx.state, readFileSync(ctx.state.planFile, 'utf8'), ctx.bus)
+        : undefined;
       // Predicted vs allocated memory, for `ops plan --explain`; a failed check never fails `up`.
       await checkPredictions(plan, rt, ctx.bus, ctx.state).catch((e: unknown) =>
         ctx.bus.emit({ kind: 'log', level: 'warn', message: `memory check failed: ${String(e)}` }),
@@ -145,7 +151,12 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
       const status = await deploymentStatus(plan.deployment, rt, plan);
       ctx.output(
         `deployment ${plan.deployment} is up (${formatMs(performance.now() - started)}):\n${statusLines(status).join('\n')}`,
-        { ...result, engines: status.engines, ...(status.gateway ? { gateway: status.gateway } : {}) },
+        {
+          ...result,
+          engines: status.engines,
+          ...(status.gateway ? { gateway: status.gateway } : {}),
+          ...(agent ? { agent: { pid: agent.pid, log: agent.log } } : {}),
+        },
         opts.json ?? false,
       );
     });
@@ -159,9 +170,14 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
       const ctx = getContext();
       const deployment = deploymentName(ctx, opts.deployment);
       const removed = await deployDown(deployment, await runtime(), ctx.bus);
+      // The agent serves the current Plan's deployment: it goes down with it.
+      const current = planFileToUse(ctx.state, undefined);
+      if (current && planFootprint(readPlanDocument(current)).deployment === deployment) {
+        if (await stopAgent(ctx.state, ctx.bus)) removed.push('ops agent');
+      }
       ctx.output(
         removed.length
-          ? `removed ${removed.length} container(s) of ${deployment}`
+          ? `removed from ${deployment}: ${removed.join(', ')}`
           : `nothing of ${deployment} was running`,
         { deployment, removed },
         opts.json ?? false,
