@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import type { StateDir } from '../core/state-dir.js';
 import type { Plan } from './types.js';
@@ -10,7 +10,11 @@ import type { Plan } from './types.js';
 export function saveCurrentPlan(state: StateDir, plan: Plan): void {
   const { sourceDir: _sourceDir, ...doc } = plan;
   const text = `# Written by ops up; the Plan that runs now.\n${stringify(doc)}`;
-  if (existsSync(state.planFile)) copyFileSync(state.planFile, state.previousPlanFile);
+  if (existsSync(state.planFile)) {
+    // The same Plan again changes nothing, not even the previous one that rollback returns to.
+    if (readFileSync(state.planFile, 'utf8') === text) return;
+    copyFileSync(state.planFile, state.previousPlanFile);
+  }
   const tmp = `${state.planFile}.tmp-${process.pid}`;
   writeFileSync(tmp, text);
   renameSync(tmp, state.planFile);

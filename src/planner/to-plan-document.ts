@@ -21,6 +21,9 @@ export function entryName(entry: PlannedModel): string {
     .replace(/-+$/, '');
 }
 
+/** The gateway alias each role also answers to, so Claude Code's tier names find it. */
+const ROLE_TIER: Record<string, string> = { 'quality-coder': 'quality', 'fast-coder': 'fast' };
+
 /**
  * Writes a proposal as a Plan document (the object `ops up` validates with `validatePlan`). llama.cpp entries get
  * `contextLength` = per-agent context × slots and `parallel` = agents; vLLM entries their tensor-parallel size,
@@ -48,7 +51,12 @@ export function toPlanDocument(
   const aliases: Record<string, string> = {};
   const engines = proposal.entries.map((e) => {
     const name = entryName(e);
-    for (const role of [e.role, ...e.alsoServes]) aliases[role] = name;
+    for (const role of [e.role, ...e.alsoServes]) {
+      aliases[role] = name;
+      // Claude Code's tiers route to `quality` (opus, sonnet) and `fast` (haiku): see gateway/model-aliases.ts.
+      const tier = ROLE_TIER[role];
+      if (tier) aliases[tier] = name;
+    }
     const common = {
       name,
       aliases: [e.modelName],
@@ -76,5 +84,7 @@ export function toPlanDocument(
     deployment: options.deployment,
     engines,
     gateway: { enabled: true, port: gatewayPort, aliases },
+    // Monitoring is on by default (Prometheus, node exporter, the agent); drop the section to run without it.
+    monitoring: {},
   };
 }

@@ -1,20 +1,16 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { loadPlanForHost } from '../cli/commands/deployment.js';
 import { OpsError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
-import { LABEL } from '../engines/labels.js';
 import { buildEngineImage, loadLlamaCppRecipe } from '../images/build-engine-image.js';
-import { defaultGatewayTag, loadGatewayRecipe } from '../images/gateway-image.js';
-import { saveCurrentPlan } from '../plan/plan-store.js';
-import type { Plan } from '../plan/types.js';
-import { deployUp } from '../runtime/deployer.js';
+import { loadGatewayRecipe } from '../images/gateway-image.js';
+import { type BringUpResult, bringUp } from '../runtime/bring-up.js';
 import { deploymentStatus } from '../runtime/deployment-status.js';
 import { connectDocker } from '../runtime/docker-connection.js';
 import { DockerodeRuntime } from '../runtime/dockerode-runtime.js';
-import { missingGatewaySecrets, prepareGatewayFiles } from '../runtime/gateway-container.js';
+import { loadPlanForHost } from '../runtime/load-plan-for-host.js';
 import type { SetupAnswers } from './answers.js';
 import { claudeCodeLines } from './claude-code-lines.js';
 import { fetchPlannedModels } from './fetch-models.js';
@@ -120,17 +116,9 @@ export async function runStages(input: StagesInput): Promise<SetupSummary> {
 
   start('up', answers.deployment);
   const rt = new DockerodeRuntime(docker);
-  const plan = await loadPlanForHost({ state, bus, output: () => undefined }, files.plan, rt);
-  const missing = plan.gateway?.enabled ? missingGatewaySecrets(plan, process.env) : [];
-  if (missing.length > 0) {
-    throw new OpsError(`the gateway needs ${missing.map((m) => `$${m}`).join(', ')}, which is not set`, {
-      hint: `export ${missing[0]}=… and run ops setup again (it resumes), or answer cloudFallback: false`,
-      exitCode: 2,
-    });
-  }
-  const gateway = { image: defaultGatewayTag(), paths: prepareGatewayFiles(state, plan), env: process.env };
-  const up = await deployUp(plan, rt, bus, { gateway });
-  saveIfChanged(state, plan);
+  const plan = await loadPlanForHost({ state, bus }, files.plan, rt);
+  const brought = await bringUp(plan, { state, runtime: rt, bus });
+  const up = brought.up;
   const status = await deploymentStatus(plan.deployment, rt, plan);
   const unhealthy = status.engines.filter((e) => e.state !== 'healthy');
   if (status.gateway?.state !== 'healthy' || unhealthy.length > 0) {
@@ -197,7 +185,7 @@ export async function runStages(input: StagesInput): Promise<SetupSummary> {
     'OpenAI clients: base URL ' + `${gatewayUrl}/v1`,
     'Dashboards and monitoring:',
     `  gateway metrics (Prometheus text): ${gatewayUrl}/metrics`,
-    ...(await monitoringLines(rt, plan.deployment)),
+    ...monitoringLines(brought),
     `  status: ops status   logs: ops logs <engine>   stop: ops down   checks: ops doctor`,
   );
   summary.text = ['', 'ops setup finished.', ...lines].join('\n');
@@ -205,22 +193,18 @@ export async function runStages(input: StagesInput): Promise<SetupSummary> {
 }
 
 /** What `ops up` started besides engines and the gateway (monitoring, agent), said as it is. */
-async function monitoringLines(rt: DockerodeRuntime, deployment: string): Promise<string[]> {
-  const all = await rt.list({ [LABEL.managed]: 'true', [LABEL.deployment]: deployment });
-  const lines: string[] = [];
-  for (const role of ['monitoring', 'agent']) {
-    const found = all.filter((c) => c.labels[LABEL.role] === role);
-    if (found.length === 0) {
-      lines.push(
-        role === 'agent'
-          ? '  the agent (power sampling, probes into the ledger for ops report) is not started by ops up yet: run ops agent'
-          : '  monitoring (Prometheus, dashboards) is not started by ops up yet',
-      );
-    }
-    for (const c of found)
-      lines.push(`  ${role}: ${c.labels[LABEL.name] ?? c.name} ${c.labels[LABEL.url] ?? ''}`.trimEnd());
-  }
-  return lines;
+function monitoringLines(brought: BringUpResult): string[] {
+  const m = brought.monitoring;
+  if (!m) return ['  monitoring: off (the Plan has no monitoring section)'];
+  return [
+    `  Prometheus: ${m.prometheus}`,
+    m.grafana
+      ? `  Grafana: ${m.grafana} (user admin, password in ${m.grafanaPasswordFile})`
+      : '  Grafana: its image is not on this machine (docker load it on air-gapped sites); Prometheus runs without it',
+    brought.agent
+      ? `  agent: pid ${brought.agent.pid} (power, probes, usage into the ledger for ops report), log ${brought.agent.log}`
+      : '  agent: not running',
+  ];
 }
 
 function stopped(summary: SetupSummary, stage: SetupStage, lines: string[]): SetupSummary {
@@ -242,13 +226,6 @@ function withModelPaths(
     typeof e.name === 'string' && paths[e.name] ? { ...e, model: paths[e.name] } : e,
   );
   return { ...document, engines };
-}
-
-/** saveCurrentPlan rotates plan.yaml into plan.previous.yaml; an unchanged Plan must not push out the real previous one. */
-function saveIfChanged(state: StateDir, plan: Plan): void {
-  const { sourceDir: _sourceDir, ...doc } = plan;
-  const current = existsSync(state.planFile) ? readFileSync(state.planFile, 'utf8') : '';
-  if (!current.endsWith(stringify(doc))) saveCurrentPlan(state, plan);
 }
 
 /** Air-gapped: `docker load` every image tarball of the directory (what `docker save` wrote elsewhere). */

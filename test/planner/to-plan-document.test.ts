@@ -69,10 +69,15 @@ describe('toPlanDocument', () => {
     const result = validatePlan(doc, ctxFor(hardware));
     assert.deepEqual(result.problems, []);
     assert.equal(result.plan?.engines[0]?.engine === 'llama.cpp' && result.plan.engines[0].port, 8081); // skips the gateway's 8080
+    // Role names, and the tier names Claude Code's model names route to, all point at the one entry.
     assert.deepEqual(Object.keys(result.plan?.gateway?.aliases ?? {}).sort(), [
+      'fast',
       'fast-coder',
+      'quality',
       'quality-coder',
     ]);
+    assert.equal(new Set(Object.values(result.plan?.gateway?.aliases ?? {})).size, 1);
+    assert.deepEqual(doc.monitoring, {}, 'monitoring is asked for by default');
   });
 
   it('refuses an empty proposal, passing on the suggestions as the hint', () => {

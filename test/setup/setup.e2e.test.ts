@@ -64,8 +64,9 @@ describe('ops setup --yes on this machine (no GPU): from nothing to a healthy st
     assert.match(r.stdout, /export API_TIMEOUT_MS=\d+/);
     assert.match(
       r.stdout,
-      /Dashboards and monitoring:\n.*\/metrics\n {2}(monitoring|.*not started by ops up yet)/,
+      /Dashboards and monitoring:\n.*\/metrics\n {2}Prometheus: http:\/\/127\.0\.0\.1:\d+\n/,
     );
+    assert.match(r.stdout, / {2}agent: pid \d+/);
     const status = JSON.parse((await runCli(['status', '--json'], env)).stdout) as {
       gateway: { state: string };
     };

@@ -1,24 +1,16 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { formatMs } from '../../core/console-reporter.js';
 import { OpsError } from '../../core/errors.js';
-import { timedStep } from '../../core/timed-step.js';
-import { detectGpuIndexes } from '../../detect/gpu-indexes.js';
 import { LABEL } from '../../engines/labels.js';
-import { defaultGatewayTag } from '../../images/gateway-image.js';
-import { monitoringUrls } from '../../monitoring/monitoring-containers.js';
-import { agentEndpointFromConfig, prepareMonitoring } from '../../monitoring/prepare-monitoring.js';
-import { hostPlanContext, loadPlan, planFootprint, readPlanDocument } from '../../plan/load-plan.js';
-import { planFileToUse, saveCurrentPlan } from '../../plan/plan-store.js';
-import type { Plan } from '../../plan/types.js';
-import { checkPredictions } from '../../planner/check-predictions.js';
-import { ensureAgent, stopAgent } from '../../runtime/agent-service.js';
-import { deployDown, deploymentEngineLabels, deployUp } from '../../runtime/deployer.js';
+import { loadPlan, planFootprint, readPlanDocument } from '../../plan/load-plan.js';
+import { planFileToUse } from '../../plan/plan-store.js';
+import { stopAgent } from '../../runtime/agent-service.js';
+import { bringUp } from '../../runtime/bring-up.js';
+import { deployDown, deploymentEngineLabels } from '../../runtime/deployer.js';
 import { type DeploymentStatus, deploymentStatus } from '../../runtime/deployment-status.js';
 import { connectDocker } from '../../runtime/docker-connection.js';
 import { DockerodeRuntime } from '../../runtime/dockerode-runtime.js';
-import { missingGatewaySecrets, prepareGatewayFiles } from '../../runtime/gateway-container.js';
-import { takenPorts } from '../../runtime/port-check.js';
+import { loadPlanForHost } from '../../runtime/load-plan-for-host.js';
 import type { CliContext } from '../context.js';
 import type { RegisterCommand } from './index.js';
 
@@ -26,37 +18,6 @@ const planHelp = 'Plan file (YAML); default: the current Plan in $OPS_HOME/plan.
 
 async function runtime() {
   return new DockerodeRuntime(await connectDocker());
-}
-
-/** Loads and validates a Plan against this machine: files, GPUs, and ports not held by this deployment. */
-export async function loadPlanForHost(
-  ctx: CliContext,
-  file: string | undefined,
-  rt?: DockerodeRuntime,
-): Promise<Plan> {
-  const path = planFileToUse(ctx.state, file);
-  if (!path) {
-    throw new OpsError('no Plan given and no current Plan in the state directory', {
-      hint: 'pass --plan FILE (see "The Plan" in README.md), or run `ops plan --write` to generate one',
-      exitCode: 2,
-    });
-  }
-  const doc = readPlanDocument(path);
-  const footprint = planFootprint(doc);
-  // Ports this deployment's own containers hold are not a clash: `up` replaces or reuses them.
-  const ownPorts = new Set<number>();
-  if (rt) {
-    for (const c of await rt.list({ [LABEL.managed]: 'true', [LABEL.deployment]: footprint.deployment })) {
-      for (const p of c.hostPorts) ownPorts.add(p);
-      // A host-network container (the gateway) publishes nothing; its port is in its URL label.
-      const labelled = Number(/:(\d+)$/.exec(c.labels[LABEL.url] ?? '')?.[1]);
-      if (labelled) ownPorts.add(labelled);
-    }
-  }
-  const taken = new Set([...(await takenPorts(footprint.ports))].filter((p) => !ownPorts.has(p)));
-  const { plan, warnings } = loadPlan(path, hostPlanContext('', await detectGpuIndexes(), taken), doc);
-  for (const w of warnings) ctx.bus.emit({ kind: 'log', level: 'warn', message: `${w.path}: ${w.message}` });
-  return plan;
 }
 
 /** The status table a person reads, with the lines to point Claude Code at the gateway when there is one. */
@@ -103,51 +64,7 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
       const rt = await runtime();
       const plan = await loadPlanForHost(ctx, opts.plan, rt);
       const started = performance.now();
-      const missing = plan.gateway?.enabled ? missingGatewaySecrets(plan, process.env) : [];
-      if (missing.length > 0) {
-        throw new OpsError(
-          `the gateway needs ${missing.map((m) => `$${m}`).join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not set`,
-          {
-            hint: `export ${missing[0]}=… and run ops up again (keys never go in the Plan); nothing was changed`,
-            exitCode: 2,
-          },
-        );
-      }
-      const gateway = plan.gateway?.enabled
-        ? { image: defaultGatewayTag(), paths: prepareGatewayFiles(ctx.state, plan), env: process.env }
-        : undefined;
-      const monitoring = await prepareMonitoring(ctx.state, plan, {
-        runtime: rt,
-        bus: ctx.bus,
-        nvidia: plan.monitoring?.enabled ? (await detectGpuIndexes()).length > 0 : false,
-        agent: agentEndpointFromConfig(ctx.state, ctx.bus),
-      });
-      const result = await timedStep(ctx.bus, `up ${plan.deployment}`, () =>
-        deployUp(plan, rt, ctx.bus, {
-          ...(gateway ? { gateway } : {}),
-          ...(monitoring ? { monitoring } : {}),
-        }),
-      );
-      if (plan.monitoring && monitoring) {
-        const urls = monitoringUrls(plan.monitoring);
-        const grafana = monitoring.components.includes('grafana')
-          ? `, Grafana ${urls.grafana} (user admin, password in ${monitoring.paths.grafanaPasswordFile})`
-          : '';
-        ctx.bus.emit({
-          kind: 'log',
-          level: 'info',
-          message: `monitoring: Prometheus ${urls.prometheus}${grafana}`,
-        });
-      }
-      saveCurrentPlan(ctx.state, plan);
-      // The agent (power, probes, usage spool → ledger) runs on the host, beside the monitoring it feeds.
-      const agent = plan.monitoring?.enabled
-        ? await ensureAgent(ctx.state, readFileSync(ctx.state.planFile, 'utf8'), ctx.bus)
-        : undefined;
-      // Predicted vs allocated memory, for `ops plan --explain`; a failed check never fails `up`.
-      await checkPredictions(plan, rt, ctx.bus, ctx.state).catch((e: unknown) =>
-        ctx.bus.emit({ kind: 'log', level: 'warn', message: `memory check failed: ${String(e)}` }),
-      );
+      const { up: result, agent } = await bringUp(plan, { state: ctx.state, runtime: rt, bus: ctx.bus });
       const status = await deploymentStatus(plan.deployment, rt, plan);
       ctx.output(
         `deployment ${plan.deployment} is up (${formatMs(performance.now() - started)}):\n${statusLines(status).join('\n')}`,
