@@ -89,6 +89,8 @@ export async function probeOs(source: SystemInfoSource = systemInformation): Pro
 /** Pseudo and in-memory file systems hold no data. Overlay stays: inside a container it is where files live. */
 const PSEUDO_FS = /^(tmpfs|devtmpfs|squashfs|proc|sysfs|cgroup2?|nsfs|ramfs|efivarfs|autofs|fuse\..*)$/;
 
+const CONTAINER_LAYER = /\/(docker|containerd|containers)\//;
+
 /**
  * Disks as mounted file systems with size and free space, NVMe or not, and which one holds `modelStorePath` (the
  * longest mount point that prefixes it).
@@ -98,7 +100,10 @@ export async function probeDisks(
   source: SystemInfoSource = systemInformation,
 ): Promise<DiskInfo[]> {
   const [fileSystems, blocks] = await Promise.all([source.fsSize(), source.blockDevices().catch(() => [])]);
-  const real = fileSystems.filter((f) => !PSEUDO_FS.test(f.type) && f.size > 0);
+  // Container layers (Docker's overlay mounts) are views of another disk, not disks: listing them is noise.
+  const real = fileSystems.filter(
+    (f) => !PSEUDO_FS.test(f.type) && f.size > 0 && !(f.type === 'overlay' && CONTAINER_LAYER.test(f.mount)),
+  );
   const storeMount = mountOf(
     resolve(modelStorePath),
     real.map((f) => f.mount),
