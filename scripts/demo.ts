@@ -17,6 +17,8 @@ const modelPath = join(state.modelsDir, 'smoke-tiny.gguf');
 const planPath = join(state.root, 'demo-plan.yaml');
 const port = Number(process.env.OPS_DEMO_PORT ?? 18181);
 const gatewayPort = Number(process.env.OPS_DEMO_GATEWAY_PORT ?? 18180);
+const prometheusPort = Number(process.env.OPS_DEMO_PROMETHEUS_PORT ?? 19090);
+const nodeExporterPort = Number(process.env.OPS_DEMO_NODE_EXPORTER_PORT ?? 19100);
 mkdirSync(state.root, { recursive: true });
 
 console.log(chalk.bold('1/4 model: the built-in smoke model (random weights, byte-level vocabulary)'));
@@ -28,7 +30,7 @@ writeFileSync(
   planPath,
   [
     '# Demo Plan written by `make demo`: one llama.cpp engine on the CPU serving the built-in smoke model,',
-    '# fronted by the gateway (OpenAI + Anthropic APIs).',
+    '# fronted by the gateway (OpenAI + Anthropic APIs), watched by Prometheus and the ops agent.',
     'version: 1',
     'deployment: demo',
     'engines:',
@@ -41,6 +43,10 @@ writeFileSync(
     '    aliases: [quality, fast]',
     'gateway:',
     `  port: ${gatewayPort}`,
+    '# Prometheus, the node exporter and the ops agent (power, probes, usage into the ledger for ops report).',
+    'monitoring:',
+    `  prometheusPort: ${prometheusPort}`,
+    `  nodeExporterPort: ${nodeExporterPort}`,
     '',
   ].join('\n'),
 );
@@ -79,5 +85,7 @@ console.log('');
 console.log(chalk.green(`The stack keeps running. The gateway answers at ${gateway.url}:`));
 console.log(`  Claude Code:    ANTHROPIC_BASE_URL=${gateway.url} ANTHROPIC_AUTH_TOKEN=local claude`);
 console.log(`  OpenAI clients: base URL ${gateway.url}/v1`);
+console.log(`  Prometheus:     http://127.0.0.1:${prometheusPort}`);
+console.log(`  this month:     node bin/ops.js report`);
 console.log(`  status:  node bin/ops.js status --deployment demo`);
 console.log(`  stop it: node bin/ops.js down --deployment demo`);
