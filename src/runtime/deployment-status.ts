@@ -18,6 +18,8 @@ export interface DeploymentStatus {
   engines: EngineStatus[];
   /** The gateway container, when the Plan runs one: where clients (Claude Code, SDKs) point. */
   gateway?: { url: string; state: EngineStatus['state']; container: string };
+  /** Prometheus, exporters, Grafana: each with its state and URL. */
+  monitoring: { name: string; state: EngineStatus['state']; url: string }[];
 }
 
 /**
@@ -34,6 +36,16 @@ export async function deploymentStatus(
   const engines = await Promise.all(containers.map((c) => containerStatus(c, '/health')));
   const gatewayContainer = all.find((c) => c.labels[LABEL.role] === 'gateway');
   const gatewayStatus = gatewayContainer ? await containerStatus(gatewayContainer, '/') : undefined;
+  // Prometheus and the exporters answer their own paths; for a status line, "the port answers" is enough.
+  const monitoring = await Promise.all(
+    all
+      .filter((c) => c.labels[LABEL.role] === 'monitoring')
+      .map(async (c) => {
+        const s = await containerStatus(c, monitoringHealthPath(c.labels[LABEL.name] ?? ''));
+        return { name: s.name, state: s.state, url: s.url };
+      }),
+  );
+  monitoring.sort((a, b) => a.name.localeCompare(b.name));
   const seen = new Set(engines.map((e) => e.name));
   for (const entry of plan?.engines ?? []) {
     if (seen.has(entry.name)) continue;
@@ -58,6 +70,7 @@ export async function deploymentStatus(
   return {
     deployment,
     engines,
+    monitoring,
     ...(gatewayStatus
       ? { gateway: { url: gatewayStatus.url, state: gatewayStatus.state, container: gatewayContainer!.name } }
       : {}),
@@ -83,4 +96,11 @@ async function containerStatus(c: ManagedContainer, healthPath: string): Promise
       configHash: (c.labels[LABEL.configHash] ?? '').slice(0, 12),
     },
   };
+}
+
+/** Where each monitoring component says it is ready. */
+function monitoringHealthPath(name: string): string {
+  if (name === 'prometheus') return '/-/ready';
+  if (name === 'grafana') return '/api/health';
+  return '/metrics';
 }

@@ -69,6 +69,15 @@ monitoring: { prometheusPort: ${prometheus}, nodeExporterPort: ${nodeExporter}, 
     assert.equal(up.code, 0, up.stderr);
     const agentPid = JSON.parse(up.stdout).agent.pid as number;
     assert.ok(agentPid > 0);
+    const status = JSON.parse((await runCli(['status', '--json'], env)).stdout);
+    assert.deepEqual(
+      status.monitoring.map((m: Record<string, string>) => [m.name, m.state]),
+      [
+        ['node-exporter', 'healthy'],
+        ['prometheus', 'healthy'],
+      ],
+    );
+    assert.equal(status.agent.pid, agentPid);
 
     // Real Prometheus scrapes each target, the agent included (up == 1 for every one).
     const names = await eventually('every target up', async () => {

@@ -4,7 +4,7 @@ import { OpsError } from '../../core/errors.js';
 import { LABEL } from '../../engines/labels.js';
 import { loadPlan, planFootprint, readPlanDocument } from '../../plan/load-plan.js';
 import { planFileToUse } from '../../plan/plan-store.js';
-import { stopAgent } from '../../runtime/agent-service.js';
+import { type AgentProcess, runningAgent, stopAgent } from '../../runtime/agent-service.js';
 import { bringUp } from '../../runtime/bring-up.js';
 import { deployDown, deploymentEngineLabels } from '../../runtime/deployer.js';
 import { type DeploymentStatus, deploymentStatus } from '../../runtime/deployment-status.js';
@@ -21,15 +21,17 @@ async function runtime() {
 }
 
 /** The status table a person reads, with the lines to point Claude Code at the gateway when there is one. */
-function statusLines(status: DeploymentStatus): string[] {
+function statusLines(status: DeploymentStatus, agent?: AgentProcess): string[] {
   if (status.engines.length === 0 && !status.gateway) return ['  no engines (run `ops up --plan FILE`)'];
   const row = (name: string, kind: string, state: string, url: string) =>
     `  ${name.padEnd(20)} ${kind.padEnd(10)} ${state.padEnd(10)} ${url}`;
   const lines = status.engines.map((e) => row(e.name, e.engine, e.state, e.url));
+  if (status.gateway) lines.push(row('gateway', 'gateway', status.gateway.state, status.gateway.url));
+  for (const m of status.monitoring) lines.push(row(m.name, 'monitoring', m.state, m.url));
+  if (agent) lines.push(row('agent', 'agent', 'running', `pid ${agent.pid}, log ${agent.log}`));
   if (status.gateway) {
     const g = status.gateway;
     lines.push(
-      row('gateway', 'gateway', g.state, g.url),
       '',
       'Point Claude Code at it:',
       `  export ANTHROPIC_BASE_URL=${g.url}`,
@@ -67,11 +69,12 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
       const { up: result, agent } = await bringUp(plan, { state: ctx.state, runtime: rt, bus: ctx.bus });
       const status = await deploymentStatus(plan.deployment, rt, plan);
       ctx.output(
-        `deployment ${plan.deployment} is up (${formatMs(performance.now() - started)}):\n${statusLines(status).join('\n')}`,
+        `deployment ${plan.deployment} is up (${formatMs(performance.now() - started)}):\n${statusLines(status, agent).join('\n')}`,
         {
           ...result,
           engines: status.engines,
           ...(status.gateway ? { gateway: status.gateway } : {}),
+          monitoring: status.monitoring,
           ...(agent ? { agent: { pid: agent.pid, log: agent.log } } : {}),
         },
         opts.json ?? false,
@@ -103,7 +106,7 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
 
   program
     .command('status')
-    .description('show the engines of the deployment, their health and URLs')
+    .description('show the engines, gateway, monitoring and agent of the deployment, their health and URLs')
     .option('-d, --deployment <name>', "deployment name; default: the current Plan's")
     .option('--json', 'print the status as JSON')
     .action(async (opts: { deployment?: string; json?: boolean }) => {
@@ -118,7 +121,13 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
         await runtime(),
         plan?.deployment === deployment ? plan : undefined,
       );
-      ctx.output(`deployment ${deployment}:\n${statusLines(status).join('\n')}`, status, opts.json ?? false);
+      // The agent serves the current Plan's deployment.
+      const agent = plan?.deployment === deployment ? runningAgent(ctx.state) : undefined;
+      ctx.output(
+        `deployment ${deployment}:\n${statusLines(status, agent).join('\n')}`,
+        { ...status, ...(agent ? { agent: { pid: agent.pid, log: agent.log } } : {}) },
+        opts.json ?? false,
+      );
     });
 
   program
