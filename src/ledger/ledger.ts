@@ -9,6 +9,8 @@ import {
   type PowerSample,
   type PowerSource,
   type ProbeResult,
+  type UpgradeEventKind,
+  type UpgradeEventRow,
   type UsageRow,
 } from './types.js';
 
@@ -128,6 +130,66 @@ export class Ledger {
           u.dedupKey,
         ).changes,
     );
+  }
+
+  /** Adds upgrade/rollback events; an event already there (same attempt, kind and time) is skipped. */
+  insertEvents(rows: readonly UpgradeEventRow[]): InsertCount {
+    const stmt = this.db.prepare(
+      `INSERT OR IGNORE INTO events (ts_ms, kind, attempt_id, deployment, action, strategy, detail)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    return this.insertMany(
+      rows,
+      (e) =>
+        stmt.run(e.tsMs, e.kind, e.attemptId, e.deployment, e.action, e.strategy, JSON.stringify(e.detail))
+          .changes,
+    );
+  }
+
+  /** Upgrade/rollback events in [fromMs, toMs), oldest first. */
+  events(fromMs: number, toMs: number): UpgradeEventRow[] {
+    return this.readEvents('WHERE ts_ms >= ? AND ts_ms < ?', fromMs, toMs);
+  }
+
+  /**
+   * Every event of each attempt that has an event in [fromMs, toMs), oldest first: an attempt that crosses the
+   * range's edge comes whole, so its outcome is known even when it finished after `toMs`.
+   */
+  eventsOfAttempts(fromMs: number, toMs: number): UpgradeEventRow[] {
+    return this.readEvents(
+      'WHERE attempt_id IN (SELECT attempt_id FROM events WHERE ts_ms >= ? AND ts_ms < ?)',
+      fromMs,
+      toMs,
+    );
+  }
+
+  private readEvents(where: string, fromMs: number, toMs: number): UpgradeEventRow[] {
+    // A ledger opened read-only while an older agent still holds it may predate the events table.
+    if (!this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get())
+      return [];
+    const rows = this.db
+      .prepare(
+        `SELECT ts_ms, kind, attempt_id, deployment, action, strategy, detail FROM events ${where} ORDER BY ts_ms, id`,
+      )
+      .raw(true)
+      .all(fromMs, toMs) as [
+      number,
+      UpgradeEventKind,
+      string,
+      string,
+      'upgrade' | 'rollback',
+      string,
+      string,
+    ][];
+    return rows.map(([tsMs, kind, attemptId, deployment, action, strategy, detail]) => ({
+      tsMs,
+      kind,
+      attemptId,
+      deployment,
+      action,
+      strategy,
+      detail: JSON.parse(detail) as UpgradeEventRow['detail'],
+    }));
   }
 
   /** Raw samples of one device in [fromMs, toMs), oldest first, as `[tsMs, powerW, energyJ]` tuples (fast path). */

@@ -51,4 +51,16 @@ export const MIGRATIONS: readonly string[] = [
   -- complete = 1 once the day was rolled up after it ended (a later run need not redo it).
   CREATE TABLE rollup_days (day_ms INTEGER PRIMARY KEY, computed_at_ms INTEGER NOT NULL, complete INTEGER NOT NULL);
   `,
+  `
+  -- Upgrade and rollback events (from $OPS_HOME/spool/events/upgrades.ndjson), kept indefinitely. One attempt is
+  -- several rows with the same attempt_id; the unique key makes re-importing the same lines add nothing.
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    ts_ms INTEGER NOT NULL, kind TEXT NOT NULL, attempt_id TEXT NOT NULL, deployment TEXT NOT NULL,
+    action TEXT NOT NULL, strategy TEXT NOT NULL,
+    detail TEXT NOT NULL, -- JSON: changes, from, to, reason, durationMs (whichever the kind carries)
+    UNIQUE (attempt_id, kind, ts_ms)
+  );
+  CREATE INDEX events_ts ON events (ts_ms);
+  `,
 ];

@@ -43,6 +43,34 @@ export interface UsageRow {
   dedupKey: string | null;
 }
 
+/** The kinds of upgrade event (src/upgrade/upgrade-events.ts writes them). */
+export const UPGRADE_EVENT_KINDS = [
+  'upgrade:start',
+  'upgrade:switched',
+  'upgrade:rolled-back',
+  'upgrade:failed',
+] as const;
+export type UpgradeEventKind = (typeof UPGRADE_EVENT_KINDS)[number];
+
+/** One event of an upgrade or rollback attempt (a row of the `events` table). */
+export interface UpgradeEventRow {
+  tsMs: number;
+  kind: UpgradeEventKind;
+  /** Same for every event of one attempt. */
+  attemptId: string;
+  deployment: string;
+  action: 'upgrade' | 'rollback';
+  strategy: string;
+  /** What the kind carries: `changes` (start), `from`/`to` (switched), `reason` (rolled back, failed), `durationMs`. */
+  detail: {
+    changes?: string[];
+    from?: string[];
+    to?: string[];
+    reason?: string;
+    durationMs?: number;
+  };
+}
+
 /** Energy of one device in one 15-minute bucket (a rollup row). */
 export interface EnergyBucket {
   bucketMs: number;

@@ -1,6 +1,7 @@
-import type { EnergyBucket, IncidentPiece, ProbeDay, UsageRow } from '../ledger/types.js';
+import type { EnergyBucket, IncidentPiece, ProbeDay, UpgradeEventRow, UsageRow } from '../ledger/types.js';
 import { computeEnergy } from './energy.js';
 import { computeLatency } from './latency.js';
+import { computeModelChanges } from './model-changes.js';
 import { dayOf, type MonthRange, parseMonth } from './month-range.js';
 import type { ReportSettings } from './report-settings.js';
 import { computeSuccessMetrics } from './success-metrics.js';
@@ -21,6 +22,8 @@ export interface ReportInputs {
   /** Incident pieces of the month and one day either side (to tell incidents that cross the month's edges). */
   incidentPieces: readonly IncidentPiece[];
   usage: readonly UsageRow[];
+  /** Upgrade/rollback events of every attempt with an event in the month (whole, even past the month's edges). */
+  upgradeEvents: readonly UpgradeEventRow[];
   /** Earlier months since the start month, for TCO: their energy rollups and token totals. */
   history: readonly { month: string; energy: readonly EnergyBucket[]; usage: readonly TokenTotal[] }[];
   /** The TCO start month (config, or the ledger's first record, or the report month). */
@@ -99,6 +102,7 @@ export function buildReport(inputs: ReportInputs): MonthlyReport {
     reportMonth: range.month,
     actual: history,
   });
+  const modelChanges = computeModelChanges(inputs.upgradeEvents, range);
   if (partial) warnings.push(`the month is not over: figures run to ${new Date(nowMs).toISOString()}`);
 
   return {
@@ -117,6 +121,7 @@ export function buildReport(inputs: ReportInputs): MonthlyReport {
     tokens,
     latency,
     tco,
+    modelChanges,
     metrics: computeSuccessMetrics(uptime, latency, tco, tokens, settings.targets.monthlyCostUsd),
     warnings,
   };

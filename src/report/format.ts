@@ -24,6 +24,10 @@ export function duration(minutes: number): string {
   return parts.join(' ');
 }
 
+/** A short elapsed time from milliseconds: `45 s` under a minute, else as `duration`; a dash when unknown. */
+export const elapsed = (ms: number | null): string =>
+  ms === null ? '–' : ms < 59_500 ? `${Math.round(ms / 1000)} s` : duration(ms / 60_000);
+
 /** `2026-03-04 10:15 UTC` from an ISO time. */
 export const when = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 

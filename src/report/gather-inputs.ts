@@ -67,6 +67,7 @@ export function gatherReportInputs(
     probeDays,
     incidentPieces,
     usage: ledger.usage(range.fromMs, range.toMs),
+    upgradeEvents: ledger.eventsOfAttempts(range.fromMs, range.toMs),
     history,
     startMonth,
   };

@@ -85,7 +85,9 @@ td.missed{color:#c53030;font-weight:600}td.met{color:#2f855a;font-weight:600}
 export function renderHtml(r: MonthlyReport): string {
   const body = renderMarkdownTablesAsHtml(renderMarkdown(r))
     .replaceAll('<td><strong>missed</strong></td>', '<td class="missed">missed</td>')
-    .replaceAll('<td>met</td>', '<td class="met">met</td>');
+    .replaceAll('<td>met</td>', '<td class="met">met</td>')
+    // Model changes that did not go through (the outcome cell starts with it in bold).
+    .replace(/<td><strong>(rolled back|failed)<\/strong>/g, '<td class="missed">$1');
   const charts = renderCharts(r)
     .map((svg) => `<div class="chart">${svg}</div>`)
     .join('\n');

@@ -1,5 +1,5 @@
-import { duration, int, kwh, mark, pct, seconds, usd, when } from './format.js';
-import type { MonthlyReport } from './types.js';
+import { duration, elapsed, int, kwh, mark, pct, seconds, usd, when } from './format.js';
+import type { ModelChangeAttempt, ModelChangesSection, MonthlyReport } from './types.js';
 
 const table = (head: string[], rows: string[][]): string =>
   [
@@ -7,6 +7,9 @@ const table = (head: string[], rows: string[][]): string =>
     `|${head.map(() => '---').join('|')}|`,
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
+
+/** A table cell: one line, pipes escaped. */
+const cell = (text: string): string => (text.split('\n')[0] ?? '').replaceAll('|', '\\|');
 
 /** The report as Markdown (GitHub-flavoured tables). */
 export function renderMarkdown(r: MonthlyReport): string {
@@ -22,6 +25,8 @@ export function renderMarkdown(r: MonthlyReport): string {
       r.metrics.map((m) => [m.name, m.target, m.value, mark(m.met)]),
     ),
   );
+  const changes = summariseModelChanges(r.modelChanges);
+  if (changes) out.push(changes);
 
   const u = r.uptime;
   out.push('## Uptime');
@@ -131,6 +136,25 @@ export function renderMarkdown(r: MonthlyReport): string {
     `${int(l.requests)} successful requests, ${int(l.failedRequests)} failed; ${int(l.overTarget)} took longer than the ${l.targetS} s target.`,
   );
 
+  const mc = r.modelChanges;
+  out.push('## Model changes');
+  out.push(
+    mc.attempts.length === 0
+      ? 'No upgrades or rollbacks this month.'
+      : table(
+          ['Time', 'Deployment', 'Action', 'Strategy', 'Outcome', 'From → to', 'Duration'],
+          mc.attempts.map((a) => [
+            `${when(a.start)}${a.startedBeforeMonth ? ' (from previous month)' : ''}`,
+            cell(a.deployment),
+            a.action,
+            a.strategy,
+            outcomeText(a),
+            changeText(a),
+            elapsed(a.durationMs),
+          ]),
+        ),
+  );
+
   const c = r.tco;
   out.push('## Total cost of ownership');
   out.push(
@@ -163,4 +187,31 @@ export function renderMarkdown(r: MonthlyReport): string {
     out.push(r.warnings.map((w) => `- ${w}`).join('\n'));
   }
   return `${out.join('\n\n')}\n`;
+}
+
+/** One sentence under the success metrics when models changed this month (null when none did). */
+function summariseModelChanges(mc: ModelChangesSection): string | null {
+  if (mc.attempts.length === 0) return null;
+  const parts = [
+    mc.switched ? `${mc.switched} switched` : '',
+    mc.rolledBack ? `**${mc.rolledBack} rolled back**` : '',
+    mc.failed ? `**${mc.failed} failed**` : '',
+    mc.unfinished ? `${mc.unfinished} not finished` : '',
+  ].filter(Boolean);
+  const n = mc.attempts.length;
+  return `Model changes: ${n} upgrade/rollback attempt${n === 1 ? '' : 's'} this month, ${parts.join(', ')} (see Model changes).`;
+}
+
+function outcomeText(a: ModelChangeAttempt): string {
+  const after = a.endedAfterMonth && a.end ? ` (${when(a.end)})` : '';
+  if (a.outcome === 'switched') return `switched${after}`;
+  if (a.outcome === 'unfinished') return 'started, not finished';
+  const label = a.outcome === 'rolled-back' ? 'rolled back' : 'failed';
+  return `**${label}**${after}${a.reason ? `: ${cell(a.reason)}` : ''}`;
+}
+
+function changeText(a: ModelChangeAttempt): string {
+  if (a.outcome === 'switched' && a.to.length > 0)
+    return cell(`${a.from.join(', ') || 'nothing'} → ${a.to.join(', ')}`);
+  return a.changes.length > 0 ? a.changes.map(cell).join('; ') : '–';
 }

@@ -10,6 +10,7 @@ export interface MonthlyReport {
   tokens: TokensSection;
   latency: LatencySection;
   tco: TcoSection;
+  modelChanges: ModelChangesSection;
   metrics: SuccessMetric[];
   warnings: string[];
 }
@@ -143,4 +144,42 @@ export interface SuccessMetric {
   value: string;
   /** null when there is no data or no target. */
   met: boolean | null;
+}
+
+/** How an upgrade or rollback attempt ended; `unfinished` when only its start is in the ledger. */
+export type ModelChangeOutcome = 'switched' | 'rolled-back' | 'failed' | 'unfinished';
+
+/** One `ops upgrade-models` / `ops rollback` attempt (its events grouped by attempt id). */
+export interface ModelChangeAttempt {
+  id: string;
+  deployment: string;
+  action: 'upgrade' | 'rollback';
+  strategy: string;
+  start: string;
+  startMs: number;
+  /** When it switched, rolled back or failed; null when unfinished. */
+  end: string | null;
+  endMs: number | null;
+  outcome: ModelChangeOutcome;
+  /** Why it rolled back or failed. */
+  reason: string | null;
+  /** What the attempt set out to change, one line per engine entry. */
+  changes: string[];
+  /** Engine entries served before and after the switch (empty unless it switched). */
+  from: string[];
+  to: string[];
+  durationMs: number | null;
+  /** It began before this month (its first event is earlier than the month's start). */
+  startedBeforeMonth: boolean;
+  /** It ended after this month. */
+  endedAfterMonth: boolean;
+}
+
+export interface ModelChangesSection {
+  /** Attempts with at least one event in the month, oldest first. */
+  attempts: ModelChangeAttempt[];
+  switched: number;
+  rolledBack: number;
+  failed: number;
+  unfinished: number;
 }

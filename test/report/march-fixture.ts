@@ -5,7 +5,7 @@
 import type { OpsConfig } from '../../src/config/ops-config.js';
 import { opsConfigSchema } from '../../src/config/ops-config.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
-import type { PowerSample, ProbeResult, UsageRow } from '../../src/ledger/types.js';
+import type { PowerSample, ProbeResult, UpgradeEventRow, UsageRow } from '../../src/ledger/types.js';
 
 const H = 3_600_000;
 const t = (iso: string) => Date.parse(iso);
@@ -102,10 +102,71 @@ function usage(): UsageRow[] {
   return rows;
 }
 
+/**
+ * Upgrade and rollback attempts: one entirely in February, one that starts on 28 Feb and switches on 1 Mar, one
+ * switched and one rolled back in March, a rollback that starts on 31 Mar and fails on 1 Apr, one in April.
+ */
+function upgradeEvents(): UpgradeEventRow[] {
+  const rows: UpgradeEventRow[] = [];
+  const add = (
+    attemptId: string,
+    iso: string,
+    kind: UpgradeEventRow['kind'],
+    detail: UpgradeEventRow['detail'],
+    action: 'upgrade' | 'rollback' = 'upgrade',
+    strategy = 'blue-green',
+  ) => rows.push({ tsMs: t(iso), kind, attemptId, deployment: 'demo', action, strategy, detail });
+  add('feb', '2026-02-10T09:00:00Z', 'upgrade:start', { changes: ['coder: a → b'] });
+  add('feb', '2026-02-10T09:01:00Z', 'upgrade:switched', { from: ['a'], to: ['b'], durationMs: 60_000 });
+  add('edge-in', '2026-02-28T23:58:00Z', 'upgrade:start', { changes: ['coder: b → c'] });
+  add('edge-in', '2026-03-01T00:03:00Z', 'upgrade:switched', { from: ['b'], to: ['c'], durationMs: 300_000 });
+  add('ok', '2026-03-12T09:00:00Z', 'upgrade:start', {
+    changes: ['coder: coder (c.gguf) → coder-2 (d.gguf)'],
+  });
+  add('ok', '2026-03-12T09:04:00Z', 'upgrade:switched', {
+    from: ['coder', 'fast'],
+    to: ['coder-2', 'fast'],
+    durationMs: 240_000,
+  });
+  add(
+    'rb',
+    '2026-03-18T14:00:00Z',
+    'upgrade:start',
+    { changes: ['coder: coder-2 → coder-3'] },
+    'upgrade',
+    'stop-and-swap',
+  );
+  add(
+    'rb',
+    '2026-03-18T14:00:45Z',
+    'upgrade:rolled-back',
+    { reason: 'smoke check failed: HTTP 500 | bad\nsecond line', durationMs: 45_000 },
+    'upgrade',
+    'stop-and-swap',
+  );
+  add(
+    'edge-out',
+    '2026-03-31T23:59:00Z',
+    'upgrade:start',
+    { changes: ['coder: coder-2 → coder'] },
+    'rollback',
+  );
+  add(
+    'edge-out',
+    '2026-04-01T00:01:00Z',
+    'upgrade:failed',
+    { reason: 'engine did not start', durationMs: 120_000 },
+    'rollback',
+  );
+  add('apr', '2026-04-05T09:00:00Z', 'upgrade:start', { changes: ['coder: x → y'] });
+  return rows;
+}
+
 export function fillMarchLedger(ledger: Ledger): void {
   ledger.insertProbes(probes());
   ledger.insertPowerSamples(power());
   ledger.insertUsage(usage());
+  ledger.insertEvents(upgradeEvents());
 }
 
 /** The figures worked out by hand. */

@@ -139,6 +139,76 @@ describe('monthly report on a hand-computed month', () => {
     );
   });
 
+  test('model changes: every attempt touching the month, grouped by id, with its outcome, cut at the edges', () => {
+    const mc = fromRollups.modelChanges;
+    assert.deepEqual(
+      mc.attempts.map((a) => ({
+        id: a.id,
+        start: a.start,
+        action: a.action,
+        strategy: a.strategy,
+        outcome: a.outcome,
+        reason: a.reason,
+        from: a.from,
+        to: a.to,
+        durationMs: a.durationMs,
+        cut: [a.startedBeforeMonth, a.endedAfterMonth],
+      })),
+      [
+        {
+          id: 'edge-in',
+          start: '2026-02-28T23:58:00.000Z',
+          action: 'upgrade',
+          strategy: 'blue-green',
+          outcome: 'switched',
+          reason: null,
+          from: ['b'],
+          to: ['c'],
+          durationMs: 300_000,
+          cut: [true, false],
+        },
+        {
+          id: 'ok',
+          start: '2026-03-12T09:00:00.000Z',
+          action: 'upgrade',
+          strategy: 'blue-green',
+          outcome: 'switched',
+          reason: null,
+          from: ['coder', 'fast'],
+          to: ['coder-2', 'fast'],
+          durationMs: 240_000,
+          cut: [false, false],
+        },
+        {
+          id: 'rb',
+          start: '2026-03-18T14:00:00.000Z',
+          action: 'upgrade',
+          strategy: 'stop-and-swap',
+          outcome: 'rolled-back',
+          reason: 'smoke check failed: HTTP 500 | bad\nsecond line',
+          from: [],
+          to: [],
+          durationMs: 45_000,
+          cut: [false, false],
+        },
+        {
+          id: 'edge-out',
+          start: '2026-03-31T23:59:00.000Z',
+          action: 'rollback',
+          strategy: 'blue-green',
+          outcome: 'failed',
+          reason: 'engine did not start',
+          from: [],
+          to: [],
+          durationMs: 120_000,
+          cut: [false, true],
+        },
+      ],
+    );
+    assert.deepEqual([mc.switched, mc.rolledBack, mc.failed, mc.unfinished], [2, 1, 1, 0]);
+    assert.deepEqual(fromRollups.modelChanges.attempts[2]!.changes, ['coder: coder-2 → coder-3']);
+  });
+
   test('stored rollups and rollups computed on the fly give the same report', () => {
     const strip = (r: MonthlyReport) => JSON.parse(JSON.stringify({ ...r, generatedAt: '' }));
     assert.deepEqual(strip(onTheFly), strip(fromRollups));

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -53,6 +53,7 @@ describe('ops report and ops ledger import through the CLI', () => {
       '## Energy',
       '## Tokens',
       '## Latency',
+      '## Model changes',
       '## Total cost of ownership',
     ]) {
       assert.ok(md.stdout.includes(heading), heading);
@@ -60,6 +61,14 @@ describe('ops report and ops ledger import through the CLI', () => {
     assert.match(
       md.stdout,
       /\| gateway \| 2026-03-31 23:30 UTC \| 2026-04-01 00:00 UTC \(continues\) \| 30 min \| timeout after 5000 ms \|/,
+    );
+    assert.match(
+      md.stdout,
+      /\| 2026-03-31 23:59 UTC \| demo \| rollback \| blue-green \| \*\*failed\*\* \(2026-04-01 00:01 UTC\): engine did not start \| coder: coder-2 → coder \| 2 min \|/,
+    );
+    assert.match(
+      md.stdout,
+      /Model changes: 4 upgrade\/rollback attempts this month, 2 switched, \*\*1 rolled back\*\*, \*\*1 failed\*\*/,
     );
     const out = join(home, 'report.html');
     const html = await runCli(['report', '--month', '2026-03', '--format', 'html', '--out', out], {
@@ -70,6 +79,29 @@ describe('ops report and ops ledger import through the CLI', () => {
     assert.equal(text.match(/<svg /g)?.length, 4);
     assert.match(text, /@media print/);
     assert.match(text, /<h2>Uptime<\/h2>/);
+    assert.match(text, /<h2>Model changes<\/h2>\n<table>/);
+  });
+
+  test('upgrade events spooled by ops upgrade-models reach the report when no agent runs', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'ops-report-events-'));
+    try {
+      writeFileSync(join(other, 'config.yaml'), CONFIG_YAML);
+      mkdirSync(join(other, 'spool', 'events'), { recursive: true });
+      const base = { id: '0a1b2c', deployment: 'demo', action: 'upgrade', strategy: 'stop-and-swap' };
+      writeFileSync(
+        join(other, 'spool', 'events', 'upgrades.ndjson'),
+        `${JSON.stringify({ ts: '2026-03-09T10:00:00.000Z', kind: 'upgrade:start', ...base, changes: ['coder: a → b'] })}\n${JSON.stringify({ ts: '2026-03-09T10:01:30.000Z', kind: 'upgrade:rolled-back', ...base, reason: 'health check timed out', durationMs: 90_000 })}\n`,
+      );
+      const r = await runCli(['report', '--month', '2026-03', '--format', 'json'], { OPS_HOME: other });
+      assert.equal(r.code, 0, r.stderr);
+      const report = JSON.parse(r.stdout) as MonthlyReport;
+      assert.deepEqual(
+        report.modelChanges.attempts.map((a) => [a.id, a.outcome, a.reason, a.durationMs]),
+        [['0a1b2c', 'rolled-back', 'health check timed out', 90_000]],
+      );
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   test('a bad month or a broken config is a user error with a hint', async () => {
