@@ -25,7 +25,7 @@ export const llamaCppAdapter: EngineAdapter<LlamaCppEntry> = {
     queueDepth: 'llamacpp:requests_deferred',
     tokensGenerated: 'llamacpp:tokens_predicted_total',
     tokensPerSecond: 'llamacpp:predicted_tokens_seconds',
-    kvCacheUsage: 'llamacpp:kv_cache_usage_ratio',
+    // No KV-usage gauge: llama-server 0.7.0 (Debian's llama.cpp-tools) does not export one (read off its /metrics).
   },
 
   containerSpec(entry: LlamaCppEntry, ctx: SpecContext): ContainerSpec {
