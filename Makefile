@@ -3,7 +3,7 @@ SHELL := /bin/bash
 OPS := node bin/ops.js
 NODE_TEST := node --import tsx --test --test-reporter=spec
 
-.PHONY: demo test deps host image lint typecheck unit docker-tests e2e-tests clean-test-containers
+.PHONY: demo test deps host image lint typecheck unit docker-tests e2e-tests bench clean-test-containers
 
 # `npm install`, not `npm ci`: the registry here does not serve every platform's optional binary of some
 # packages (biome), so the lock cannot list them all and `npm ci` refuses it; install still honours the lock.
@@ -52,6 +52,14 @@ test: lint typecheck unit docker-tests e2e-tests
 
 demo: image
 	node --import tsx scripts/demo.ts
+
+# Benchmarks (not part of `make test`): each compares against a baseline in the same run and prints ratios.
+bench: image
+	npm --prefix bench/gateway/ccr install --no-fund --no-audit
+	node --import tsx bench/gateway/overhead.ts
+	node --import tsx bench/gateway/vs-claude-code-router.ts
+	node --import tsx bench/store/pull-vs-curl.ts 500 5
+	node --import tsx bench/report/month-8gpu.ts
 
 # Tests name their deployments t-*; this removes anything a killed test run left behind.
 clean-test-containers:
