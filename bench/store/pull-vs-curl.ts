@@ -8,11 +8,12 @@
  * (ranged download, sha256 verification, one fsync and admission included), alternating which goes first. Before
  * every timed run the page cache is flushed (`sync`, untimed) so neither tool pays for the other's dirty pages;
  * the source file stays in the page cache for both. curl is also shown with an fsync of its output (`sync -f`),
- * the same durability ops gives. Prints MB/s per run, the medians and the ratios.
+ * the same durability ops gives. Prints MB/s per run, the medians and the ratios, and the load average before and
+ * after (the machines it runs on are shared: compare ratios taken under similar load).
  */
 import { execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism as availableCores, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pullModel } from '../../src/store/pull-model.js';
@@ -45,6 +46,7 @@ if (process.argv[2] === '--serve') {
     );
     const url = `${endpoint}/${REPO}/resolve/${COMMIT}/${FILE}`;
     const mb = (sizeMiB << 20) / 1e6;
+    const loadBefore = loadavg();
     const curl: number[] = [];
     const curlSynced: number[] = [];
     const ops: number[] = [];
@@ -99,6 +101,10 @@ if (process.argv[2] === '--serve') {
     );
     console.log(`ratio ops/curl ${(median(ops) / median(curl)).toFixed(2)}`);
     console.log(`ratio ops/(curl + fsync) ${(median(ops) / median(curlSynced)).toFixed(2)}`);
+    const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+    console.log(
+      `load average before ${load(loadBefore)}, after ${load(loadavg())} (${availableCores()} cores)`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

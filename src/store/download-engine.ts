@@ -28,7 +28,9 @@ import { InOrderHasher } from './in-order-hasher.js';
 import { acquirePartialLock } from './partial-lock.js';
 import { pipeBodyToFile } from './pipelined-body-writer.js';
 import { ProgressMeter } from './progress-meter.js';
+import { directTransport, RangedBodyReader } from './ranged-body-reader.js';
 import { backoffDelayMs, DEFAULT_RETRY_POLICY, isTransient, type RetryPolicy } from './retry-policy.js';
+import { inThreadSha256, WORKER_HASH_MIN_BYTES, workerSha256 } from './sha256-stream.js';
 import { ChecksumMismatchError, DiskSpaceError, DownloadError } from './store-errors.js';
 
 /** Parallel connections per file for remote hosts (see connection-count.ts for when fewer are used). */
@@ -36,6 +38,12 @@ export const DEFAULT_CONNECTIONS = REMOTE_CONNECTIONS;
 /** The sidecar is rewritten after this many new bytes (or SAVE_INTERVAL_MS), so a crash loses little. */
 const SAVE_EVERY_BYTES = 8 << 20;
 const SAVE_INTERVAL_MS = 2000;
+/**
+ * Written bytes after which the file's writeback is started (an fdatasync in the background). The store fsyncs
+ * each file before admitting it; flushing while the download runs overlaps the disk's work with the network's,
+ * so that final fsync waits only for the last few MiB (500 MiB on loopback: about 200 ms → 15 ms, measured).
+ */
+const WRITEBACK_BYTES = 32 << 20;
 
 /** Writes `data` at `position`; injectable so tests can fill the disk (ENOSPC) at a chosen byte. */
 export type PositionedWrite = (handle: FileHandle, data: Buffer, position: number) => Promise<void>;
@@ -100,6 +108,7 @@ export async function downloadFile(req: DownloadRequest): Promise<DownloadResult
   await mkdir(dirname(req.partialPath), { recursive: true });
   const release = await acquirePartialLock(req.partialPath);
   const agents = keepAliveAgents(Math.max(1, req.connections ?? REMOTE_CONNECTIONS));
+  const direct: DirectReading = { reader: new RangedBodyReader(), fellBack: undefined };
   const abort = new AbortController();
   const onOuterAbort = () => abort.abort(req.signal?.reason);
   req.signal?.addEventListener('abort', onOuterAbort, { once: true });
@@ -132,10 +141,14 @@ export async function downloadFile(req: DownloadRequest): Promise<DownloadResult
     const handle = await open(req.partialPath, alreadyOnDisk > 0 ? 'r+' : 'w+');
     const write = req.write ?? defaultWrite;
     const meter = new ProgressMeter(bus, req.label, remote.bytes, alreadyOnDisk);
+    const sha256Stream = remote.bytes >= WORKER_HASH_MIN_BYTES ? workerSha256() : inThreadSha256();
     const hasher = new InOrderHasher(
+      sha256Stream,
       async (buffer, position) => (await handle.read(buffer, 0, buffer.length, position)).bytesRead,
       () => done,
     );
+    let unflushed = 0;
+    let flushing: Promise<void> | undefined;
     let unsaved = 0;
     let lastSave = Date.now();
     let saving: Promise<void> | undefined;
@@ -155,9 +168,12 @@ export async function downloadFile(req: DownloadRequest): Promise<DownloadResult
       await saving;
     };
     const commit = async (data: Buffer, position: number) => {
+      // Hashed (on the hashing thread) while it is written; `data` is reused only after both.
+      const hashing = hasher.offer(position, data);
       try {
         await write(handle, data, position);
       } catch (error) {
+        await hashing?.catch(() => undefined);
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOSPC' || code === 'EDQUOT') {
           throw new DiskSpaceError(dirname(req.partialPath), remote.bytes - coveredBytes(done), 0, true);
@@ -165,13 +181,27 @@ export async function downloadFile(req: DownloadRequest): Promise<DownloadResult
         throw error;
       }
       done = addRange(done, [position, position + data.length]);
-      hasher.written(position, data);
+      if (hashing) await hashing;
+      else hasher.kick();
+      unflushed += data.length;
+      if (unflushed >= WRITEBACK_BYTES && !flushing) {
+        unflushed = 0;
+        flushing = handle.datasync().then(
+          () => {
+            flushing = undefined;
+          },
+          () => {
+            flushing = undefined;
+          },
+        );
+      }
       meter.add(data.length);
       unsaved += data.length;
-      if (unsaved >= SAVE_EVERY_BYTES || Date.now() - lastSave >= SAVE_INTERVAL_MS) {
+      if ((unsaved >= SAVE_EVERY_BYTES || Date.now() - lastSave >= SAVE_INTERVAL_MS) && !saving) {
         unsaved = 0;
         lastSave = Date.now();
-        await save();
+        // In the background: the next write need not wait for it. A failure shows in the final save.
+        void save().catch(() => undefined);
       }
     };
 
@@ -184,11 +214,13 @@ export async function downloadFile(req: DownloadRequest): Promise<DownloadResult
         if (probed.wholeBody) await pipeBodyToFile(probed.wholeBody, 0, remote.bytes, commit);
         else throw new DownloadError(`${req.label}: the server did not send the file`);
       } else {
-        const chunkBytes = parallel ? chooseChunkBytes(remote.bytes, connections) : remote.bytes;
+        // One connection fetches each missing range in one request: chunks exist to share work between workers.
+        const chunkBytes =
+          parallel && connections > 1 ? chooseChunkBytes(remote.bytes, connections) : remote.bytes;
         const queue = splitIntoChunks(missingRanges(done, remote.bytes), chunkBytes);
         const worker = async () => {
           for (let chunk = queue.shift(); chunk; chunk = queue.shift()) {
-            await fetchRange(req, bus, remote, chunk, agents, abort.signal, commit);
+            await fetchRange(req, bus, remote, chunk, { agents, direct }, abort.signal, commit);
           }
         };
         // The first failure stops the others; all must settle before the sidecar is saved and the file closed.
@@ -227,12 +259,15 @@ export async function downloadFile(req: DownloadRequest): Promise<DownloadResult
       meter.finish();
       throw interrupted(error, req);
     } finally {
+      await flushing;
+      sha256Stream.close();
       await handle.close().catch(() => undefined);
     }
   } finally {
     req.signal?.removeEventListener('abort', onOuterAbort);
     agents.http.destroy();
     agents.https.destroy();
+    direct.reader.close();
     await release();
   }
 }
@@ -303,37 +338,70 @@ function strongEtag(res: OpenResponse): string | undefined {
   return typeof etag === 'string' && !etag.startsWith('W/') ? etag : undefined;
 }
 
+/** The direct reader for the data requests, and why it was given up for node:http (then for the whole file). */
+interface DirectReading {
+  reader: RangedBodyReader;
+  fellBack: string | undefined;
+}
+
 async function fetchRange(
   req: DownloadRequest,
   bus: EventBus,
   remote: RemoteInfo,
   range: ByteRange,
-  agents: ReturnType<typeof keepAliveAgents>,
+  http: { agents: ReturnType<typeof keepAliveAgents>; direct: DirectReading },
   signal: AbortSignal,
   commit: (data: Buffer, position: number) => Promise<void>,
 ): Promise<void> {
   const policy = req.retry ?? DEFAULT_RETRY_POLICY;
+  const finalUrl = new URL(remote.finalUrl);
+  // The token goes to the hub's origin only, never to the CDN it redirects to.
+  const headers = sameOrigin(remote.finalUrl, req.url)
+    ? (req.headers ?? {})
+    : withoutAuthorization(req.headers);
+  const changed = () =>
+    new DownloadError(`${req.label}: the file changed on the server during the download`, {
+      hint: 'pull again; the partial download was discarded',
+    });
   let cursor = range[0];
   let attempt = 0;
   while (cursor < range[1]) {
     const before = cursor;
     try {
-      const res = await httpGet(remote.finalUrl, {
-        headers: sameOrigin(remote.finalUrl, req.url) ? req.headers : withoutAuthorization(req.headers),
-        range: { start: cursor, end: range[1] },
-        ifRange: remote.etag,
-        agents,
-        signal,
-      });
-      if (res.status !== 206) {
-        res.body.destroy();
-        throw new DownloadError(`${req.label}: the file changed on the server during the download`, {
-          hint: 'pull again; the partial download was discarded',
+      if (http.direct.fellBack === undefined && directTransport(finalUrl)) {
+        const outcome = await http.direct.reader.fetch({
+          url: finalUrl,
+          headers,
+          range: { start: cursor, end: range[1] },
+          ifRange: remote.etag,
+          signal,
+          commit,
+          onAdvance: (at) => {
+            cursor = at;
+          },
+        });
+        if (outcome.kind === 'whole') throw changed();
+        if (outcome.kind === 'fallback') {
+          http.direct.fellBack = outcome.reason;
+          continue;
+        }
+        cursor = outcome.position;
+      } else {
+        const res = await httpGet(remote.finalUrl, {
+          headers,
+          range: { start: cursor, end: range[1] },
+          ifRange: remote.etag,
+          agents: http.agents,
+          signal,
+        });
+        if (res.status !== 206) {
+          res.body.destroy();
+          throw changed();
+        }
+        cursor = await pipeBodyToFile(res.body, cursor, range[1], commit, (at) => {
+          cursor = at;
         });
       }
-      cursor = await pipeBodyToFile(res.body, cursor, range[1], commit, (at) => {
-        cursor = at;
-      });
       if (cursor < range[1])
         throw Object.assign(new Error('the connection closed early'), { transient: true });
     } catch (error) {

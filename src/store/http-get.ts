@@ -129,7 +129,8 @@ const STATUS_HINTS: Record<number, string> = {
   404: 'no such repo, revision or file: check the name (and --revision), or whether HF_ENDPOINT mirrors it',
 };
 
-function httpStatusError(url: string, status: number, body: string): Error {
+/** The DownloadError for a non-2xx answer, with a hint for the statuses users hit (401, 403, 404, 5xx). */
+export function httpStatusError(url: string, status: number, body: string): Error {
   const detail = body.trim().slice(0, 200);
   const error = new DownloadError(`GET ${url} answered HTTP ${status}${detail ? `: ${detail}` : ''}`, {
     status,

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 /** Bytes gathered from the socket before one positioned write (large writes keep syscalls and events few). */
 export const WRITE_BYTES = 4 << 20;
 /**
- * Write buffers per stream: one being written, one filling, one spare. The socket is paused only when all are
+ * Write buffers per stream: one being written, one filling, one spare. The reader is paused only when all are
  * full, so reading never waits on a write in the common case and memory stays bounded (12 MiB per connection).
  */
 const POOL_BUFFERS = 3;
@@ -11,12 +11,195 @@ const POOL_BUFFERS = 3;
 /** Stores `data` at `position` of the file; resolves once written (the buffer is reused afterwards). */
 export type CommitWrite = (data: Buffer, position: number) => Promise<void>;
 
+export interface BodyWriterHooks {
+  /** Every buffer waits on the disk: stop reading. */
+  pause: () => void;
+  /** A buffer is free again: reading may go on. */
+  resume: () => void;
+  /** Bytes up to `position` are written (a retry asks only for what follows). */
+  onAdvance?: (position: number) => void;
+}
+
 /**
- * Copies a response body into the file from `start` up to `end` and resolves with the position reached. Reading
- * the socket and writing the file overlap: socket chunks (~64 KiB) are copied into a small pool of reused
- * WRITE_BYTES buffers, full buffers are written one at a time in file order, and the body is paused only when
- * every buffer waits for the disk. Bytes already received are written even when the stream fails, so a retry asks
- * only for the rest; a failed write stops the body and rejects with the write's error.
+ * Gathers a body's bytes for the file range `[start, end)` into a small pool of reused WRITE_BYTES buffers and
+ * writes full buffers one at a time in file order, so reading and writing overlap. Bytes can arrive two ways: a
+ * reader that fills `space()` in place (a socket reading straight into the buffer) and reports `filled(n)`, or
+ * `copyIn(chunk)` for chunks that came from elsewhere. `pause` is called when no buffer is left to fill and
+ * `resume` when one frees up. The buffers live on SharedArrayBuffers so a hashing thread can read them without a
+ * copy. `done` resolves with the position written up to, after `end()`; bytes already received are written even
+ * when the body failed, and a failed write rejects `done` with the write's error.
+ */
+export class PipelinedBodyWriter {
+  readonly done: Promise<number>;
+  private resolveDone!: (position: number) => void;
+  private rejectDone!: (error: unknown) => void;
+  private readonly free: Buffer[] = [];
+  private allocated = 0;
+  private readonly ready: Array<{ buffer: Buffer; bytes: number; position: number }> = [];
+  private current: Buffer | undefined;
+  private filledBytes = 0;
+  /** File position of the next byte received. */
+  private received: number;
+  /** File position up to which bytes are written. */
+  private written: number;
+  private writing = false;
+  private ended = false;
+  private paused = false;
+  private streamError: unknown;
+  private writeError: unknown;
+  private settled = false;
+
+  constructor(
+    private readonly start: number,
+    private readonly end: number,
+    private readonly commit: CommitWrite,
+    private readonly hooks: BodyWriterHooks,
+  ) {
+    this.received = start;
+    this.written = start;
+    this.done = new Promise<number>((resolve, reject) => {
+      this.resolveDone = resolve;
+      this.rejectDone = reject;
+    });
+  }
+
+  /** File position of the next byte expected. */
+  get position(): number {
+    return this.received;
+  }
+
+  /** True once every byte of the range has been received (or the writer was ended). */
+  get complete(): boolean {
+    return this.received >= this.end || this.ended;
+  }
+
+  /**
+   * Room to receive the next bytes into, never empty and never past `end`; undefined when every buffer waits on
+   * the disk (or the range is complete). Fill it from its start, then call `filled`.
+   */
+  space(): Buffer | undefined {
+    if (this.ended || this.received >= this.end || this.writeError !== undefined) return undefined;
+    this.current ??= this.take();
+    if (!this.current) return undefined;
+    const room = Math.min(this.current.length - this.filledBytes, this.end - this.received);
+    return this.current.subarray(this.filledBytes, this.filledBytes + room);
+  }
+
+  /** `n` bytes were placed at the start of the last `space()`. */
+  filled(n: number): void {
+    this.filledBytes += n;
+    this.received += n;
+    if (this.filledBytes === this.current?.length) this.seal();
+    this.afterInput();
+  }
+
+  /** Copies a chunk in (bytes past `end` are dropped). */
+  copyIn(piece: Buffer): void {
+    if (this.ended) return;
+    let chunk = piece.length > this.end - this.received ? piece.subarray(0, this.end - this.received) : piece;
+    while (chunk.length > 0) {
+      // A chunk that arrives although every buffer is busy (a reader that ignores pause) grows the pool.
+      this.current ??= this.take() ?? this.allocate();
+      const n = chunk.copy(this.current, this.filledBytes);
+      this.filledBytes += n;
+      this.received += n;
+      chunk = chunk.subarray(n);
+      if (this.filledBytes === this.current.length) this.seal();
+    }
+    this.afterInput();
+  }
+
+  /** No more bytes will come; `error` (a failed body) is what `done` rejects with after the rest is written. */
+  finish(error?: unknown): void {
+    if (error !== undefined) this.streamError ??= error;
+    if (this.ended) return;
+    this.ended = true;
+    this.seal();
+    this.pump();
+  }
+
+  private afterInput(): void {
+    if (this.received >= this.end) {
+      this.finish();
+      return;
+    }
+    this.pump();
+    // Pause only when no buffer is left to fill: the next bytes would have nowhere to go.
+    if (!this.current && this.free.length === 0 && this.allocated >= POOL_BUFFERS && !this.paused) {
+      this.paused = true;
+      this.hooks.pause();
+    }
+  }
+
+  private take(): Buffer | undefined {
+    const buffer = this.free.pop();
+    if (buffer) return buffer;
+    if (this.allocated >= POOL_BUFFERS) return undefined;
+    return this.allocate();
+  }
+
+  private allocate(): Buffer {
+    this.allocated++;
+    return Buffer.from(new SharedArrayBuffer(Math.max(1, Math.min(WRITE_BYTES, this.end - this.start))));
+  }
+
+  private seal(): void {
+    if (!this.current || this.filledBytes === 0) return;
+    this.ready.push({
+      buffer: this.current,
+      bytes: this.filledBytes,
+      position: this.received - this.filledBytes,
+    });
+    this.current = undefined;
+    this.filledBytes = 0;
+  }
+
+  private settle(): void {
+    if (this.settled || this.writing || this.ready.length > 0 || !(this.ended || this.writeError)) return;
+    this.settled = true;
+    if (this.writeError !== undefined) this.rejectDone(this.writeError);
+    else if (this.streamError !== undefined) this.rejectDone(this.streamError);
+    else this.resolveDone(this.written);
+  }
+
+  private pump(): void {
+    if (this.writing || this.writeError !== undefined) {
+      this.settle();
+      return;
+    }
+    const next = this.ready.shift();
+    if (!next) {
+      this.settle();
+      return;
+    }
+    this.writing = true;
+    this.commit(next.buffer.subarray(0, next.bytes), next.position).then(
+      () => {
+        this.writing = false;
+        this.written = next.position + next.bytes;
+        this.hooks.onAdvance?.(this.written);
+        this.free.push(next.buffer);
+        if (this.paused && !this.ended) {
+          this.paused = false;
+          this.hooks.resume();
+        }
+        this.pump();
+      },
+      (error: unknown) => {
+        this.writing = false;
+        this.writeError = error;
+        this.ready.length = 0;
+        this.ended = true;
+        this.settle();
+      },
+    );
+  }
+}
+
+/**
+ * Copies a response body into the file from `start` up to `end` and resolves with the position reached (see
+ * PipelinedBodyWriter). The body is paused while every buffer waits on the disk, and destroyed at the end or
+ * on a failed write.
  */
 export function pipeBodyToFile(
   body: Readable,
@@ -25,104 +208,28 @@ export function pipeBodyToFile(
   commit: CommitWrite,
   onAdvance?: (position: number) => void,
 ): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const free: Buffer[] = [];
-    let allocated = 0;
-    const ready: Array<{ buffer: Buffer; bytes: number; position: number }> = [];
-    let current: Buffer | undefined;
-    let filled = 0;
-    /** File position of the next byte received. */
-    let received = start;
-    /** File position up to which bytes are written. */
-    let written = start;
-    let writing = false;
-    let ended = false;
-    let streamError: unknown;
-    let writeError: unknown;
-    let settled = false;
-
-    const take = (): Buffer | undefined => {
-      const buffer = free.pop();
-      if (buffer) return buffer;
-      if (allocated >= POOL_BUFFERS) return undefined;
-      allocated++;
-      return Buffer.allocUnsafe(Math.min(WRITE_BYTES, end - start));
-    };
-    const seal = () => {
-      if (!current || filled === 0) return;
-      ready.push({ buffer: current, bytes: filled, position: received - filled });
-      current = undefined;
-      filled = 0;
-    };
-    const finish = () => {
-      if (settled || writing || ready.length > 0 || !(ended || writeError)) return;
-      settled = true;
-      cleanup();
-      if (!body.destroyed) body.destroy();
-      if (writeError !== undefined) reject(writeError);
-      else if (streamError !== undefined) reject(streamError);
-      else resolve(written);
-    };
-    const pump = () => {
-      if (writing || writeError !== undefined) return finish();
-      const next = ready.shift();
-      if (!next) return finish();
-      writing = true;
-      commit(next.buffer.subarray(0, next.bytes), next.position).then(
-        () => {
-          writing = false;
-          written = next.position + next.bytes;
-          onAdvance?.(written);
-          free.push(next.buffer);
-          if (body.isPaused() && !ended) body.resume();
-          pump();
-        },
-        (error: unknown) => {
-          writing = false;
-          writeError = error;
-          ready.length = 0;
-          ended = true;
-          finish();
-        },
-      );
-    };
-    const onData = (piece: Buffer) => {
-      let chunk = piece;
-      if (chunk.length > end - received) chunk = chunk.subarray(0, end - received);
-      while (chunk.length > 0) {
-        // A chunk that arrives although every buffer is busy (a stream that ignores pause) grows the pool.
-        current ??= take() ?? Buffer.allocUnsafe(Math.min(WRITE_BYTES, end - start));
-        const n = chunk.copy(current, filled);
-        filled += n;
-        received += n;
-        chunk = chunk.subarray(n);
-        if (filled === current.length) seal();
-      }
-      if (received >= end) return onEnd();
-      pump();
-      // Pause only when no buffer is left to fill: the next chunk would have nowhere to go.
-      if (!current && free.length === 0 && allocated >= POOL_BUFFERS) body.pause();
-    };
-    const onEnd = () => {
-      if (ended) return;
-      ended = true;
-      seal();
-      body.off('data', onData);
-      pump();
-    };
-    const onError = (error: unknown) => {
-      streamError ??= error;
-      onEnd();
-    };
-    const cleanup = () => {
-      body.off('data', onData);
-      body.off('end', onEnd);
-      body.off('close', onEnd);
-      body.off('error', onError);
-    };
-    body.on('data', onData);
-    body.once('end', onEnd);
-    body.once('close', onEnd);
-    body.on('error', onError);
+  const writer = new PipelinedBodyWriter(start, end, commit, {
+    pause: () => body.pause(),
+    resume: () => body.resume(),
+    onAdvance,
   });
+  const onData = (chunk: Buffer) => {
+    writer.copyIn(chunk);
+    if (writer.complete) onEnd();
+  };
+  const onEnd = () => writer.finish();
+  const onError = (error: unknown) => writer.finish(error);
+  body.on('data', onData);
+  body.once('end', onEnd);
+  body.once('close', onEnd);
+  body.on('error', onError);
+  const cleanup = () => {
+    body.off('data', onData);
+    body.off('end', onEnd);
+    body.off('close', onEnd);
+    body.off('error', onError);
+    if (!body.destroyed) body.destroy();
+  };
+  // A failed write must stop the body now, not when the rest of it has arrived.
+  return writer.done.finally(cleanup);
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { pipeBodyToFile, WRITE_BYTES } from '../../src/store/pipelined-body-writer.js';
+import { PipelinedBodyWriter, pipeBodyToFile, WRITE_BYTES } from '../../src/store/pipelined-body-writer.js';
 
 /** A fake file: records each write's position and keeps the bytes (copied: the writer reuses its buffers). */
 function memoryFile(size: number, delayMs = 0) {
@@ -79,5 +79,40 @@ describe('pipeBodyToFile', () => {
       (e: unknown) => e === full,
     );
     assert.ok(body.destroyed);
+  });
+});
+
+describe('PipelinedBodyWriter, filled in place', () => {
+  test('a reader that fills space() directly: bytes in order, paused while every buffer waits on the disk', async () => {
+    const size = 5 * WRITE_BYTES + 999;
+    const data = pattern(size);
+    const file = memoryFile(size, 3);
+    let paused = false;
+    let pauses = 0;
+    const writer = new PipelinedBodyWriter(0, size, file.commit, {
+      pause: () => {
+        paused = true;
+        pauses++;
+      },
+      resume: () => {
+        paused = false;
+      },
+    });
+    let sent = 0;
+    while (!writer.complete) {
+      if (paused) {
+        await new Promise((r) => setTimeout(r, 1));
+        continue;
+      }
+      const space = writer.space();
+      assert.ok(space && space.length > 0, 'room whenever not paused');
+      const n = Math.min(space.length, 100_000, size - sent);
+      data.copy(space, 0, sent, sent + n);
+      sent += n;
+      writer.filled(n);
+    }
+    assert.equal(await writer.done, size);
+    assert.ok(file.bytes.equals(data));
+    assert.ok(pauses > 0, 'slow writes paused the reader');
   });
 });

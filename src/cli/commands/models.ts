@@ -6,7 +6,6 @@ import { formatGgufSummary, plainMetadata, summarizeGguf } from '../../models/gg
 import { ensureSmokeModel, SMOKE_PRESETS, type SmokeSize } from '../../models/smoke-model.js';
 import { exportBundle } from '../../store/bundle-export.js';
 import { importBundle } from '../../store/bundle-import.js';
-import { DEFAULT_CONNECTIONS } from '../../store/download-engine.js';
 import { listStoredModels } from '../../store/list-models.js';
 import { pullModel } from '../../store/pull-model.js';
 import { QUANTIZE_IMAGE, quantizeModel } from '../../store/quantize-job.js';
@@ -73,7 +72,11 @@ const pullCommand: ModelsSubcommand = (getContext) =>
     .option('--revision <rev>', 'branch, tag or commit (default main); the resolved commit is recorded')
     .option('--id <id>', 'model id for URLs and local files')
     .option('--sha256 <hex>', 'expected sha256 of a URL or local file')
-    .option('--connections <n>', 'parallel connections per file', parsePositive, DEFAULT_CONNECTIONS)
+    .option(
+      '--connections <n>',
+      'parallel connections per file (default: 1 on loopback, 2 on ≤2 cores, else 8)',
+      parsePositive,
+    )
     .option('--json', 'print the result as JSON')
     .action(
       async (
@@ -83,7 +86,7 @@ const pullCommand: ModelsSubcommand = (getContext) =>
           revision?: string;
           id?: string;
           sha256?: string;
-          connections: number;
+          connections?: number;
           json?: boolean;
         },
       ) => {
