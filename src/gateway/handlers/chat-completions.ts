@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readChatStream } from '../chat-stream-reader.js';
 import { abortOnClientGone, fitToContext, type GatewayContext } from '../gateway-context.js';
 import { GatewayError, toGatewayError } from '../gateway-error.js';
 import { sendError, sendRaw, startEventStream } from '../http-reply.js';
@@ -6,7 +7,6 @@ import { openaiErrorBody } from '../openai/errors.js';
 import type { ChatCompletionChunk, ChatCompletionRequest, ChatUsage } from '../openai/types.js';
 import { parseJsonBody, readRequestBody } from '../read-body.js';
 import { ResponseCache } from '../response-cache.js';
-import { SseParser } from '../sse-parser.js';
 import type { Priority } from '../types.js';
 import { upstreamFailure } from '../upstream-errors.js';
 import { readText } from '../upstream-pool.js';
@@ -119,37 +119,27 @@ export async function handleChatCompletions(
     }
 
     startEventStream(res);
-    const parser = new SseParser();
     let usage: ChatUsage | undefined;
     let firstTokenAt: number | undefined;
     let done = false;
     let failure: string | undefined;
-    upstreamRes.setEncoding('utf8');
     try {
-      for await (const text of upstreamRes) {
-        for (const event of parser.feed(text as string)) {
-          if (event.data === '[DONE]') {
-            done = true;
-            continue;
-          }
-          let chunk: ChatCompletionChunk;
-          try {
-            chunk = JSON.parse(event.data) as ChatCompletionChunk;
-          } catch {
-            continue;
-          }
-          if (event.event === 'error' || chunk.error) {
-            failure = chunk.error?.message ?? event.data;
-            break;
-          }
-          if (chunk.usage) usage = chunk.usage;
-          if (firstTokenAt === undefined && chunk.choices?.[0]?.delta && hasOutput(chunk))
-            firstTokenAt = Date.now();
-          // The usage-only chunk the gateway asked for is not the client's to see.
-          if (!clientWantsUsage && chunk.usage && !chunk.choices?.length) continue;
-          res.write(`data: ${event.data}\n\n`);
+      for await (const event of readChatStream(upstreamRes)) {
+        if (event.kind === 'done') {
+          done = true;
+          continue;
         }
-        if (failure) break;
+        if (event.kind === 'error') {
+          failure = event.message;
+          break;
+        }
+        const { chunk } = event;
+        if (chunk.usage) usage = chunk.usage;
+        if (firstTokenAt === undefined && chunk.choices?.[0]?.delta && hasOutput(chunk))
+          firstTokenAt = Date.now();
+        // The usage-only chunk the gateway asked for is not the client's to see.
+        if (!clientWantsUsage && chunk.usage && !chunk.choices?.length) continue;
+        res.write(`data: ${event.raw}\n\n`);
       }
     } catch (error) {
       if (controller.signal.aborted) throw error;

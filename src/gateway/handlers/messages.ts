@@ -2,15 +2,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { chatCompletionToMessage } from '../anthropic/from-openai.js';
 import { AnthropicStreamTranslator } from '../anthropic/stream-translator.js';
 import { messagesToChatRequest, parseMessagesRequest } from '../anthropic/to-openai.js';
+import { readChatStream } from '../chat-stream-reader.js';
 import { slotContextTokens } from '../context-limits.js';
 import { abortOnClientGone, fitToContext, type GatewayContext } from '../gateway-context.js';
 import { GatewayError, toGatewayError } from '../gateway-error.js';
 import { sendError, sendJson, startEventStream } from '../http-reply.js';
 import { isUnreachable } from '../hybrid/hybrid-router.js';
-import type { ChatCompletion, ChatCompletionChunk } from '../openai/types.js';
+import type { ChatCompletion } from '../openai/types.js';
 import { parseJsonBody, readRequestBody } from '../read-body.js';
 import { ResponseCache } from '../response-cache.js';
-import { SseParser } from '../sse-parser.js';
 import { estimatePromptTokens, type TokenCount } from '../token-counter.js';
 import { upstreamFailure } from '../upstream-errors.js';
 import { readText } from '../upstream-pool.js';
@@ -179,27 +179,15 @@ export async function handleMessages(
       );
     }
     commit();
-    const parser = new SseParser();
     let done = false;
     let failure: string | undefined;
-    upstreamRes.setEncoding('utf8');
     try {
-      for await (const text of upstreamRes) {
-        for (const event of parser.feed(text as string)) {
-          if (event.data === '[DONE]') {
-            done = true;
-            continue;
-          }
-          let chunk: ChatCompletionChunk;
-          try {
-            chunk = JSON.parse(event.data) as ChatCompletionChunk;
-          } catch {
-            if (event.event === 'error') failure = event.data;
-            continue;
-          }
-          failure = event.event === 'error' ? (chunk.error?.message ?? event.data) : t.chunk(chunk);
-          if (failure) break;
+      for await (const event of readChatStream(upstreamRes)) {
+        if (event.kind === 'done') {
+          done = true;
+          continue;
         }
+        failure = event.kind === 'error' ? event.message : t.chunk(event.chunk);
         if (failure) break;
       }
     } catch (error) {
