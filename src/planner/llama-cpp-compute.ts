@@ -39,9 +39,17 @@ export interface ComputeRequest {
   ubatch?: number;
 }
 
+/** llama.cpp's two per-context buffers besides weights and KV cache, apart (see llamaCppComputeBytes). */
+export interface LlamaCppComputeParts {
+  /** The graph's compute buffer (`sched_reserve: … compute buffer size`); each backend with layers gets one. */
+  graphBytes: number;
+  /** The logits output buffer (`llama_context: … output buffer size`): slots × vocab × 4, held once. */
+  outputBytes: number;
+}
+
 /**
- * Bytes of llama.cpp's compute buffer (the graph's activations, reserved once for the worst-case ubatch of
- * u = min(-ub, -c) tokens) plus its output buffer (logits of one output row per slot: slots × vocab × 4).
+ * llama.cpp's compute buffer (the graph's activations, reserved once for the worst-case ubatch of
+ * u = min(-ub, -c) tokens) and its output buffer (logits of one output row per slot: slots × vocab × 4), apart.
  *
  * The compute buffer is the peak of ggml-alloc's reuse over the graph, fitted on the CPU backend against 12 model
  * shapes (hidden 256–2048, FFN 512–4096, 1–12 layers, 2–32 heads; every prediction within 0.05 MiB):
@@ -51,9 +59,12 @@ export interface ComputeRequest {
  * - plus the attention mask, one f16 per KV cell and ubatch token with flash attention (u × cells × 2);
  * - without flash attention the attention phase can be larger: the f32 scores of every head plus an f32 mask
  *   (u × cells × (heads + 1) × 4) and ~6.5 hidden-sized f32 rows per token.
- * Logits are computed for the output rows only (n_outputs ≤ slots), so vocab does not enter the peak here.
+ * Logits are computed for the output rows only: llama-server 0.7.0 reserves its worst-case graph with
+ * `n_outputs_max_per_seq = 1`, so vocab does not enter the peak. Checked by hand: the 2-layer smoke shape with its
+ * vocabulary grown from 261 to 32000 tokens keeps a 6.52 MiB (flash attention) / 23.51 MiB (without) CPU compute
+ * buffer at `-c 2048`; only the output buffer grows (0.00 → 0.12 MiB).
  */
-export function llamaCppComputeBytes(shape: ComputeShape, req: ComputeRequest): number {
+export function llamaCppComputeParts(shape: ComputeShape, req: ComputeRequest): LlamaCppComputeParts {
   const u = Math.min(req.ubatch ?? LLAMA_CPP_UBATCH, req.nCtx);
   const h = shape.hiddenSize;
   const residual = shape.layers >= 3 ? 3 * h : shape.layers === 2 ? h : 0;
@@ -62,11 +73,16 @@ export function llamaCppComputeBytes(shape: ComputeShape, req: ComputeRequest): 
   const cells = req.kvCellsPerSeq;
   // ~10 f32 per token of small graph inputs (positions, output ids, norms' scratch) ride along at the peak.
   const inputs = u * 4 * 10;
-  const compute =
+  const graph =
     inputs +
     (req.flashAttention
       ? Math.max(ffnPhase, attentionRows) + u * cells * 2
       : Math.max(ffnPhase + u * cells * 4, attentionRows + u * cells * (shape.heads + 1) * 4));
-  const output = req.parallel * shape.vocabSize * 4;
-  return Math.round(compute + output);
+  return { graphBytes: Math.round(graph), outputBytes: req.parallel * shape.vocabSize * 4 };
+}
+
+/** Bytes of llama.cpp's compute buffer plus its output buffer, as one backend holds them (see llamaCppComputeParts). */
+export function llamaCppComputeBytes(shape: ComputeShape, req: ComputeRequest): number {
+  const { graphBytes, outputBytes } = llamaCppComputeParts(shape, req);
+  return graphBytes + outputBytes;
 }

@@ -1,14 +1,8 @@
 import type { CatalogModel, Variant } from '../catalog/types.js';
 import type { ResolvedGpu } from './gpu-bandwidth.js';
 import { kvCacheBytes } from './kv-cache.js';
-import {
-  BANDWIDTH_EFFICIENCY,
-  formatGiB,
-  LLAMA_CPP_CTX_PAD_FA,
-  LLAMA_CPP_CTX_PAD_NO_FA,
-  LLAMA_CPP_GPU_RESERVE_BYTES,
-  LLAMA_CPP_UBATCH,
-} from './memory-constants.js';
+import { llamaCppComputeParts, llamaCppKvCells } from './llama-cpp-compute.js';
+import { BANDWIDTH_EFFICIENCY, formatGiB, LLAMA_CPP_GPU_RESERVE_BYTES } from './memory-constants.js';
 import type { GpuShare, KvCacheType } from './types.js';
 import { weightsLayout } from './weights-layout.js';
 
@@ -32,8 +26,10 @@ export interface LlamaCppFitInput {
 
 /** Where llama.cpp puts a model: layers per GPU (`-ts`), layers left on the CPU, and the memory each side needs. */
 export interface LlamaCppArrangement {
-  /** `-c`: all slots together, padded. */
+  /** `-c`: all slots together (slots × per-slot context; llama.cpp pads each slot's KV cells itself). */
   nCtx: number;
+  /** KV cells each slot gets (llamaCppKvCells: the per-slot context padded to 256, or 32 without flash attention). */
+  kvCellsPerSeq: number;
   /** `-ngl`: repeating layers + the output layer on GPUs. */
   gpuLayers: number;
   /** Per GPU (ascending index) layer counts as `-ts` takes them; absent for one GPU or none. */
@@ -52,7 +48,9 @@ export interface LlamaCppArrangement {
 export type LlamaCppFit = { ok: true; arrangement: LlamaCppArrangement } | { ok: false; reason: string };
 
 /**
- * Fits a GGUF variant under llama.cpp: one shared KV pool of `-c` = slots × per-slot context (padded), weights split
+ * Fits a GGUF variant under llama.cpp: `-c` = slots × per-slot context, each slot's KV cells padded as llama.cpp
+ * pads them, compute and output buffers as llamaCppComputeParts predicts them (the model the after-`up` check
+ * compares with the engine's own report), weights split
  * by layer over the fewest GPUs that hold them all (`-ts`, which works for any GPU count), else the most layers
  * the GPUs hold with the rest on the CPU (slower), else the CPU alone.
  */
@@ -68,11 +66,13 @@ export function fitLlamaCpp(input: LlamaCppFitInput): LlamaCppFit {
       reason: `${input.ctxPerSlot} tokens per agent exceed the ${s.trainedContext} the model was trained for`,
     };
   }
-  const pad = flashAttention ? LLAMA_CPP_CTX_PAD_FA : LLAMA_CPP_CTX_PAD_NO_FA;
-  const nCtx = Math.ceil((input.ctxPerSlot * input.parallel) / pad) * pad;
+  // llama.cpp splits `-c` over the slots (non-unified cache) and pads each slot's cells, so `-c` itself needs no
+  // padding: slots × per-slot context gives every slot at least the context asked for.
+  const nCtx = input.ctxPerSlot * input.parallel;
+  const cells = llamaCppKvCells(nCtx, input.parallel, { flashAttention });
   const kvTotal = kvCacheBytes(s, {
-    tokensPerSeq: nCtx / input.parallel,
-    seqs: input.parallel,
+    tokensPerSeq: cells.cellsPerSeq,
+    seqs: cells.streams,
     typeK: kvType,
     typeV: kvType,
     engine: 'llama.cpp',
@@ -80,14 +80,22 @@ export function fitLlamaCpp(input: LlamaCppFitInput): LlamaCppFit {
   const kvPerLayer = kvTotal / s.layers;
   const layout = weightsLayout(model, variant);
   const perLayer = layout.layerBytes + kvPerLayer;
-  // Compute buffers per device, for one ubatch of f32 activations: hidden-state and FFN intermediates on every
-  // device with layers, the logits (vocab × ubatch × 4) on the device with the output layer, and without flash
-  // attention the KQ scores (4 × ctx × ubatch × heads bytes).
-  const ffnWidth = s.ffnSize * (s.experts?.active ?? 1);
-  const layerCompute =
-    LLAMA_CPP_UBATCH * 4 * (4 * s.hiddenSize + 2 * ffnWidth) +
-    (flashAttention ? 0 : 4 * nCtx * LLAMA_CPP_UBATCH * s.heads);
-  const logitsCompute = LLAMA_CPP_UBATCH * 4 * s.vocabSize;
+  // Every backend that runs layers (each GPU of a layer split, and the CPU when layers stay there) gets its own
+  // compute buffer of the same worst-case size: ggml_backend_sched reserves per backend the peak of the graph
+  // splits it runs, and each holds whole layers, so the FFN/attention peak recurs on each. The output buffer
+  // (slots × vocab × 4) is held once; llama.cpp puts it in the host buffer of the output device (pinned RAM under
+  // CUDA), a few MiB, counted here on the device that holds the output layer so the entry's total is the figure
+  // checkPredictions compares.
+  const { graphBytes, outputBytes: logitsBytes } = llamaCppComputeParts(
+    {
+      layers: s.layers,
+      hiddenSize: s.hiddenSize,
+      ffnWidth: s.ffnSize * (s.experts?.active ?? 1),
+      heads: s.heads,
+      vocabSize: s.vocabSize,
+    },
+    { nCtx, kvCellsPerSeq: cells.cellsPerSeq, parallel: input.parallel, flashAttention },
+  );
   const reserve = LLAMA_CPP_GPU_RESERVE_BYTES;
 
   interface Placed {
@@ -100,8 +108,7 @@ export function fitLlamaCpp(input: LlamaCppFitInput): LlamaCppFit {
     const sorted = [...set].sort((a, b) => a.gpu.index - b.gpu.index);
     const lastIdx = sorted.length - 1;
     const caps = sorted.map(
-      (g, i) =>
-        g.freeBytes - reserve - layerCompute - (i === lastIdx ? logitsCompute + layout.outputBytes : 0),
+      (g, i) => g.freeBytes - reserve - graphBytes - (i === lastIdx ? logitsBytes + layout.outputBytes : 0),
     );
     if ((caps[lastIdx] ?? -1) < 0) return undefined;
     const fits = caps.map((c) => Math.max(0, Math.floor(c / perLayer)));
@@ -136,7 +143,7 @@ export function fitLlamaCpp(input: LlamaCppFitInput): LlamaCppFit {
     const perGpu: GpuShare[] = placed.map(({ budget, layers, last }) => {
       const weightsBytes = Math.round(layers * layout.layerBytes + (last ? layout.outputBytes : 0));
       const kv = Math.round(layers * kvPerLayer);
-      const overheadBytes = layerCompute + (last ? logitsCompute : 0);
+      const overheadBytes = graphBytes + (last ? logitsBytes : 0);
       return {
         index: budget.gpu.index,
         weightsBytes,
@@ -145,7 +152,7 @@ export function fitLlamaCpp(input: LlamaCppFitInput): LlamaCppFit {
         totalBytes: weightsBytes + kv + overheadBytes,
       };
     });
-    const cpuCompute = cpuLayers > 0 ? layerCompute + (cpuOnly ? logitsCompute : 0) : 0;
+    const cpuCompute = cpuLayers > 0 ? graphBytes + (cpuOnly ? logitsBytes : 0) : 0;
     const cpuBytes = Math.round(
       layout.inputBytes + cpuLayers * perLayer + (cpuOnly ? layout.outputBytes : 0) + cpuCompute,
     );
@@ -163,6 +170,7 @@ export function fitLlamaCpp(input: LlamaCppFitInput): LlamaCppFit {
 
     return {
       nCtx,
+      kvCellsPerSeq: cells.cellsPerSeq,
       gpuLayers: cpuOnly ? 0 : onGpu + 1,
       tensorSplit: placed.length > 1 ? placed.map((x) => x.layers + (x.last ? 1 : 0)) : undefined,
       perGpu,
@@ -194,8 +202,8 @@ export function fitLlamaCpp(input: LlamaCppFitInput): LlamaCppFit {
   const fullNeed =
     s.layers * perLayer +
     layout.outputBytes +
-    logitsCompute +
-    Math.max(1, byFree.length) * (layerCompute + reserve);
+    logitsBytes +
+    Math.max(1, byFree.length) * (graphBytes + reserve);
   const gpuFree = byFree.reduce((a, g) => a + g.freeBytes, 0);
   const shortfall =
     byFree.length === 0
