@@ -28,7 +28,7 @@ export function registerGatewayCommand(program: Command, getContext: () => CliCo
   program
     .command('gateway')
     .description(
-      "Run the gateway (OpenAI and Anthropic APIs) in front of the Plan's engines, in the foreground",
+      "run the gateway (OpenAI and Anthropic APIs) in front of the Plan's engines, in the foreground",
     )
     .option('--plan <file>', 'Plan file (YAML); default: the current Plan in $OPS_HOME/plan.yaml')
     .option('--port <n>', "port to listen on (default: the Plan's gateway.port, else 8080)")

@@ -17,20 +17,21 @@ import { registerUpgradeCommands } from './upgrade.js';
 /** Each command file exports `register(program, getContext)`; this is the one list of them. */
 export type RegisterCommand = (program: Command, getContext: () => CliContext) => void;
 
+// The order of `ops --help`: the three doors first (setup, upgrade-models, report), then what an operator uses.
 const commands: RegisterCommand[] = [
-  registerDeployCommand,
+  registerSetupCommand,
+  registerUpgradeCommands,
+  registerReportCommand,
   registerDeploymentCommands,
   registerDetectCommand,
-  registerGatewayCommand,
-  registerImagesCommands,
-  registerModelsCommands,
   registerPlanCommand,
-  registerLedgerCommands,
-  registerReportCommand,
-  registerUpgradeCommands,
+  registerModelsCommands,
+  registerImagesCommands,
+  registerGatewayCommand,
   registerAgentCommand,
-  registerSetupCommand,
+  registerLedgerCommands,
   registerDoctorCommand,
+  registerDeployCommand,
 ];
 
 export function registerCommands(program: Command, getContext: () => CliContext): void {
