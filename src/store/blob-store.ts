@@ -1,6 +1,6 @@
 import { copyFile, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256OfFile } from './download-engine.js';
+import { sha256OfFile } from './sha256-stream.js';
 import { ChecksumMismatchError, DiskSpaceError } from './store-errors.js';
 import { blobPath, isSha256, type StoreLayout } from './store-layout.js';
 

@@ -13,8 +13,8 @@ import {
   parseSha256Sums,
 } from './bundle-format.js';
 import { ensureFreeSpace, type FreeSpaceProbe, statfsFreeBytes } from './disk-space.js';
-import { sha256OfFile } from './download-engine.js';
 import { updateManifest, upsertEntry } from './manifest.js';
+import { sha256OfFile } from './sha256-stream.js';
 import { ChecksumMismatchError } from './store-errors.js';
 import { ensureStoreDirs, type StoreLayout } from './store-layout.js';
 import type { ManifestEntry } from './types.js';

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { type FileHandle, mkdir, open, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
@@ -16,45 +15,18 @@ import {
 } from './byte-ranges.js';
 import { chooseConnections, REMOTE_CONNECTIONS } from './connection-count.js';
 import { ensureFreeSpace, type FreeSpaceProbe, statfsFreeBytes } from './disk-space.js';
-import {
-  type DownloadProgress,
-  readDownloadProgress,
-  removeDownloadProgress,
-  sameRemoteContent,
-  writeDownloadProgress,
-} from './download-progress.js';
+import { readDownloadProgress, removeDownloadProgress, sameRemoteContent } from './download-progress.js';
 import { httpGet, keepAliveAgents, type OpenResponse } from './http-get.js';
-import { InOrderHasher } from './in-order-hasher.js';
+import { PartialFileWriter, type PositionedWrite } from './partial-file-writer.js';
 import { acquirePartialLock } from './partial-lock.js';
 import { pipeBodyToFile } from './pipelined-body-writer.js';
 import { ProgressMeter } from './progress-meter.js';
 import { directTransport, RangedBodyReader } from './ranged-body-reader.js';
 import { backoffDelayMs, DEFAULT_RETRY_POLICY, isTransient, type RetryPolicy } from './retry-policy.js';
-import { inThreadSha256, WORKER_HASH_MIN_BYTES, workerSha256 } from './sha256-stream.js';
-import { ChecksumMismatchError, DiskSpaceError, DownloadError } from './store-errors.js';
+import { ChecksumMismatchError, DownloadError } from './store-errors.js';
 
 /** Parallel connections per file for remote hosts (see connection-count.ts for when fewer are used). */
 export const DEFAULT_CONNECTIONS = REMOTE_CONNECTIONS;
-/** The sidecar is rewritten after this many new bytes (or SAVE_INTERVAL_MS), so a crash loses little. */
-const SAVE_EVERY_BYTES = 8 << 20;
-const SAVE_INTERVAL_MS = 2000;
-/**
- * Written bytes after which the file's writeback is started (an fdatasync in the background). The store fsyncs
- * each file before admitting it; flushing while the download runs overlaps the disk's work with the network's,
- * so that final fsync waits only for the last few MiB (500 MiB on loopback: about 200 ms → 15 ms, measured).
- */
-const WRITEBACK_BYTES = 32 << 20;
-
-/** Writes `data` at `position`; injectable so tests can fill the disk (ENOSPC) at a chosen byte. */
-export type PositionedWrite = (handle: FileHandle, data: Buffer, position: number) => Promise<void>;
-
-const defaultWrite: PositionedWrite = async (handle, data, position) => {
-  let written = 0;
-  while (written < data.length) {
-    const { bytesWritten } = await handle.write(data, written, data.length - written, position + written);
-    written += bytesWritten;
-  }
-};
 
 export interface DownloadRequest {
   url: string;
@@ -130,7 +102,7 @@ export async function downloadFile(req: DownloadRequest): Promise<DownloadResult
       host: new URL(remote.finalUrl).hostname,
       cores: availableParallelism(),
     });
-    let done = await reusableRanges(req, sidecar, remote);
+    const done = await reusableRanges(req, sidecar, remote);
     const alreadyOnDisk = coveredBytes(done);
     await ensureFreeSpace(
       dirname(req.partialPath),
@@ -138,76 +110,27 @@ export async function downloadFile(req: DownloadRequest): Promise<DownloadResult
       req.freeSpace ?? statfsFreeBytes,
     );
 
-    const handle = await open(req.partialPath, alreadyOnDisk > 0 ? 'r+' : 'w+');
-    const write = req.write ?? defaultWrite;
     const meter = new ProgressMeter(bus, req.label, remote.bytes, alreadyOnDisk);
-    const sha256Stream = remote.bytes >= WORKER_HASH_MIN_BYTES ? workerSha256() : inThreadSha256();
-    const hasher = new InOrderHasher(
-      sha256Stream,
-      async (buffer, position) => (await handle.read(buffer, 0, buffer.length, position)).bytesRead,
-      () => done,
-    );
-    let unflushed = 0;
-    let flushing: Promise<void> | undefined;
-    let unsaved = 0;
-    let lastSave = Date.now();
-    let saving: Promise<void> | undefined;
-    const progress = (): DownloadProgress => ({
-      version: 1,
-      url: req.url,
-      bytes: remote.bytes,
-      ...(remote.etag ? { etag: remote.etag } : {}),
-      ...(req.expectedSha256 ? { sha256: req.expectedSha256 } : {}),
-      done: done.map(([s, e]) => [s, e] as [number, number]),
+    const file = await PartialFileWriter.open({
+      partialPath: req.partialPath,
+      sidecar,
+      totalBytes: remote.bytes,
+      done,
+      meter,
+      progress: (ranges) => ({
+        version: 1,
+        url: req.url,
+        bytes: remote.bytes,
+        ...(remote.etag ? { etag: remote.etag } : {}),
+        ...(req.expectedSha256 ? { sha256: req.expectedSha256 } : {}),
+        done: ranges.map(([s, e]) => [s, e] as [number, number]),
+      }),
+      write: req.write,
     });
-    const save = async () => {
-      while (saving) await saving;
-      saving = writeDownloadProgress(sidecar, progress()).finally(() => {
-        saving = undefined;
-      });
-      await saving;
-    };
-    const commit = async (data: Buffer, position: number) => {
-      // Hashed (on the hashing thread) while it is written; `data` is reused only after both.
-      const hashing = hasher.offer(position, data);
-      try {
-        await write(handle, data, position);
-      } catch (error) {
-        await hashing?.catch(() => undefined);
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOSPC' || code === 'EDQUOT') {
-          throw new DiskSpaceError(dirname(req.partialPath), remote.bytes - coveredBytes(done), 0, true);
-        }
-        throw error;
-      }
-      done = addRange(done, [position, position + data.length]);
-      if (hashing) await hashing;
-      else hasher.kick();
-      unflushed += data.length;
-      if (unflushed >= WRITEBACK_BYTES && !flushing) {
-        unflushed = 0;
-        flushing = handle.datasync().then(
-          () => {
-            flushing = undefined;
-          },
-          () => {
-            flushing = undefined;
-          },
-        );
-      }
-      meter.add(data.length);
-      unsaved += data.length;
-      if ((unsaved >= SAVE_EVERY_BYTES || Date.now() - lastSave >= SAVE_INTERVAL_MS) && !saving) {
-        unsaved = 0;
-        lastSave = Date.now();
-        // In the background: the next write need not wait for it. A failure shows in the final save.
-        void save().catch(() => undefined);
-      }
-    };
+    const commit = file.commit;
 
     try {
-      if (alreadyOnDisk === 0) await handle.truncate(remote.bytes);
-      else hasher.kick();
+      await file.start();
       const parallel = remote.rangeable && remote.bytes >= (req.minParallelBytes ?? 16 << 20);
       if (!remote.rangeable) {
         // No Range support: one stream from byte 0 (nothing can be resumed or split).
@@ -234,11 +157,11 @@ export async function downloadFile(req: DownloadRequest): Promise<DownloadResult
         await Promise.all(workers);
         if (firstError !== undefined) throw firstError;
       }
-      await save();
-      const sha256 = await hasher.digest(remote.bytes);
+      await file.save();
+      const sha256 = await file.digest();
       meter.finish();
       if (req.expectedSha256 && sha256 !== req.expectedSha256) {
-        await handle.close().catch(() => undefined);
+        await file.close();
         await discardPartial(req.partialPath, sidecar);
         throw new ChecksumMismatchError(req.label, req.expectedSha256, sha256);
       }
@@ -253,15 +176,11 @@ export async function downloadFile(req: DownloadRequest): Promise<DownloadResult
         resumedBytes: alreadyOnDisk,
       };
     } catch (error) {
-      await Promise.resolve(saving).catch(() => undefined);
-      if (!(error instanceof ChecksumMismatchError))
-        await writeDownloadProgress(sidecar, progress()).catch(() => undefined);
+      if (!(error instanceof ChecksumMismatchError)) await file.saveQuietly();
       meter.finish();
       throw interrupted(error, req);
     } finally {
-      await flushing;
-      sha256Stream.close();
-      await handle.close().catch(() => undefined);
+      await file.close();
     }
   } finally {
     req.signal?.removeEventListener('abort', onOuterAbort);
@@ -474,17 +393,4 @@ function describe(error: unknown): string {
     return code && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
   }
   return String(error);
-}
-
-/** sha256 of a whole file (one streaming read). */
-export async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  const handle = await open(path, 'r');
-  try {
-    for await (const chunk of handle.createReadStream({ highWaterMark: 4 << 20 }))
-      hash.update(chunk as Buffer);
-  } finally {
-    await handle.close().catch(() => undefined);
-  }
-  return hash.digest('hex');
 }

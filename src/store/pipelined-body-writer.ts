@@ -140,7 +140,7 @@ export class PipelinedBodyWriter {
 
   private allocate(): Buffer {
     this.allocated++;
-    return Buffer.from(new SharedArrayBuffer(Math.max(1, Math.min(WRITE_BYTES, this.end - this.start))));
+    return pageAlignedSharedBuffer(Math.max(1, Math.min(WRITE_BYTES, this.end - this.start)));
   }
 
   private seal(): void {
@@ -232,4 +232,18 @@ export function pipeBodyToFile(
   };
   // A failed write must stop the body now, not when the rest of it has arrived.
   return writer.done.finally(cleanup);
+}
+
+/** A WebAssembly page: 64 KiB (WebAssembly core spec, §2.5.5 "Memories"). */
+const WASM_PAGE_BYTES = 64 << 10;
+
+/**
+ * A SharedArrayBuffer whose first byte is page-aligned, so O_DIRECT writes accept it. A plain SharedArrayBuffer
+ * comes from malloc and was never even 512-byte aligned in a test (every direct write EINVAL); a shared WebAssembly memory is
+ * mapped whole pages by V8.
+ */
+function pageAlignedSharedBuffer(bytes: number): Buffer {
+  const pages = Math.ceil(bytes / WASM_PAGE_BYTES);
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  return Buffer.from(memory.buffer, 0, bytes);
 }

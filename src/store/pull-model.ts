@@ -7,7 +7,7 @@ import { type EventBus, silentBus } from '../core/events.js';
 import { readGgufFile } from '../models/gguf/gguf-reader.js';
 import { admitLocalFile, admitVerifiedFile } from './blob-store.js';
 import { ensureFreeSpace, type FreeSpaceProbe, statfsFreeBytes } from './disk-space.js';
-import { discardPartial, downloadFile, type PositionedWrite } from './download-engine.js';
+import { discardPartial, downloadFile } from './download-engine.js';
 import { quantFromFileName, selectFiles } from './file-selection.js';
 import {
   type HubConfig,
@@ -19,6 +19,7 @@ import {
 } from './hub-client.js';
 import { updateManifest, upsertEntry } from './manifest.js';
 import { parseModelReference } from './model-reference.js';
+import type { PositionedWrite } from './partial-file-writer.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { ChecksumMismatchError } from './store-errors.js';
 import { blobPath, ensureStoreDirs, type StoreLayout } from './store-layout.js';

@@ -11,9 +11,9 @@ import { readGgufFile } from '../models/gguf/gguf-reader.js';
 import { connectDocker } from '../runtime/docker-connection.js';
 import { admitVerifiedFile } from './blob-store.js';
 import { ensureFreeSpace, type FreeSpaceProbe, statfsFreeBytes } from './disk-space.js';
-import { sha256OfFile } from './download-engine.js';
 import { matchEntries } from './list-models.js';
 import { readManifest, updateManifest, upsertEntry } from './manifest.js';
+import { sha256OfFile } from './sha256-stream.js';
 import { ensureStoreDirs, type StoreLayout } from './store-layout.js';
 import type { ManifestEntry } from './types.js';
 

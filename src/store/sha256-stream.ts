@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 
 /**
@@ -76,4 +77,17 @@ export function workerSha256(): Sha256Stream {
       void worker.terminate();
     },
   };
+}
+
+/** sha256 of a whole file (one streaming read). */
+export async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  const handle = await open(path, 'r');
+  try {
+    for await (const chunk of handle.createReadStream({ highWaterMark: 4 << 20 }))
+      hash.update(chunk as Buffer);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+  return hash.digest('hex');
 }
