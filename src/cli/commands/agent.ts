@@ -9,7 +9,7 @@ import { OpsError } from '../../core/errors.js';
 import { Ledger, ledgerPath } from '../../ledger/ledger.js';
 import { ingestUsageSpool } from '../../ledger/spool-ingest.js';
 import { acquireWriterLock } from '../../ledger/writer-lock.js';
-import { loadPlan } from '../../plan/load-plan.js';
+import { readPlan } from '../../plan/load-plan.js';
 import { planFileToUse } from '../../plan/plan-store.js';
 import type { Plan } from '../../plan/types.js';
 import type { RegisterCommand } from './index.js';
@@ -19,13 +19,6 @@ interface AgentOptions {
   plan?: string;
   metricsPort?: string;
 }
-
-/** The agent reads only names, hosts and ports from the Plan; model files and GPUs are not its business. */
-const AGENT_PLAN_CONTEXT = {
-  gpuIndexes: Array.from({ length: 64 }, (_, i) => i),
-  takenPorts: new Set<number>(),
-  statPath: () => 'file' as const,
-};
 
 /** `ops agent`: samples power, probes the gateway and engines, writes the ledger and serves /metrics, in the foreground. */
 export const registerAgentCommand: RegisterCommand = (program: Command, getContext) => {
@@ -44,7 +37,7 @@ export const registerAgentCommand: RegisterCommand = (program: Command, getConte
       const context = getContext();
       const config = loadOpsConfig(options.config ?? configPath(context.state));
       const planFile = planFileToUse(context.state, options.plan);
-      const plan: Plan | undefined = planFile ? loadPlan(planFile, AGENT_PLAN_CONTEXT).plan : undefined;
+      const plan: Plan | undefined = planFile ? readPlan(planFile).plan : undefined;
       const targets = probeTargetsFor(plan, config.agent.probes);
       if (targets.length === 0) {
         context.bus.emit({

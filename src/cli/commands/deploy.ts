@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Command, Option } from 'commander';
 import { OpsError } from '../../core/errors.js';
 import { timedStep } from '../../core/timed-step.js';
-import { loadPlan } from '../../plan/load-plan.js';
+import { readPlan } from '../../plan/load-plan.js';
 import { planFileToUse } from '../../plan/plan-store.js';
 import { clusterDeploySummary } from '../../planner/cluster/deploy-summary.js';
 import { findPulumiCli, PULUMI_INSTALL_HINT } from '../../planner/cluster/find-pulumi-cli.js';
@@ -62,13 +62,7 @@ export const registerDeployCommand: RegisterCommand = (program: Command, getCont
         });
       }
       // Model files live on the cluster's nodes, not here: only the Plan's own rules are checked.
-      const plan = planPath
-        ? loadPlan(planPath, {
-            gpuIndexes: [...Array(64).keys()],
-            takenPorts: new Set(),
-            statPath: (p) => (p.endsWith('.gguf') ? 'file' : 'dir'),
-          }).plan
-        : undefined;
+      const plan = planPath ? readPlan(planPath).plan : undefined;
       const stackName = opts.stack ?? plan?.deployment ?? 'default';
 
       if (opts.preview && plan && opts.target === 'cluster') {

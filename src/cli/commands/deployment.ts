@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { formatMs } from '../../core/console-reporter.js';
 import { OpsError } from '../../core/errors.js';
 import { LABEL } from '../../engines/labels.js';
-import { loadPlan, planFootprint, readPlanDocument } from '../../plan/load-plan.js';
+import { planFootprint, readPlan, readPlanDocument } from '../../plan/load-plan.js';
 import { planFileToUse } from '../../plan/plan-store.js';
 import { type AgentProcess, runningAgent, stopAgent } from '../../runtime/agent-service.js';
 import { bringUp } from '../../runtime/bring-up.js';
@@ -60,11 +60,15 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
       'start (or update) the engines of a Plan: idempotent, replaces only what changed, waits for health',
     )
     .option('-p, --plan <file>', planHelp)
+    .option(
+      '--pull',
+      'fetch the hub models the Plan names that are not in the store yet (ops models pull each), then start',
+    )
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { plan?: string; json?: boolean }) => {
+    .action(async (opts: { plan?: string; pull?: boolean; json?: boolean }) => {
       const ctx = getContext();
       const rt = await runtime();
-      const plan = await loadPlanForHost(ctx, opts.plan, rt);
+      const plan = await loadPlanForHost(ctx, opts.plan, rt, { pull: opts.pull ?? false });
       const started = performance.now();
       const { up: result, agent } = await bringUp(plan, { state: ctx.state, runtime: rt, bus: ctx.bus });
       const status = await deploymentStatus(plan.deployment, rt, plan);
@@ -113,9 +117,7 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
       const ctx = getContext();
       const deployment = deploymentName(ctx, opts.deployment);
       const path = planFileToUse(ctx.state, undefined);
-      const plan = path
-        ? loadPlan(path, { gpuIndexes: [], takenPorts: new Set(), statPath: () => 'file' }).plan
-        : undefined;
+      const plan = path ? readPlan(path).plan : undefined;
       const status = await deploymentStatus(
         deployment,
         await runtime(),

@@ -3,19 +3,9 @@ import { OpsError } from '../../core/errors.js';
 import { apiKeysFromEnv } from '../../gateway/auth.js';
 import { createGateway } from '../../gateway/server.js';
 import { upstreamsFromPlan } from '../../gateway/upstreams-from-plan.js';
-import { loadPlan } from '../../plan/load-plan.js';
+import { readPlan } from '../../plan/load-plan.js';
 import { planFileToUse } from '../../plan/plan-store.js';
 import type { CliContext } from '../context.js';
-
-/**
- * The gateway reads only names, ports, context and slots from the Plan; model files and GPUs are the
- * engines' business (and may live on another host), so those checks are answered as satisfied here.
- */
-const GATEWAY_PLAN_CONTEXT = {
-  gpuIndexes: Array.from({ length: 64 }, (_, i) => i),
-  takenPorts: new Set<number>(),
-  statPath: () => 'file' as const,
-};
 
 interface GatewayCliOptions {
   plan?: string;
@@ -42,7 +32,7 @@ export function registerGatewayCommand(program: Command, getContext: () => CliCo
           exitCode: 2,
         });
       }
-      const { plan } = loadPlan(file, GATEWAY_PLAN_CONTEXT);
+      const { plan } = readPlan(file);
       const port = opts.port === undefined ? (plan.gateway?.port ?? 8080) : Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
         throw new OpsError(`--port must be a port number, got ${JSON.stringify(opts.port)}`, { exitCode: 2 });

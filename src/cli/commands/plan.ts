@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
@@ -8,7 +8,6 @@ import { detectInventory } from '../../detect/detect-inventory.js';
 import { lookupGpu } from '../../detect/gpu-catalog.js';
 import { inventoryFromNvidiaSmiXml } from '../../detect/inventory-from-file.js';
 import type { GpuInfo } from '../../detect/types.js';
-import { SMOKE_PRESETS, type SmokeSize, writeSmokeModel } from '../../models/smoke-model.js';
 import { intentFromDefaults } from '../../planner/intent-defaults.js';
 import { inventoryToHardware } from '../../planner/inventory-to-hardware.js';
 import { loadHardwareSpec } from '../../planner/load-hardware.js';
@@ -20,6 +19,8 @@ import type { HardwareSpec, PlannedModel, PlanProposal } from '../../planner/typ
 import { classify } from '../../profiles/classify.js';
 import { loadProfiles } from '../../profiles/load-profiles.js';
 import { defaultProfilesDir } from '../../profiles/profiles-dir.js';
+import { formatModelLocation, plannedModelLocation } from '../../store/model-location.js';
+import { StoreModelLocator } from '../../store/model-locator.js';
 import type { RegisterCommand } from './index.js';
 
 interface PlanOptions {
@@ -42,44 +43,35 @@ interface PlanOptions {
 /** Rejected candidates shown per role without --all. */
 const REJECTED_SHOWN = 3;
 
-const SMOKE_IDS: Record<string, SmokeSize> = { 'ops-smoke-tiny': 'tiny', 'ops-smoke-bench': 'bench' };
-/** The type writeSmokeModel writes for each preset; other quants are made from it with llama-quantize. */
-const SMOKE_BASE_QUANT: Record<SmokeSize, string> = {
-  tiny: SMOKE_PRESETS.tiny.weightType,
-  bench: SMOKE_PRESETS.bench.weightType,
-};
-
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new Error(`expected a positive whole number, got ${value}`);
   return n;
 }
 
-/** Where an entry's weights live: smoke models at models/smoke-<size>[-<quant>].gguf, hub files under models/<repo>/. */
-export function modelPathFor(state: Pick<StateDir, 'modelsDir'>, entry: PlannedModel): string {
-  const smoke = SMOKE_IDS[entry.modelId];
-  if (smoke) {
-    const suffix = entry.quant === SMOKE_BASE_QUANT[smoke] ? '' : `-${entry.quant}`;
-    return join(state.modelsDir, `smoke-${smoke}${suffix}.gguf`);
-  }
-  if (entry.source.kind === 'hf') return join(state.modelsDir, entry.source.repo, entry.file ?? entry.quant);
-  return join(state.modelsDir, entry.modelId, entry.file ?? entry.quant);
+/** The Plan's `model` value for an entry: the store reference the model locator resolves. */
+export function planModelOf(entry: PlannedModel): string {
+  return formatModelLocation(plannedModelLocation(entry));
+}
+
+/** The next command to type after --write: `--pull` when a hub model is not in the store yet. */
+function startHint(state: StateDir, proposal: PlanProposal, file: string): string {
+  const locator = new StoreModelLocator(state);
+  const toPull = proposal.entries.filter((e) => {
+    const found = locator.locate(planModelOf(e));
+    return !found.found && found.command !== undefined;
+  });
+  if (toPull.length === 0) return `start it with: ops up --plan ${file}`;
+  return `fetch and start it with: ops up --plan ${file} --pull (or run the pull commands above first)`;
 }
 
 /** What must happen before `ops up` can load an entry's weights, or undefined when they are there. */
 function fetchNote(state: StateDir, entry: PlannedModel): string | undefined {
-  const path = modelPathFor(state, entry);
-  if (existsSync(path)) return undefined;
-  const smoke = SMOKE_IDS[entry.modelId];
-  if (smoke) {
-    const base = join(state.modelsDir, `smoke-${smoke}.gguf`);
-    return entry.quant === SMOKE_BASE_QUANT[smoke]
-      ? `${entry.id}: --write creates ${path}`
-      : `${entry.id}: quantize ${base} to ${entry.quant} into ${path} (llama-quantize in the engine image; --write creates ${base})`;
-  }
-  if (entry.source.kind === 'hf')
-    return `${entry.id}: not downloaded: ops models pull ${entry.source.repo}${entry.file ? `:${entry.file}` : ` --quant ${entry.quant}`} (expected at ${path})`;
-  return `${entry.id}: expected at ${path}`;
+  const model = planModelOf(entry);
+  const found = new StoreModelLocator(state).locate(model);
+  if (found.found) return undefined;
+  if (found.command) return `${entry.id}: not downloaded: ${found.command} (or ops up --pull fetches it)`;
+  return `${entry.id}: ${found.reason}; ops up writes it`;
 }
 
 function memoryPerGpu(e: PlannedModel): string {
@@ -140,7 +132,7 @@ export function formatProposal(
 }
 
 /** The per-model fields `--json` promises first, then the rest of the planner's record. */
-function jsonEntry(e: PlannedModel, modelPath: string) {
+function jsonEntry(e: PlannedModel, model: string) {
   const {
     id,
     quant,
@@ -169,7 +161,7 @@ function jsonEntry(e: PlannedModel, modelPath: string) {
     parallel,
     args,
     estTokensPerSec,
-    modelPath,
+    model,
     ...rest,
   };
 }
@@ -267,7 +259,7 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
         hardware,
         profile: classification,
         intent,
-        models: proposal.entries.map((e) => jsonEntry(e, modelPathFor(ctx.state, e))),
+        models: proposal.entries.map((e) => jsonEntry(e, planModelOf(e))),
         rejected: proposal.rejected,
         suggestions: proposal.suggestions,
         notes,
@@ -275,7 +267,7 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
       };
       const human = formatProposal(proposal, header, notes, opts.all ?? false);
       ctx.output(
-        written ? `${human}\n\nwrote ${written} (start it with: ops up --plan ${written})` : human,
+        written ? `${human}\n\nwrote ${written} (${startHint(ctx.state, proposal, written)})` : human,
         json,
         opts.json ?? false,
       );
@@ -301,18 +293,13 @@ function gpuInfoOf(g: HardwareSpec['gpus'][number]): GpuInfo {
   };
 }
 
-/** Writes the Plan YAML (and the base smoke model it needs, when missing); returns the file written. */
+/** Writes the Plan YAML; returns the file written. Models are named for the store; `ops up` resolves them. */
 async function writePlan(state: StateDir, proposal: PlanProposal, opts: PlanOptions): Promise<string> {
   const doc = toPlanDocument(proposal, {
     deployment: opts.deployment,
-    modelPathFor: (e) => modelPathFor(state, e),
+    modelFor: planModelOf,
     portBase: opts.portBase,
   });
-  for (const e of proposal.entries) {
-    const smoke = SMOKE_IDS[e.modelId];
-    const base = smoke && join(state.modelsDir, `smoke-${smoke}.gguf`);
-    if (smoke && base && !existsSync(base)) await writeSmokeModel({ out: base, size: smoke, seed: 1 });
-  }
   const file = resolve(opts.out ?? join(state.root, 'plan.proposed.yaml'));
   mkdirSync(dirname(file), { recursive: true });
   const text = `# Written by ops plan; start it with: ops up --plan ${file}\n${stringify(doc)}`;
