@@ -106,8 +106,18 @@ export function smokeBasePath(modelsDir: string, size: SmokeSize): string {
   return join(modelsDir, `smoke-${size}.gguf`);
 }
 
+/**
+ * A hub model as the engine needs to see it: its repo's file names in one directory (a split GGUF's shards find
+ * each other by name; a vLLM checkpoint is a directory of config, tokenizer and weight files). The store keeps
+ * blobs by sha256, so the view is a directory of hard links to them (model-views.ts makes it).
+ */
+export interface ModelView {
+  dir: string;
+  files: { path: string; blob: string }[];
+}
+
 export type LocateResult =
-  | { found: true; path: string }
+  | { found: true; path: string; view?: ModelView }
   | { found: false; reason: string; command?: string; creatable: boolean };
 
 /** What locating needs to see of the machine: the store's manifest and which files exist. */
@@ -148,15 +158,23 @@ export function locateModel(location: ModelLocation, ctx: LocateContext): Locate
       creatable: true,
     };
   }
-  const matches = ctx.manifest.filter(
-    (e) =>
-      e.id === location.repo &&
-      (location.file ? e.file === location.file : e.variant.toUpperCase() === location.quant?.toUpperCase()),
+  const present = ctx.manifest.filter((e) => e.id === location.repo && ctx.exists(ctx.blobPath(e.sha256)));
+  const named = present.filter((e) =>
+    location.file ? e.file === location.file : e.variant.toUpperCase() === location.quant?.toUpperCase(),
   );
-  // A split GGUF is loaded from its first shard.
-  const ggufs = matches.filter((e) => e.file.endsWith('.gguf'));
-  const blob = newestBlob(ggufs.length > 0 ? ggufs : matches, ctx);
-  if (blob) return { found: true, path: blob };
+  if (named.length > 0) {
+    // The newest revision wins; the view holds every file of that revision and variant (all shards).
+    const latest = named.reduce((a, b) => (b.addedAt > a.addedAt ? b : a));
+    const files = present
+      .filter((e) => e.revision === latest.revision && e.variant === latest.variant)
+      .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    const dir = join(ctx.modelsDir, 'views', location.repo, latest.revision, latest.variant);
+    const view = { dir, files: files.map((e) => ({ path: e.file, blob: ctx.blobPath(e.sha256) })) };
+    const ggufs = files.filter((e) => e.file.endsWith('.gguf'));
+    const wanted = location.file ?? ggufs[0]?.file;
+    // A GGUF loads from its (first) file; a checkpoint without GGUF files is the directory itself.
+    return { found: true, path: wanted ? join(dir, wanted) : dir, view };
+  }
   const command = fetchCommandFor(location);
   return {
     found: false,

@@ -11,6 +11,7 @@ import {
   parseModelLocation,
   smokeBasePath,
 } from './model-location.js';
+import { materializeView } from './model-views.js';
 import { pullModel } from './pull-model.js';
 import { quantizeModel } from './quantize-job.js';
 import { blobPath, type StoreLayout, storeLayout } from './store-layout.js';
@@ -46,7 +47,10 @@ export class StoreModelLocator implements ModelLocator {
 
   path(model: string, planDir = ''): string {
     const found = this.locate(model, planDir);
-    if (found.found) return found.path;
+    if (found.found) {
+      if (found.view) materializeView(found.view);
+      return found.path;
+    }
     throw new OpsError(found.reason, {
       hint: found.command
         ? `run: ${found.command}  (or ops up --pull to fetch what the Plan needs)`

@@ -30,22 +30,26 @@ export async function planReferences(
     const text = await readFile(planFile, 'utf8').catch(() => undefined);
     if (text === undefined) continue;
     for (const { name, model } of modelPathsOfPlan(text)) {
-      let absolute = isAbsolute(model) ? model : resolve(dirname(planFile), model);
+      const user = `plan:${basename(planFile)}#${name}`;
       if (isModelReference(model)) {
-        const found = locateReference(model, {
+        // Every blob of the view (all shards, every checkpoint file) is in use.
+        for (const blob of referencedBlobs(model, {
           planDir: dirname(planFile),
           modelsDir: layout.root,
           manifest: entries,
           blobPath: (sha) => join(layout.blobsDir, sha),
           exists: existsSync,
-        });
-        if (!found) continue;
-        absolute = found;
+        })) {
+          const sha = basename(blob);
+          out.set(sha, [...(out.get(sha) ?? []), user]);
+        }
+        continue;
       }
+      const absolute = isAbsolute(model) ? model : resolve(dirname(planFile), model);
       const real = await realpath(absolute).catch(() => absolute);
       const sha = basename(real);
       if (dirname(real) === blobsDir && isSha256(sha)) {
-        out.set(sha, [...(out.get(sha) ?? []), `plan:${basename(planFile)}#${name}`]);
+        out.set(sha, [...(out.get(sha) ?? []), user]);
       }
     }
   }
@@ -81,12 +85,13 @@ export async function blobReferences(
   return { users };
 }
 
-/** A reference's file, or undefined when it is malformed or not in the store (nothing to keep alive then). */
-function locateReference(model: string, ctx: LocateContext): string | undefined {
+/** The blobs a reference resolves to; none when it is malformed or not in the store (nothing to keep alive). */
+function referencedBlobs(model: string, ctx: LocateContext): string[] {
   try {
     const found = locateModel(parseModelLocation(model), ctx);
-    return found.found ? found.path : undefined;
+    if (!found.found) return [];
+    return found.view ? found.view.files.map((f) => f.blob) : [found.path];
   } catch {
-    return undefined;
+    return [];
   }
 }

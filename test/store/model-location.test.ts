@@ -65,16 +65,27 @@ describe('model location: how a Plan names a model', () => {
     );
   });
 
-  it('resolves a pulled hub file to its verified blob, the newest revision winning', () => {
+  it('resolves a pulled hub file to a view of its verified blob, the newest revision winning', () => {
     const location = parseModelLocation(
       'hf:unsloth/Qwen3-Coder-30B-A3B-Instruct-GGUF:Qwen3-Coder-30B-A3B-Instruct-Q5_K_M.gguf',
     );
     const older = entry({ sha256: sha('b'), revision: 'c0', addedAt: '2026-11-01T00:00:00Z' });
     const found = locateModel(location, ctx([older, entry({})]));
-    assert.deepEqual(found, { found: true, path: `/home/u/.ops/models/blobs/sha256/${sha('a')}` });
+    assert.ok(found.found);
+    const dir = '/home/u/.ops/models/views/unsloth/Qwen3-Coder-30B-A3B-Instruct-GGUF/c1/Q5_K_M';
+    assert.equal(found.path, `${dir}/Qwen3-Coder-30B-A3B-Instruct-Q5_K_M.gguf`);
+    assert.deepEqual(found.view, {
+      dir,
+      files: [
+        {
+          path: 'Qwen3-Coder-30B-A3B-Instruct-Q5_K_M.gguf',
+          blob: `/home/u/.ops/models/blobs/sha256/${sha('a')}`,
+        },
+      ],
+    });
   });
 
-  it('a split GGUF resolves to its first shard; by quant when the Plan names no file', () => {
+  it('a split GGUF loads from its first shard with every shard beside it; by quant when the Plan names no file', () => {
     const shards = ['00002', '00001', '00003'].map((n, i) =>
       entry({ file: `big-Q4_K_M-${n}-of-00003.gguf`, sha256: sha(String(i + 1)), variant: 'Q4_K_M' }),
     );
@@ -83,7 +94,29 @@ describe('model location: how a Plan names a model', () => {
       ctx(shards),
     );
     assert.ok(found.found);
-    assert.ok(found.path.endsWith(sha('2')));
+    assert.ok(found.path.endsWith('/Q4_K_M/big-Q4_K_M-00001-of-00003.gguf'));
+    assert.deepEqual(
+      found.view?.files.map((f) => f.path),
+      ['00001', '00002', '00003'].map((n) => `big-Q4_K_M-${n}-of-00003.gguf`),
+    );
+  });
+
+  it('a checkpoint without GGUF files (vLLM) resolves to the view directory itself', () => {
+    const files = ['config.json', 'model-00001-of-00002.safetensors', 'tokenizer.json'].map((f, i) =>
+      entry({
+        id: 'Qwen/Qwen3-Coder-30B-A3B-Instruct-FP8',
+        file: f,
+        variant: 'default',
+        sha256: sha(String(i)),
+      }),
+    );
+    const found = locateModel(
+      parseModelLocation('hf:Qwen/Qwen3-Coder-30B-A3B-Instruct-FP8#default'),
+      ctx(files),
+    );
+    assert.ok(found.found);
+    assert.equal(found.path, '/home/u/.ops/models/views/Qwen/Qwen3-Coder-30B-A3B-Instruct-FP8/c1/default');
+    assert.equal(found.view?.files.length, 3);
   });
 
   it('a hub file not in the store is missing, with the pull command; a missing path has none', () => {

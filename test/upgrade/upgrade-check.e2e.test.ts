@@ -28,7 +28,7 @@ describe('ops upgrade-models --check and ops rollback through the CLI', { timeou
 
   it('exits 10 listing the change when the planner would choose another model, and changes nothing', async () => {
     const original = readFileSync(planFile, 'utf8');
-    const older = original.replace(/smoke-bench\.gguf/, 'smoke-tiny.gguf');
+    const older = original.replace(/model: builtin:ops-smoke-bench\b/, 'model: builtin:ops-smoke-tiny');
     assert.notEqual(older, original);
     writeFileSync(planFile, older);
     const filesBefore = readdirSync(home).sort();
@@ -38,7 +38,7 @@ describe('ops upgrade-models --check and ops rollback through the CLI', { timeou
     assert.equal(result.upToDate, false);
     assert.deepEqual(
       result.changes.map((c: { role: string; reasons: string[] }) => [c.role, c.reasons[0]]),
-      [['quality-coder', 'model smoke-tiny.gguf → smoke-bench.gguf (ops-smoke-bench F16)']],
+      [['quality-coder', 'model builtin:ops-smoke-tiny → builtin:ops-smoke-bench (ops-smoke-bench F16)']],
     );
     assert.match(check.stderr, /an upgrade is available \(nothing was changed\)/);
     assert.equal(readFileSync(planFile, 'utf8'), older, 'the Plan is untouched');
