@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isOpsError } from '../core/errors.js';
 import { registerCommands } from './commands/index.js';
+import { ExitStatus } from './exit-status.js';
 import { type CliContext, createCliContext, type GlobalOptions } from './context.js';
 
 /** Builds the `ops` program. Commands get the context lazily so `--help` never touches the state dir. */
@@ -35,6 +36,10 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       // Commander already printed the message (or the help / version text).
       return error.exitCode === 0 || error.code === 'commander.helpDisplayed' ? 0 : 2;
+    }
+    if (error instanceof ExitStatus) {
+      process.stderr.write(`${error.message}\n`);
+      return error.exitCode;
     }
     if (isOpsError(error)) {
       process.stderr.write(`error: ${error.message}\n`);
