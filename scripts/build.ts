@@ -38,7 +38,6 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  sourcemap: 'linked',
   logLevel: 'warning',
 });
 for (const asset of assets) {
