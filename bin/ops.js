@@ -41,8 +41,13 @@ else {
   try {
     ({ main } = await fromSource());
   } catch (error) {
-    if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !existsSync(built)) throw error;
+    if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes("'tsx'")) throw error;
     // A checkout without devDependencies (npm install --omit=dev): the build, however old, is all there is.
+    if (!existsSync(built)) {
+      process.stderr.write('error: this checkout has neither dist/ nor tsx to run src/\n');
+      process.stderr.write('hint: run `npm install` and `npm run build` in it\n');
+      process.exit(1);
+    }
     process.stderr.write('warning: running dist/, which is older than src/ (run `npm run build`)\n');
     ({ main } = await import(pathToFileURL(built).href));
   }
