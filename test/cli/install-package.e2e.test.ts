@@ -95,6 +95,15 @@ describe('the npm package', { timeout: 600_000 }, () => {
     assert.ok(out.models.length >= 1);
   });
 
+  it('bundles the gateway for its image from the built files (there is no src/)', async () => {
+    const script = `const m = await import(${JSON.stringify(join(installed, 'dist', 'images', 'gateway-image.js'))});
+process.stdout.write(await m.bundleGateway());`;
+    const r = await run(process.execPath, ['--input-type=module', '-e', script], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /OPS_GATEWAY/, 'the gateway reads its settings from the environment');
+    assert.ok(r.stdout.length > 100_000, 'its dependencies are bundled in');
+  });
+
   it('a bad flag is a usage error there too', async () => {
     const r = await run(ops, ['plan', '--context', 'abc'], { env });
     assert.equal(r.code, 2);
