@@ -40,7 +40,9 @@ describe('ops upgrade-models --check and ops rollback through the CLI', { timeou
       result.changes.map((c: { role: string; reasons: string[] }) => [c.role, c.reasons[0]]),
       [['quality-coder', 'model builtin:ops-smoke-tiny → builtin:ops-smoke-bench (ops-smoke-bench F16)']],
     );
-    assert.match(check.stderr, /an upgrade is available \(nothing was changed\)/);
+    // An answer, not a failure: no "error:" prefix for scripts or people to misread.
+    assert.match(check.stderr, /^upgrade available \(nothing was changed\)/m);
+    assert.doesNotMatch(check.stderr, /error:/);
     assert.equal(readFileSync(planFile, 'utf8'), older, 'the Plan is untouched');
     assert.deepEqual(readdirSync(home).sort(), filesBefore, 'no file was made');
     const onlyFast = await runCli(['upgrade-models', '--check', '--only', 'embeddings'], env);

@@ -12,12 +12,13 @@ import { acquireWriterLock } from '../../ledger/writer-lock.js';
 import { readPlan } from '../../plan/load-plan.js';
 import { planFileToUse } from '../../plan/plan-store.js';
 import type { Plan } from '../../plan/types.js';
+import { listenPort } from '../numeric-option.js';
 import type { RegisterCommand } from './index.js';
 
 interface AgentOptions {
   config?: string;
   plan?: string;
-  metricsPort?: string;
+  metricsPort?: number;
 }
 
 /** `ops agent`: samples power, probes the gateway and engines, writes the ledger and serves /metrics, in the foreground. */
@@ -32,6 +33,7 @@ export const registerAgentCommand: RegisterCommand = (program: Command, getConte
     .option(
       '--metrics-port <n>',
       'port for /metrics (default: config agent.metricsPort, 9470; 0 = any free port)',
+      listenPort,
     )
     .action(async (options: AgentOptions) => {
       const context = getContext();
@@ -53,13 +55,7 @@ export const registerAgentCommand: RegisterCommand = (program: Command, getConte
       const { samplers, tried } = await chooseSamplers(config);
       for (const t of tried)
         context.bus.emit({ kind: 'log', level: 'info', message: `power: ${t.strategy}: ${t.result}` });
-      const port = options.metricsPort === undefined ? config.agent.metricsPort : Number(options.metricsPort);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        throw new OpsError(
-          `--metrics-port must be a port number, got ${JSON.stringify(options.metricsPort)}`,
-          { exitCode: 2 },
-        );
-      }
+      const port = options.metricsPort ?? config.agent.metricsPort;
       let served: Awaited<ReturnType<AgentMetrics['listen']>>;
       try {
         served = await metrics.listen(port, config.agent.metricsHost);

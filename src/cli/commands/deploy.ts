@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Command, Option } from 'commander';
@@ -35,6 +36,24 @@ async function loadRunner(): Promise<StackRunner> {
   }
   // A computed specifier: the CLI never type-checks or loads the Pulumi SDK unless a deploy runs.
   const runner = pathToFileURL(join(STACKS_DIR, 'deploy', 'run-stack.ts')).href;
+  try {
+    return (await import(runner)) as StackRunner;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
+  }
+  // The CLI runs built JavaScript (dist/) and the stacks are TypeScript: load them through tsx.
+  try {
+    // Resolved from stacks/: its own node_modules, then the ops package's, then wherever npm put ops.
+    const tsx = createRequire(join(STACKS_DIR, 'package.json')).resolve('tsx/esm/api');
+    const { register } = (await import(pathToFileURL(tsx).href)) as typeof import('tsx/esm/api');
+    register();
+  } catch (cause) {
+    throw new OpsError('the Pulumi stacks are TypeScript and tsx, which loads them, is not installed', {
+      cause,
+      hint: `run \`npm --prefix ${STACKS_DIR} install tsx\` once, then run the command again`,
+      exitCode: 3,
+    });
+  }
   return (await import(runner)) as StackRunner;
 }
 

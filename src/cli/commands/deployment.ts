@@ -12,6 +12,7 @@ import { connectDocker } from '../../runtime/docker-connection.js';
 import { DockerodeRuntime } from '../../runtime/dockerode-runtime.js';
 import { loadPlanForHost } from '../../runtime/load-plan-for-host.js';
 import type { CliContext } from '../context.js';
+import { positiveInteger } from '../numeric-option.js';
 import type { RegisterCommand } from './index.js';
 
 const planHelp = 'Plan file (YAML); default: the current Plan in $OPS_HOME/plan.yaml';
@@ -137,9 +138,9 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
     .description("print an engine's log")
     .argument('<name>', 'engine name from the Plan')
     .option('-d, --deployment <name>', "deployment name; default: the current Plan's")
-    .option('-n, --tail <lines>', 'number of lines from the end', '200')
+    .option('-n, --tail <lines>', 'number of lines from the end', positiveInteger, 200)
     .option('-f, --follow', 'keep printing new lines until Ctrl-C')
-    .action(async (name: string, opts: { deployment?: string; tail: string; follow?: boolean }) => {
+    .action(async (name: string, opts: { deployment?: string; tail: number; follow?: boolean }) => {
       const ctx = getContext();
       const deployment = deploymentName(ctx, opts.deployment);
       const rt = await runtime();
@@ -153,13 +154,12 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
           hint: names.length ? `engines: ${names.join(', ')}` : 'nothing is running; start it with `ops up`',
         });
       }
-      const tail = Number.parseInt(opts.tail, 10) || 200;
       if (opts.follow) {
         const abort = new AbortController();
         process.once('SIGINT', () => abort.abort());
-        await rt.followLogs(container.id, tail, process.stdout, abort.signal);
+        await rt.followLogs(container.id, opts.tail, process.stdout, abort.signal);
       } else {
-        process.stdout.write(await rt.logs(container.id, tail));
+        process.stdout.write(await rt.logs(container.id, opts.tail));
       }
     });
 };

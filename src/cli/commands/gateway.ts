@@ -6,10 +6,11 @@ import { upstreamsFromPlan } from '../../gateway/upstreams-from-plan.js';
 import { readPlan } from '../../plan/load-plan.js';
 import { planFileToUse } from '../../plan/plan-store.js';
 import type { CliContext } from '../context.js';
+import { listenPort } from '../numeric-option.js';
 
 interface GatewayCliOptions {
   plan?: string;
-  port?: string;
+  port?: number;
   host?: string;
 }
 
@@ -21,7 +22,7 @@ export function registerGatewayCommand(program: Command, getContext: () => CliCo
       "run the gateway (OpenAI and Anthropic APIs) in front of the Plan's engines, in the foreground",
     )
     .option('--plan <file>', 'Plan file (YAML); default: the current Plan in $OPS_HOME/plan.yaml')
-    .option('--port <n>', "port to listen on (default: the Plan's gateway.port, else 8080)")
+    .option('--port <n>', "port to listen on (default: the Plan's gateway.port, else 8080)", listenPort)
     .option('--host <h>', 'address to bind (default 127.0.0.1; others need OPS_GATEWAY_API_KEYS)')
     .action(async (opts: GatewayCliOptions) => {
       const ctx = getContext();
@@ -33,10 +34,7 @@ export function registerGatewayCommand(program: Command, getContext: () => CliCo
         });
       }
       const { plan } = readPlan(file);
-      const port = opts.port === undefined ? (plan.gateway?.port ?? 8080) : Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        throw new OpsError(`--port must be a port number, got ${JSON.stringify(opts.port)}`, { exitCode: 2 });
-      }
+      const port = opts.port ?? plan.gateway?.port ?? 8080;
       const host = opts.host ?? plan.gateway?.host ?? '127.0.0.1';
       const upstreams = upstreamsFromPlan(plan, process.env);
       const gateway = createGateway({

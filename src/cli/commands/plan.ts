@@ -3,6 +3,9 @@ import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { loadCatalog } from '../../catalog/load-catalog.js';
+import type { Catalog } from '../../catalog/types.js';
+import { closestNames } from '../../core/closest-names.js';
+import { OpsError } from '../../core/errors.js';
 import type { StateDir } from '../../core/state-dir.js';
 import { detectInventory } from '../../detect/detect-inventory.js';
 import { lookupGpu } from '../../detect/gpu-catalog.js';
@@ -21,6 +24,7 @@ import { loadProfiles } from '../../profiles/load-profiles.js';
 import { defaultProfilesDir } from '../../profiles/profiles-dir.js';
 import { formatModelLocation, plannedModelLocation } from '../../store/model-location.js';
 import { StoreModelLocator } from '../../store/model-locator.js';
+import { portNumber, positiveInteger } from '../numeric-option.js';
 import type { RegisterCommand } from './index.js';
 
 interface PlanOptions {
@@ -42,12 +46,6 @@ interface PlanOptions {
 
 /** Rejected candidates shown per role without --all. */
 const REJECTED_SHOWN = 3;
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a positive whole number, got ${value}`);
-  return n;
-}
 
 /** The Plan's `model` value for an entry: the store reference the model locator resolves. */
 export function planModelOf(entry: PlannedModel): string {
@@ -189,8 +187,12 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
       'plan for a machine described in YAML (gpus: [{index, name, vramMiB}], ramMiB, cpuCores)',
     )
     .option('--nvidia-smi-xml <file>', 'plan for the GPUs of a saved `nvidia-smi -q -x` output')
-    .option('--context <tokens>', 'context per agent (default: the hardware profile)', positiveInt)
-    .option('--agents <n>', 'concurrent agents / parallel slots (default: the hardware profile)', positiveInt)
+    .option('--context <tokens>', 'context per agent (default: the hardware profile)', positiveInteger)
+    .option(
+      '--agents <n>',
+      'concurrent agents / parallel slots (default: the hardware profile)',
+      positiveInteger,
+    )
     .option('--priority <p>', 'quality | speed', 'quality')
     .option(
       '--sources <list>',
@@ -198,7 +200,7 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
     )
     .option('--models <ids>', 'only these catalog model ids (comma-separated)')
     .option('--deployment <name>', 'deployment name written into the Plan', 'default')
-    .option('--port-base <port>', 'first engine port in the Plan', positiveInt, 8081)
+    .option('--port-base <port>', 'first engine port in the Plan', portNumber, 8081)
     .option('--all', 'list every rejected candidate, not the first few per role')
     .option(
       '--explain',
@@ -212,6 +214,7 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
         return;
       }
       const profiles = loadProfiles(defaultProfilesDir());
+      const catalog = loadCatalog();
       let hardware: HardwareSpec;
       let notes: string[] = [];
       let source: string;
@@ -233,9 +236,9 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
         agents: opts.agents,
         priority: opts.priority,
         sources: opts.sources?.split(',').filter(Boolean),
-        models: opts.models?.split(',').filter(Boolean),
+        models: opts.models === undefined ? undefined : knownModelIds(opts.models, catalog),
       });
-      const proposal = planModels({ hardware, intent, catalog: loadCatalog() });
+      const proposal = planModels({ hardware, intent, catalog });
 
       if (!intent.sources?.includes('hf'))
         notes.push('only built-in models were planned; add --sources hf,builtin to plan hub models too');
@@ -273,6 +276,30 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
       );
     });
 };
+
+/** The ids of `--models`, each checked against the catalog: a typo is a usage error, not "nothing fits". */
+export function knownModelIds(list: string, catalog: Pick<Catalog, 'models'>): string[] {
+  const ids = list
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
+  const known = catalog.models.map((m) => m.id);
+  if (ids.length === 0)
+    throw new OpsError('--models names no model', {
+      hint: `catalog models: ${known.join(', ')}`,
+      exitCode: 2,
+    });
+  const unknown = ids.filter((id) => !known.includes(id));
+  if (unknown.length === 0) return ids;
+  const hints = unknown.map((id) => {
+    const close = closestNames(id, known);
+    return close.length > 0 ? `${id}: did you mean ${close.join(', ')}?` : `${id}: nothing close`;
+  });
+  throw new OpsError(
+    `--models: unknown model id${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (not in the catalog)`,
+    { hint: `${hints.join('; ')}\ncatalog models: ${known.join(', ')}`, exitCode: 2 },
+  );
+}
 
 /** A hardware-spec GPU as detection would have reported it, so the profile rules classify it the same way. */
 function gpuInfoOf(g: HardwareSpec['gpus'][number]): GpuInfo {

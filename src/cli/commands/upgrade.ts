@@ -22,6 +22,7 @@ import { replanThisMachine } from '../../upgrade/replan.js';
 import { type EntryReplacement, UPGRADE_STRATEGIES, type UpgradeStrategy } from '../../upgrade/types.js';
 import { upgradeDeployment } from '../../upgrade/upgrade-deployment.js';
 import type { CliContext } from '../context.js';
+import { ExitStatus } from '../exit-status.js';
 import type { RegisterCommand } from './index.js';
 import { planModelOf } from './plan.js';
 
@@ -147,10 +148,10 @@ export const registerUpgradeCommands: RegisterCommand = (program: Command, getCo
       const human = [header, ...changeLines(diff.changes), ...allNotes.map((n) => `  note: ${n}`)].join('\n');
       if (opts.check) {
         ctx.output(human, { upToDate: false, changes: diff.changes, notes: allNotes }, opts.json ?? false);
-        throw new OpsError('an upgrade is available (nothing was changed)', {
-          hint: 'apply it with: ops upgrade-models',
-          exitCode: UPGRADE_AVAILABLE_EXIT,
-        });
+        throw new ExitStatus(
+          UPGRADE_AVAILABLE_EXIT,
+          'upgrade available (nothing was changed); apply it with: ops upgrade-models',
+        );
       }
       if (!opts.json) process.stdout.write(`${human}\n`);
       if (!(await confirmed('Fetch the new models and switch now?', opts.yes))) {
