@@ -26,7 +26,14 @@ const event = (
 /** A report with no data but the model changes, for the renderers. */
 function reportWith(modelChanges: ModelChangesSection): MonthlyReport {
   const part = { kWh: 0, costUsd: 0 };
-  const none = { requests: 0, inputTokens: 0, outputTokens: 0 };
+  const none = {
+    requests: 0,
+    inputTokens: 0,
+    plainInputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    outputTokens: 0,
+  };
   return {
     month: '2026-03',
     period: { from: '2026-03-01', to: '2026-03-31', fromMs: MARCH.fromMs, toMs: MARCH.toMs, partial: false },
@@ -59,10 +66,12 @@ function reportWith(modelChanges: ModelChangesSection): MonthlyReport {
       local: none,
       cloud: none,
       cloudEquivalentUsd: 0,
+      cloudEquivalentUncachedUsd: 0,
       cloudSpendUsd: 0,
       localSharePercent: null,
       daily: [],
       pricesAsOf: null,
+      pricesSource: null,
     },
     latency: {
       targetS: 30,
