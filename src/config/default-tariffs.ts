@@ -100,3 +100,49 @@ export const DEFAULT_TARIFFS: Readonly<Record<TariffRegion, DefaultTariff>> = {
 
 /** The region assumed when the user names none. */
 export const DEFAULT_TARIFF_REGION: TariffRegion = 'us';
+
+/** A tariff ready for pricing, with words for it and whether its price is a default. */
+export interface ResolvedTariff {
+  usdPerKWh: number;
+  bands: import('./ops-config.js').TariffBand[];
+  timezone: string;
+  label: string;
+  isDefault: boolean;
+  basis: string;
+}
+
+/**
+ * The tariff to price electricity with: the user's own price (and time-of-use bands) when given, else the default
+ * of their region (or of `DEFAULT_TARIFF_REGION`), labelled as a default.
+ */
+export function resolveTariff(
+  config: Pick<import('./ops-config.js').TariffConfig, 'usdPerKWh' | 'bands' | 'timezone' | 'region'>,
+  override: { usdPerKWh?: number; region?: TariffRegion; where?: string } = {},
+): ResolvedTariff {
+  const region = override.region ?? config.region;
+  const own = override.usdPerKWh ?? config.usdPerKWh;
+  const bands = override.usdPerKWh !== undefined ? [] : config.bands;
+  const tou =
+    bands.length > 0
+      ? ` with ${bands.length} time-of-use band${bands.length === 1 ? '' : 's'} (${config.timezone})`
+      : '';
+  if (own !== undefined) {
+    return {
+      usdPerKWh: own,
+      bands,
+      timezone: config.timezone,
+      label: `$${own}/kWh${tou}`,
+      isDefault: false,
+      basis: override.usdPerKWh !== undefined ? (override.where ?? 'given') : 'config.yaml tariff',
+    };
+  }
+  const d = DEFAULT_TARIFFS[region ?? DEFAULT_TARIFF_REGION];
+  return {
+    usdPerKWh: d.usdPerKWh,
+    bands,
+    timezone: config.timezone,
+    label: `$${d.usdPerKWh}/kWh${tou}, typical for ${d.name}`,
+    isDefault: true,
+    basis: `${region ? `region ${d.region}` : `no region given, assumed ${d.region}`}: ${d.basis}`,
+  };
+}

@@ -68,7 +68,8 @@ export function renderCharts(r: MonthlyReport): string[] {
   return [uptime, energy, tokens, tco];
 }
 
-const CSS = `
+/** The page style shared by the HTML report and `ops tco --format html` (screen and print). */
+export const REPORT_CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a202c;max-width:980px;margin:24px auto;padding:0 16px}
 h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #e2e8f0;padding-bottom:4px}h3{font-size:15px}
 table{border-collapse:collapse;margin:8px 0;width:100%}th,td{border:1px solid #e2e8f0;padding:4px 8px;text-align:left;vertical-align:top}
@@ -98,7 +99,7 @@ export function renderHtml(r: MonthlyReport): string {
     : `${body}${charts}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ops report ${r.month}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"><style>${CSS}</style></head>
+<meta name="viewport" content="width=device-width, initial-scale=1"><style>${REPORT_CSS}</style></head>
 <body>
 ${html}
 </body></html>

@@ -12,6 +12,7 @@ import { registerModelsCommands } from './models.js';
 import { registerPlanCommand } from './plan.js';
 import { registerReportCommand } from './report.js';
 import { registerSetupCommand } from './setup.js';
+import { registerTcoCommand } from './tco.js';
 import { registerUpgradeCommands } from './upgrade.js';
 
 /** Each command file exports `register(program, getContext)`; this is the one list of them. */
@@ -22,6 +23,7 @@ const commands: RegisterCommand[] = [
   registerSetupCommand,
   registerUpgradeCommands,
   registerReportCommand,
+  registerTcoCommand,
   registerDeploymentCommands,
   registerDetectCommand,
   registerPlanCommand,
