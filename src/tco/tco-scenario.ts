@@ -63,7 +63,7 @@ export function buildTcoScenario(inputs: TcoScenarioInputs): TcoScenario {
     tco: computeTco(terms),
     sensitivity: sensitivity(terms, electricity ? { schedule, tariff: inputs.tariff.value } : null),
     defaults: sourced
-      .filter((e): e is [string, Sourced<unknown>] => e[1] !== null && e[1].isDefault)
+      .filter((e): e is [string, Sourced<unknown>] => e[1]?.isDefault === true)
       .map(([name, s]) => `${name} is a default (${s.basis}), not your own figure`),
   };
 }
