@@ -1,3 +1,4 @@
+import type { TcoResult } from '../tco/types.js';
 import type { TokenCost } from './pricing.js';
 
 /** The monthly report, as computed (every renderer draws from this one object; `--format json` prints it). */
@@ -157,6 +158,8 @@ export interface TcoSection {
   /** Run rate used for the months after this one. */
   projectionPerMonth: Omit<MonthCosts, 'month'>;
   series: { month: string; cumLocalUsd: number; cumCloudUsd: number; projected: boolean }[];
+  /** TCO over the hardware's lifetime at the run rate, term by term and year by year (as `ops tco` computes it). */
+  lifetime: TcoResult;
 }
 
 export interface SuccessMetric {

@@ -6,6 +6,7 @@ import { parseMonth } from '../../src/report/month-range.js';
 import { renderHtml } from '../../src/report/render-html.js';
 import { renderMarkdown } from '../../src/report/render-markdown.js';
 import type { ModelChangesSection, MonthlyReport } from '../../src/report/types.js';
+import { computeTco as computeOwnership } from '../../src/tco/compute-tco.js';
 
 const MARCH = parseMonth('2026-03');
 const event = (
@@ -107,6 +108,13 @@ function reportWith(modelChanges: ModelChangesSection): MonthlyReport {
       breakEvenProjected: false,
       projectionPerMonth: { electricityUsd: 0, cloudEquivalentUsd: 0, cloudSpendUsd: 0 },
       series: [],
+      lifetime: computeOwnership({
+        hardwareUsd: 0,
+        years: 3,
+        maintenanceUsdPerYear: 0,
+        electricityUsdPerMonth: 0,
+        cloudUsdPerMonth: 0,
+      }),
     },
     modelChanges,
     metrics: [],
