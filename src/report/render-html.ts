@@ -79,7 +79,7 @@ svg .grid{stroke:#edf2f7}svg .tick{font-size:11px;fill:#4a5568}svg .chart-title{
 svg .reference{stroke:#c53030;stroke-dasharray:4 3;stroke-width:1.5}
 td.missed{color:#c53030;font-weight:600}td.met{color:#2f855a;font-weight:600}
 @page{size:A4;margin:14mm}
-@media print{body{margin:0;max-width:none;font-size:10.5pt}.charts{grid-template-columns:1fr}.chart,table,tr{break-inside:avoid}h2{break-after:avoid}}
+@media print{body{margin:0;max-width:none;font-size:10.5pt}table{font-size:8.5pt}th,td{padding:2px 4px}.charts{grid-template-columns:1fr}.chart,table,tr{break-inside:avoid}h2{break-after:avoid}}
 `;
 
 /** The report as one self-contained HTML page with inline SVG charts and print styles. */
