@@ -1,3 +1,6 @@
+// Types only: ops-config.ts imports TARIFF_REGIONS from here.
+import type { TariffBand, TariffConfig } from './ops-config.js';
+
 /**
  * Default flat electricity prices by region, for when the user has not entered their own (`tariff.usdPerKWh` in
  * config.yaml, `--usd-per-kwh` on `ops tco`). They are typical 2025 household prices with taxes, converted to US
@@ -104,7 +107,7 @@ export const DEFAULT_TARIFF_REGION: TariffRegion = 'us';
 /** A tariff ready for pricing, with words for it and whether its price is a default. */
 export interface ResolvedTariff {
   usdPerKWh: number;
-  bands: import('./ops-config.js').TariffBand[];
+  bands: TariffBand[];
   timezone: string;
   label: string;
   isDefault: boolean;
@@ -116,7 +119,7 @@ export interface ResolvedTariff {
  * of their region (or of `DEFAULT_TARIFF_REGION`), labelled as a default.
  */
 export function resolveTariff(
-  config: Pick<import('./ops-config.js').TariffConfig, 'usdPerKWh' | 'bands' | 'timezone' | 'region'>,
+  config: Pick<TariffConfig, 'usdPerKWh' | 'bands' | 'timezone' | 'region'>,
   override: { usdPerKWh?: number; region?: TariffRegion; where?: string } = {},
 ): ResolvedTariff {
   const region = override.region ?? config.region;

@@ -1,3 +1,4 @@
+import type { Weekday } from '../config/ops-config.js';
 import type { Tariff } from '../report/tariff.js';
 
 /** The money inputs of a total cost of ownership, per month or year as named. */
@@ -51,7 +52,7 @@ export interface UsageSchedule {
   loadW: number;
   idleW: number;
   hoursPerDay: number;
-  days: readonly import('../config/ops-config.js').Weekday[];
+  days: readonly Weekday[];
   /** Local hour the working day starts (load runs from here for hoursPerDay). */
   startHour: number;
 }
