@@ -87,6 +87,9 @@ try {
       upstream: route === 'local' ? 'coder' : 'anthropic',
       route,
       inputTokens: 2000 + (i % 5000),
+      // Claude-Code-like: most of the prompt is read from the cache.
+      cacheReadTokens: 1500 + (i % 3000),
+      cacheWriteTokens: 100,
       outputTokens: 300 + (i % 700),
       latencyMs: 1000 + ((i * 37) % 40_000),
       ttftMs: 200 + ((i * 13) % 3000),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TARIFF_REGIONS } from './default-tariffs.js';
 
 /**
  * `$OPS_HOME/config.yaml`: what the agent and the report need that the hardware cannot tell — the tariff, cloud
@@ -29,7 +30,9 @@ export const tariffBandSchema = z.strictObject({
 });
 
 export const tariffSchema = z.strictObject({
-  /** The flat price, and the price of any time outside every band. Default: from the profile's electricity/month. */
+  /** Where the box runs: picks a default flat price (src/config/default-tariffs.ts) when `usdPerKWh` is not given. */
+  region: z.enum(TARIFF_REGIONS).optional(),
+  /** The flat price, and the price of any time outside every band. Default: the region's typical price. */
   usdPerKWh: usd.optional(),
   /** Time-of-use bands, first match wins; empty = flat tariff. */
   bands: z.array(tariffBandSchema).default([]),
@@ -47,15 +50,36 @@ export const tariffSchema = z.strictObject({
     }, 'not a known IANA time zone (e.g. Europe/Berlin, America/New_York)'),
 });
 
-export const modelPriceSchema = z.strictObject({
-  id: z.string().min(1),
-  match: z.array(z.string().min(1)).min(1),
-  inputUsdPerMTok: usd,
-  outputUsdPerMTok: usd,
-});
+/**
+ * One model's cloud prices per million tokens: plain input, output, prompt-cache reads and (5-minute) cache writes.
+ * A price list that leaves the cache rates out gets Anthropic's multipliers of the input price: reads 0.1×, 5-minute
+ * writes 1.25× (docs.anthropic.com/en/docs/about-claude/pricing, "Prompt caching").
+ */
+export const modelPriceSchema = z
+  .strictObject({
+    id: z.string().min(1),
+    match: z.array(z.string().min(1)).min(1),
+    inputUsdPerMTok: usd,
+    outputUsdPerMTok: usd,
+    cacheReadUsdPerMTok: usd.optional(),
+    cacheWriteUsdPerMTok: usd.optional(),
+  })
+  .transform((m) => ({
+    ...m,
+    cacheReadUsdPerMTok: m.cacheReadUsdPerMTok ?? round6(m.inputUsdPerMTok * CACHE_READ_MULTIPLIER),
+    cacheWriteUsdPerMTok: m.cacheWriteUsdPerMTok ?? round6(m.inputUsdPerMTok * CACHE_WRITE_MULTIPLIER),
+  }));
+
+/** Anthropic's prompt-cache prices as multiples of the base input price (reads; 5-minute writes). */
+export const CACHE_READ_MULTIPLIER = 0.1;
+export const CACHE_WRITE_MULTIPLIER = 1.25;
+const round6 = (n: number) => Math.round(n * 1e6) / 1e6;
 
 export const pricesSchema = z.strictObject({
+  /** The date the prices were read from their source (YYYY-MM-DD). */
   asOf: z.union([z.string(), z.date()]).optional(),
+  /** Where they were read (a URL or a document name). */
+  source: z.string().min(1).optional(),
   localEquivalent: z.string().min(1),
   models: z.array(modelPriceSchema).min(1),
 });
@@ -137,4 +161,5 @@ export type OpsConfig = z.infer<typeof opsConfigSchema>;
 export type TariffConfig = z.infer<typeof tariffSchema>;
 export type TariffBand = z.infer<typeof tariffBandSchema>;
 export type PriceList = z.infer<typeof pricesSchema>;
+export type ModelPriceEntry = z.infer<typeof modelPriceSchema>;
 export type ProbeTargetConfig = z.infer<typeof probeTargetSchema>;

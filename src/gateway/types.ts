@@ -42,7 +42,14 @@ export interface UsageRecord {
   model: string;
   upstream: string;
   route: RouteLocation;
+  /** The whole prompt, cache reads and writes included. */
   inputTokens: number;
+  /**
+   * Parts of inputTokens the cloud bills at its cache rates: read from a prompt cache (a local engine's reused KV,
+   * Anthropic's `cache_read_input_tokens`) and written to the cloud's (`cache_creation_input_tokens`). Absent: none.
+   */
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
   outputTokens: number;
   latencyMs: number;
   /** Time to the first generated token (streams) or to the full response (non-streaming); null when none. */

@@ -110,8 +110,9 @@ export class Ledger {
 
   insertUsage(rows: readonly UsageRow[]): InsertCount {
     const stmt = this.db.prepare(
-      `INSERT OR IGNORE INTO usage (ts_ms, api, model, upstream, route, input_tokens, output_tokens, latency_ms,
-        ttft_ms, status, dedup_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO usage (ts_ms, api, model, upstream, route, input_tokens, cache_read_tokens,
+        cache_write_tokens, output_tokens, latency_ms, ttft_ms, status, dedup_key)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     return this.insertMany(
       rows,
@@ -123,6 +124,8 @@ export class Ledger {
           u.upstream,
           u.route,
           u.inputTokens,
+          u.cacheReadTokens,
+          u.cacheWriteTokens,
           u.outputTokens,
           u.latencyMs,
           u.ttftMs,
@@ -283,7 +286,8 @@ export class Ledger {
   usage(fromMs: number, toMs: number): UsageRow[] {
     const rows = this.db
       .prepare(
-        `SELECT ts_ms, api, model, upstream, route, input_tokens, output_tokens, latency_ms, ttft_ms, status, dedup_key
+        `SELECT ts_ms, api, model, upstream, route, input_tokens, cache_read_tokens, cache_write_tokens, output_tokens,
+         latency_ms, ttft_ms, status, dedup_key
          FROM usage WHERE ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms`,
       )
       .raw(true)
@@ -293,6 +297,8 @@ export class Ledger {
       string,
       string,
       'local' | 'cloud',
+      number,
+      number,
       number,
       number,
       number,
@@ -308,6 +314,8 @@ export class Ledger {
         upstream,
         route,
         inputTokens,
+        cacheReadTokens,
+        cacheWriteTokens,
         outputTokens,
         latencyMs,
         ttftMs,
@@ -320,6 +328,8 @@ export class Ledger {
         upstream,
         route,
         inputTokens,
+        cacheReadTokens,
+        cacheWriteTokens,
         outputTokens,
         latencyMs,
         ttftMs,
@@ -337,18 +347,23 @@ export class Ledger {
     model: string;
     route: 'local' | 'cloud';
     inputTokens: number;
+    cacheReadTokens: number;
+    cacheWriteTokens: number;
     outputTokens: number;
     requests: number;
   }[] {
     return this.db
       .prepare(
-        `SELECT model, route, SUM(input_tokens) AS inputTokens, SUM(output_tokens) AS outputTokens, COUNT(*) AS requests
+        `SELECT model, route, SUM(input_tokens) AS inputTokens, SUM(cache_read_tokens) AS cacheReadTokens,
+           SUM(cache_write_tokens) AS cacheWriteTokens, SUM(output_tokens) AS outputTokens, COUNT(*) AS requests
          FROM usage WHERE ts_ms >= ? AND ts_ms < ? GROUP BY model, route`,
       )
       .all(fromMs, toMs) as {
       model: string;
       route: 'local' | 'cloud';
       inputTokens: number;
+      cacheReadTokens: number;
+      cacheWriteTokens: number;
       outputTokens: number;
       requests: number;
     }[];

@@ -63,4 +63,11 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX events_ts ON events (ts_ms);
   `,
+  `
+  -- The parts of input_tokens (the whole prompt) the cloud bills at its cache rates: tokens read from a prompt cache
+  -- (a local engine's reused KV, Anthropic's cache_read_input_tokens) and written to one (cache_creation_input_tokens).
+  -- Rows from before this migration know neither: 0, priced at the plain input rate as they were.
+  ALTER TABLE usage ADD COLUMN cache_read_tokens INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE usage ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

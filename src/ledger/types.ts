@@ -34,7 +34,12 @@ export interface UsageRow {
   model: string;
   upstream: string;
   route: 'local' | 'cloud';
+  /** The whole prompt, cache reads and writes included. */
   inputTokens: number;
+  /** Prompt tokens read from a prompt cache (engine KV reuse, Anthropic `cache_read_input_tokens`); 0 when unknown. */
+  cacheReadTokens: number;
+  /** Prompt tokens written to the cloud's prompt cache (Anthropic `cache_creation_input_tokens`); 0 when none. */
+  cacheWriteTokens: number;
   outputTokens: number;
   latencyMs: number;
   ttftMs: number | null;

@@ -9,6 +9,8 @@ export interface UsageRecordLike {
   upstream: string;
   route: 'local' | 'cloud';
   inputTokens: number;
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
   outputTokens: number;
   latencyMs: number;
   ttftMs: number | null;
@@ -49,6 +51,8 @@ export function createLedgerUsageSink(
       upstream: record.upstream,
       route: record.route,
       inputTokens: record.inputTokens,
+      cacheReadTokens: record.cacheReadTokens ?? 0,
+      cacheWriteTokens: record.cacheWriteTokens ?? 0,
       outputTokens: record.outputTokens,
       latencyMs: record.latencyMs,
       ttftMs: record.ttftMs,

@@ -70,6 +70,24 @@ export function buildReport(inputs: ReportInputs): MonthlyReport {
       `models priced as "${settings.prices.localEquivalent}" because no price entry matches them: ${[...new Set(unpriced)].join(', ')}`,
     );
   }
+  if (tokens.local.inputTokens > 0 && tokens.local.cacheReadTokens === 0) {
+    warnings.push(
+      'no prompt-cache reads were recorded for local traffic: every prompt token is priced at the full input rate, which overstates the cloud equivalent for clients that cache their prompts (Claude Code does); check that the engine reports cached tokens',
+    );
+  }
+  const { assumed } = settings;
+  if (assumed.tariff)
+    warnings.push(
+      `electricity is priced at a default tariff, not yours: ${assumed.tariff}; set tariff.usdPerKWh (or tariff.region) in config.yaml`,
+    );
+  if (assumed.hardwareCost)
+    warnings.push(
+      `the hardware cost is a default, not yours: ${assumed.hardwareCost}; set hardware.costUsd in config.yaml`,
+    );
+  if (assumed.maintenance)
+    warnings.push(
+      `maintenance is a default, not yours: ${assumed.maintenance}; set hardware.maintenanceUsdPerYear in config.yaml`,
+    );
   const latency = computeLatency(inputs.usage, settings.targets.latencyS);
 
   const history: MonthCosts[] = inputs.history.map((h) => {

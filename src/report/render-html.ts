@@ -68,7 +68,8 @@ export function renderCharts(r: MonthlyReport): string[] {
   return [uptime, energy, tokens, tco];
 }
 
-const CSS = `
+/** The page style shared by the HTML report and `ops tco --format html` (screen and print). */
+export const REPORT_CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a202c;max-width:980px;margin:24px auto;padding:0 16px}
 h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #e2e8f0;padding-bottom:4px}h3{font-size:15px}
 table{border-collapse:collapse;margin:8px 0;width:100%}th,td{border:1px solid #e2e8f0;padding:4px 8px;text-align:left;vertical-align:top}
@@ -78,7 +79,7 @@ svg .grid{stroke:#edf2f7}svg .tick{font-size:11px;fill:#4a5568}svg .chart-title{
 svg .reference{stroke:#c53030;stroke-dasharray:4 3;stroke-width:1.5}
 td.missed{color:#c53030;font-weight:600}td.met{color:#2f855a;font-weight:600}
 @page{size:A4;margin:14mm}
-@media print{body{margin:0;max-width:none;font-size:10.5pt}.charts{grid-template-columns:1fr}.chart,table,tr{break-inside:avoid}h2{break-after:avoid}}
+@media print{body{margin:0;max-width:none;font-size:10.5pt}table{font-size:8.5pt}th,td{padding:2px 4px}.charts{grid-template-columns:1fr}.chart,table,tr{break-inside:avoid}h2{break-after:avoid}}
 `;
 
 /** The report as one self-contained HTML page with inline SVG charts and print styles. */
@@ -98,7 +99,7 @@ export function renderHtml(r: MonthlyReport): string {
     : `${body}${charts}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ops report ${r.month}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"><style>${CSS}</style></head>
+<meta name="viewport" content="width=device-width, initial-scale=1"><style>${REPORT_CSS}</style></head>
 <body>
 ${html}
 </body></html>

@@ -100,7 +100,9 @@ export function renderMarkdown(r: MonthlyReport): string {
             'Model',
             'Route',
             'Requests',
-            'Input tokens',
+            'Prompt tokens',
+            'of which cache reads',
+            'cache writes',
             'Output tokens',
             'Priced as',
             'Cost / cloud equivalent',
@@ -110,14 +112,22 @@ export function renderMarkdown(r: MonthlyReport): string {
             l.route,
             int(l.requests),
             int(l.inputTokens),
+            int(l.cacheReadTokens),
+            int(l.cacheWriteTokens),
             int(l.outputTokens),
             l.pricedAs,
             usd(l.costUsd),
           ]),
         ),
   );
+  const local = t.byModel.filter((x) => x.route === 'local');
+  const part = (f: (x: (typeof local)[number]) => number) => usd(local.reduce((s, x) => s + f(x), 0));
   out.push(
-    `Local tokens would have cost **${usd(t.cloudEquivalentUsd)}** in the cloud; fallback traffic cost **${usd(t.cloudSpendUsd)}**. Served locally: ${pct(t.localSharePercent, 1)} of requests. Prices as of ${t.pricesAsOf ?? 'unknown'} (defaults; verify).`,
+    `Local tokens would have cost **${usd(t.cloudEquivalentUsd)}** in the cloud, each kind at its rate: plain input ${part((x) => x.cost.inputUsd)}, cache reads ${part((x) => x.cost.cacheReadUsd)}, cache writes ${part((x) => x.cost.cacheWriteUsd)}, output ${part((x) => x.cost.outputUsd)}. ` +
+      `Priced with every prompt token at the full input rate they would come to ${usd(t.cloudEquivalentUncachedUsd)}. ` +
+      `Fallback traffic cost **${usd(t.cloudSpendUsd)}**. Served locally: ${pct(t.localSharePercent, 1)} of requests. ` +
+      `Prices as of ${t.pricesAsOf ?? 'unknown'}${t.pricesSource ? ` from ${t.pricesSource}` : ''} (verify; override under \`prices:\` in config.yaml). ` +
+      'Local engines report cache reads, not writes: prompt tokens they computed afresh are priced as plain input, slightly below what the cloud charges to write them to its cache.',
   );
 
   const l = r.latency;
@@ -181,6 +191,39 @@ export function renderMarkdown(r: MonthlyReport): string {
         ? `**${c.breakEvenMonth}**${c.breakEvenProjected ? ' (projected)' : ''}`
         : `not within ${c.horizonMonths} months at the current rate`
     }. Projection per month: electricity ${usd(c.projectionPerMonth.electricityUsd)}, cloud equivalent ${usd(c.projectionPerMonth.cloudEquivalentUsd)}, cloud spend ${usd(c.projectionPerMonth.cloudSpendUsd)}.`,
+  );
+  const lt = c.lifetime;
+  out.push(`### Over ${c.lifetimeYears} years at this rate`);
+  out.push(
+    table(
+      ['Year', 'Hardware', 'Electricity', 'Maintenance', 'Total', 'Cloud (same work)', 'Cumulative savings'],
+      [
+        ...lt.byYear.map((y) => [
+          String(y.year),
+          usd(y.hardwareUsd),
+          usd(y.electricityUsd),
+          usd(y.maintenanceUsd),
+          usd(y.totalUsd),
+          usd(y.cloudUsd),
+          usd(y.cumulativeSavingsUsd),
+        ]),
+        [
+          '**Total**',
+          usd(lt.total.hardwareUsd),
+          usd(lt.total.electricityUsd),
+          usd(lt.total.maintenanceUsd),
+          `**${usd(lt.total.totalUsd)}**`,
+          `**${usd(lt.total.cloudUsd)}**`,
+          `**${usd(lt.total.savingsUsd)}**`,
+        ],
+      ],
+    ),
+  );
+  out.push(
+    `TCO over ${c.lifetimeYears} years: **${usd(lt.total.totalUsd)}** = hardware ${usd(lt.total.hardwareUsd)} + electricity ${usd(lt.total.electricityUsd)} + maintenance ${usd(lt.total.maintenanceUsd)}. ` +
+      `Owning breaks even against a cloud spend of **${usd(lt.breakEvenCloudUsdPerYear)} a year**; at the measured rate of use (${usd(lt.terms.cloudUsdPerMonth)} of cloud-equivalent work a month) the hardware pays back ${
+        lt.breakEvenMonth === null ? '**never**' : `in **month ${lt.breakEvenMonth}** of service`
+      }. Same arithmetic as \`ops tco\`.`,
   );
   if (r.warnings.length > 0) {
     out.push('## Notes');

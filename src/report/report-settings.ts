@@ -1,3 +1,4 @@
+import { resolveTariff } from '../config/default-tariffs.js';
 import type { OpsConfig, PriceList } from '../config/ops-config.js';
 import type { RollupSettings } from '../ledger/rollups.js';
 import type { Profile } from '../profiles/types.js';
@@ -16,32 +17,28 @@ export interface ReportSettings {
   };
   targets: OpsConfig['targets'];
   rollup: RollupSettings;
+  /**
+   * Inputs that are defaults rather than the user's own figures, each with what stood in for it: the report warns
+   * about each, because a default tariff or hardware price can move the savings and the break-even month a lot.
+   */
+  assumed: { tariff: string | null; hardwareCost: string | null; maintenance: string | null };
 }
 
-/** Hours in an average month (8766 h a year / 12), as used for "per month" electricity figures. */
-const HOURS_PER_MONTH = 730.5;
-
 /**
- * Fills the config's gaps from the profile: hardware cost (the profile's typical price), lifetime, maintenance, and
- * a flat electricity price implied by the profile's electricity per month at its typical power.
+ * Fills the config's gaps: hardware cost (the profile's typical price), lifetime and maintenance from the profile,
+ * and a flat electricity price typical for the configured region (src/config/default-tariffs.ts). Each gap filled
+ * is listed in `assumed`.
  */
 export function resolveReportSettings(
   config: OpsConfig,
   profile: Profile,
   defaultPrices: PriceList,
 ): ReportSettings {
-  const impliedUsdPerKWh =
-    profile.defaults.typicalPowerW > 0
-      ? profile.tco.electricityUsdPerMonth / ((profile.defaults.typicalPowerW / 1000) * HOURS_PER_MONTH)
-      : 0.17;
+  const tariff = resolveTariff(config.tariff);
   const start = config.hardware.startDate;
   return {
     profile: { id: profile.id, title: profile.title },
-    tariff: {
-      usdPerKWh: config.tariff.usdPerKWh ?? round4(impliedUsdPerKWh),
-      bands: config.tariff.bands,
-      timezone: config.tariff.timezone,
-    },
+    tariff: { usdPerKWh: tariff.usdPerKWh, bands: tariff.bands, timezone: tariff.timezone },
     prices: config.prices ?? defaultPrices,
     hardware: {
       costUsd: config.hardware.costUsd ?? profile.tco.hardwareCostUsd.typical,
@@ -56,7 +53,16 @@ export function resolveReportSettings(
       maxGapS: config.energy.maxGapS,
       maxCounterGapS: config.energy.maxCounterGapS,
     },
+    assumed: {
+      tariff: tariff.isDefault ? `${tariff.label} (${tariff.basis})` : null,
+      hardwareCost:
+        config.hardware.costUsd === undefined
+          ? `$${profile.tco.hardwareCostUsd.typical}, the typical price of the ${profile.id} profile`
+          : null,
+      maintenance:
+        config.hardware.maintenanceUsdPerYear === undefined
+          ? `$${profile.tco.maintenanceUsdPerYear}/year, the ${profile.id} profile's figure`
+          : null,
+    },
   };
 }
-
-const round4 = (n: number) => Math.round(n * 10_000) / 10_000;

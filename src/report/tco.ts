@@ -1,3 +1,4 @@
+import { computeTco as computeOwnership } from '../tco/compute-tco.js';
 import { monthsBetween, nextMonth } from './month-range.js';
 import type { MonthCosts, TcoSection } from './types.js';
 
@@ -96,5 +97,14 @@ export function computeTco(inputs: TcoInputs): TcoSection {
     breakEvenProjected,
     projectionPerMonth: rate,
     series,
+    // The same arithmetic as `ops tco`, on the measured run rate: the work served locally is what the cloud would
+    // otherwise be paid for; the fallback spend is paid either way, so it is left out of both sides.
+    lifetime: computeOwnership({
+      hardwareUsd: inputs.hardwareUsd,
+      years: inputs.lifetimeYears,
+      maintenanceUsdPerYear: inputs.maintenanceUsdPerYear,
+      electricityUsdPerMonth: rate.electricityUsd,
+      cloudUsdPerMonth: rate.cloudEquivalentUsd,
+    }),
   };
 }

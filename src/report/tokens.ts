@@ -1,26 +1,37 @@
 import type { PriceList } from '../config/ops-config.js';
 import type { UsageRow } from '../ledger/types.js';
 import { dayOf } from './month-range.js';
-import { priceForModel, tokenCostUsd } from './pricing.js';
+import { plainInputTokens, priceForModel, pricesAsOf, type TokenCounts, tokenCost } from './pricing.js';
 import type { TokenLine, TokensSection } from './types.js';
 
 /** Token totals of one model and route (raw rows or a ledger aggregate). */
-export interface TokenTotal {
+export interface TokenTotal extends TokenCounts {
   model: string;
   route: 'local' | 'cloud';
   requests: number;
-  inputTokens: number;
-  outputTokens: number;
 }
 
-/** Prices token totals: local ones at what the cloud would have charged, cloud ones at what it did charge. */
+/**
+ * Prices token totals: local ones at what the cloud would have charged, cloud ones at what it did charge; each kind
+ * of token at its own rate (cache reads at a tenth of the input price, cache writes at 1.25×), and alongside, what
+ * the same tokens come to when every prompt token is priced as plain input (the naive figure, for comparison).
+ */
 export function priceTokenTotals(totals: readonly TokenTotal[], prices: PriceList): TokenLine[] {
   return totals.map((t) => {
     const price = priceForModel(t.model, prices);
+    const cost = tokenCost(price, t);
     return {
-      ...t,
+      model: t.model,
+      route: t.route,
+      requests: t.requests,
+      inputTokens: t.inputTokens,
+      cacheReadTokens: t.cacheReadTokens,
+      cacheWriteTokens: t.cacheWriteTokens,
+      outputTokens: t.outputTokens,
       pricedAs: price.matched ? price.id : `${price.id} (default)`,
-      costUsd: tokenCostUsd(price, t.inputTokens, t.outputTokens),
+      costUsd: cost.totalUsd,
+      cost,
+      uncachedCostUsd: tokenCost(price, { ...t, cacheReadTokens: 0, cacheWriteTokens: 0 }).totalUsd,
     };
   });
 }
@@ -35,10 +46,14 @@ export function totalUsage(rows: readonly UsageRow[]): TokenTotal[] {
       route: r.route,
       requests: 0,
       inputTokens: 0,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
       outputTokens: 0,
     };
     t.requests++;
     t.inputTokens += r.inputTokens;
+    t.cacheReadTokens += r.cacheReadTokens;
+    t.cacheWriteTokens += r.cacheWriteTokens;
     t.outputTokens += r.outputTokens;
     map.set(key, t);
   }
@@ -57,11 +72,15 @@ export function computeTokens(
   );
   const sum = (route: 'local' | 'cloud') => {
     const lines = byModel.filter((l) => l.route === route);
+    const total = (f: (l: TokenLine) => number) => lines.reduce((s, l) => s + f(l), 0);
     return {
-      requests: lines.reduce((s, l) => s + l.requests, 0),
-      inputTokens: lines.reduce((s, l) => s + l.inputTokens, 0),
-      outputTokens: lines.reduce((s, l) => s + l.outputTokens, 0),
-      costUsd: lines.reduce((s, l) => s + l.costUsd, 0),
+      requests: total((l) => l.requests),
+      inputTokens: total((l) => l.inputTokens),
+      cacheReadTokens: total((l) => l.cacheReadTokens),
+      cacheWriteTokens: total((l) => l.cacheWriteTokens),
+      outputTokens: total((l) => l.outputTokens),
+      costUsd: total((l) => l.costUsd),
+      uncachedCostUsd: total((l) => l.uncachedCostUsd),
     };
   };
   const local = sum('local');
@@ -76,19 +95,20 @@ export function computeTokens(
     else d.cloudTokens += r.inputTokens + r.outputTokens;
   }
   const requests = local.requests + cloud.requests;
+  const counts = ({ costUsd: _, uncachedCostUsd: __, ...c }: typeof local) => ({
+    ...c,
+    plainInputTokens: plainInputTokens(c),
+  });
   return {
     byModel,
-    local: { requests: local.requests, inputTokens: local.inputTokens, outputTokens: local.outputTokens },
-    cloud: { requests: cloud.requests, inputTokens: cloud.inputTokens, outputTokens: cloud.outputTokens },
+    local: counts(local),
+    cloud: counts(cloud),
     cloudEquivalentUsd: local.costUsd,
+    cloudEquivalentUncachedUsd: local.uncachedCostUsd,
     cloudSpendUsd: cloud.costUsd,
     localSharePercent: requests === 0 ? null : (local.requests / requests) * 100,
     daily: [...daily].map(([day, v]) => ({ day, ...v })),
-    pricesAsOf:
-      prices.asOf === undefined
-        ? null
-        : prices.asOf instanceof Date
-          ? prices.asOf.toISOString().slice(0, 10)
-          : prices.asOf,
+    pricesAsOf: pricesAsOf(prices),
+    pricesSource: prices.source ?? null,
   };
 }

@@ -1,3 +1,6 @@
+import type { TcoResult } from '../tco/types.js';
+import type { TokenCost } from './pricing.js';
+
 /** The monthly report, as computed (every renderer draws from this one object; `--format json` prints it). */
 export interface MonthlyReport {
   month: string;
@@ -66,26 +69,45 @@ export interface TokenLine {
   model: string;
   route: 'local' | 'cloud';
   requests: number;
+  /** The whole prompt; cache reads and writes are parts of it. */
   inputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
   outputTokens: number;
   /** The price-list entry these tokens were priced as. */
   pricedAs: string;
-  /** Local: what the same tokens would have cost in the cloud. Cloud: what they did cost. */
+  /** Local: what the same tokens would have cost in the cloud. Cloud: what they did cost. Cache-aware. */
   costUsd: number;
+  cost: TokenCost;
+  /** The same tokens with every prompt token at the plain input rate (what a cache-blind estimate says). */
+  uncachedCostUsd: number;
+}
+
+/** Tokens of one route: the prompt as a whole, its parts, and the output. */
+export interface RouteTokens {
+  requests: number;
+  inputTokens: number;
+  plainInputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  outputTokens: number;
 }
 
 export interface TokensSection {
   byModel: TokenLine[];
-  local: { requests: number; inputTokens: number; outputTokens: number };
-  cloud: { requests: number; inputTokens: number; outputTokens: number };
-  /** What the local tokens would have cost at the configured cloud prices. */
+  local: RouteTokens;
+  cloud: RouteTokens;
+  /** What the local tokens would have cost at the configured cloud prices, each kind of token at its rate. */
   cloudEquivalentUsd: number;
+  /** The same with every prompt token at the input rate: what the savings would be overstated to without cache rates. */
+  cloudEquivalentUncachedUsd: number;
   /** What the fallback traffic cost in the cloud. */
   cloudSpendUsd: number;
   /** Requests served locally / all requests; null when there were none. */
   localSharePercent: number | null;
   daily: { day: string; localTokens: number; cloudTokens: number }[];
   pricesAsOf: string | null;
+  pricesSource: string | null;
 }
 
 export interface LatencySection {
@@ -136,6 +158,8 @@ export interface TcoSection {
   /** Run rate used for the months after this one. */
   projectionPerMonth: Omit<MonthCosts, 'month'>;
   series: { month: string; cumLocalUsd: number; cumCloudUsd: number; projected: boolean }[];
+  /** TCO over the hardware's lifetime at the run rate, term by term and year by year (as `ops tco` computes it). */
+  lifetime: TcoResult;
 }
 
 export interface SuccessMetric {

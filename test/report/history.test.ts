@@ -38,6 +38,8 @@ test('TCO reads the earlier months from their rollups and usage; break-even is p
       upstream: 'coder',
       route: 'local',
       inputTokens,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
       outputTokens,
       latencyMs: 1000,
       ttftMs: null,

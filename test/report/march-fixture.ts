@@ -88,6 +88,8 @@ function usage(): UsageRow[] {
       upstream: route === 'local' ? 'coder' : 'anthropic',
       route,
       inputTokens: input,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
       outputTokens: output,
       latencyMs: latencyS * 1000,
       ttftMs: latencyS * 100,

@@ -6,6 +6,7 @@ import { parseMonth } from '../../src/report/month-range.js';
 import { renderHtml } from '../../src/report/render-html.js';
 import { renderMarkdown } from '../../src/report/render-markdown.js';
 import type { ModelChangesSection, MonthlyReport } from '../../src/report/types.js';
+import { computeTco as computeOwnership } from '../../src/tco/compute-tco.js';
 
 const MARCH = parseMonth('2026-03');
 const event = (
@@ -26,7 +27,14 @@ const event = (
 /** A report with no data but the model changes, for the renderers. */
 function reportWith(modelChanges: ModelChangesSection): MonthlyReport {
   const part = { kWh: 0, costUsd: 0 };
-  const none = { requests: 0, inputTokens: 0, outputTokens: 0 };
+  const none = {
+    requests: 0,
+    inputTokens: 0,
+    plainInputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    outputTokens: 0,
+  };
   return {
     month: '2026-03',
     period: { from: '2026-03-01', to: '2026-03-31', fromMs: MARCH.fromMs, toMs: MARCH.toMs, partial: false },
@@ -59,10 +67,12 @@ function reportWith(modelChanges: ModelChangesSection): MonthlyReport {
       local: none,
       cloud: none,
       cloudEquivalentUsd: 0,
+      cloudEquivalentUncachedUsd: 0,
       cloudSpendUsd: 0,
       localSharePercent: null,
       daily: [],
       pricesAsOf: null,
+      pricesSource: null,
     },
     latency: {
       targetS: 30,
@@ -98,6 +108,13 @@ function reportWith(modelChanges: ModelChangesSection): MonthlyReport {
       breakEvenProjected: false,
       projectionPerMonth: { electricityUsd: 0, cloudEquivalentUsd: 0, cloudSpendUsd: 0 },
       series: [],
+      lifetime: computeOwnership({
+        hardwareUsd: 0,
+        years: 3,
+        maintenanceUsdPerYear: 0,
+        electricityUsdPerMonth: 0,
+        cloudUsdPerMonth: 0,
+      }),
     },
     modelChanges,
     metrics: [],

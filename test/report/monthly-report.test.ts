@@ -98,8 +98,22 @@ describe('monthly report on a hand-computed month', () => {
     close(t.cloudEquivalentUsd, EXPECTED.cloudEquivalentUsd);
     close(t.cloudSpendUsd, EXPECTED.cloudSpendUsd);
     close(t.localSharePercent, EXPECTED.localSharePercent);
-    assert.deepEqual(t.local, { requests: 15, inputTokens: 18_000, outputTokens: 9_000 });
-    assert.deepEqual(t.cloud, { requests: 2, inputTokens: 2_000, outputTokens: 2_000 });
+    assert.deepEqual(t.local, {
+      requests: 15,
+      inputTokens: 18_000,
+      plainInputTokens: 18_000,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      outputTokens: 9_000,
+    });
+    assert.deepEqual(t.cloud, {
+      requests: 2,
+      inputTokens: 2_000,
+      plainInputTokens: 2_000,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      outputTokens: 2_000,
+    });
     assert.equal(t.byModel.find((l) => l.model === 'quality')!.pricedAs, 'sonnet (default)');
     assert.ok(fromRollups.warnings.some((w) => w.includes('quality')));
     assert.equal(t.daily.find((d) => d.day === '2026-03-05')!.localTokens, 27_000);

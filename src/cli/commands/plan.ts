@@ -302,7 +302,7 @@ export function knownModelIds(list: string, catalog: Pick<Catalog, 'models'>): s
 }
 
 /** A hardware-spec GPU as detection would have reported it, so the profile rules classify it the same way. */
-function gpuInfoOf(g: HardwareSpec['gpus'][number]): GpuInfo {
+export function gpuInfoOf(g: HardwareSpec['gpus'][number]): GpuInfo {
   const known = lookupGpu(g.name);
   return {
     index: g.index,

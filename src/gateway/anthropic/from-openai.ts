@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { withCachedPromptTokens } from '../cached-prompt-tokens.js';
 import type { ChatCompletion, ChatUsage } from '../openai/types.js';
 import type { MessageResponse, StopReason, ToolUseBlock, Usage } from './types.js';
 
@@ -84,6 +85,10 @@ export function chatCompletionToMessage(
     content,
     stop_reason: stopReason,
     stop_sequence: stopSequence,
-    usage: toUsage(completion.usage, promptTokens, Math.ceil(Buffer.byteLength(text ?? '') / 4)),
+    usage: toUsage(
+      withCachedPromptTokens(completion.usage, completion.timings),
+      promptTokens,
+      Math.ceil(Buffer.byteLength(text ?? '') / 4),
+    ),
   };
 }

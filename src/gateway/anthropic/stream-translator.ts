@@ -1,3 +1,4 @@
+import { withCachedPromptTokens } from '../cached-prompt-tokens.js';
 import type { GatewayError } from '../gateway-error.js';
 import type { ChatCompletionChunk, ChatUsage } from '../openai/types.js';
 import { sseFrame } from '../sse-parser.js';
@@ -75,7 +76,7 @@ export class AnthropicStreamTranslator {
   chunk(chunk: ChatCompletionChunk): string | undefined {
     this.start();
     if (chunk.error) return chunk.error.message ?? 'upstream reported an error';
-    if (chunk.usage) this.usage = chunk.usage;
+    if (chunk.usage) this.usage = withCachedPromptTokens(chunk.usage, chunk.timings) ?? null;
     const choice = chunk.choices?.[0];
     if (!choice) return undefined;
     const delta = choice.delta ?? {};

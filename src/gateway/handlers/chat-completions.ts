@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { cachedPromptTokens, type EngineTimings, withCachedPromptTokens } from '../cached-prompt-tokens.js';
 import { readChatStream } from '../chat-stream-reader.js';
 import { abortOnClientGone, fitToContext, type GatewayContext } from '../gateway-context.js';
 import { GatewayError, toGatewayError } from '../gateway-error.js';
@@ -69,6 +70,7 @@ export async function handleChatCompletions(
           upstream: upstream.name,
           route: upstream.descriptor.location ?? 'local',
           inputTokens: usage?.prompt_tokens ?? count.tokens,
+          cacheReadTokens: cachedPromptTokens(usage),
           outputTokens: usage?.completion_tokens ?? 0,
           latencyMs: Date.now() - startedAt,
           ttftMs: Date.now() - startedAt,
@@ -110,6 +112,7 @@ export async function handleChatCompletions(
       gw.recordUsage({
         ...base,
         inputTokens: usage?.prompt_tokens ?? count.tokens,
+        cacheReadTokens: cachedPromptTokens(usage),
         outputTokens: usage?.completion_tokens ?? 0,
         latencyMs: Date.now() - startedAt,
         ttftMs,
@@ -134,7 +137,7 @@ export async function handleChatCompletions(
           break;
         }
         const { chunk } = event;
-        if (chunk.usage) usage = chunk.usage;
+        if (chunk.usage) usage = withCachedPromptTokens(chunk.usage, chunk.timings);
         if (firstTokenAt === undefined && chunk.choices?.[0]?.delta && hasOutput(chunk))
           firstTokenAt = Date.now();
         // The usage-only chunk the gateway asked for is not the client's to see.
@@ -155,6 +158,7 @@ export async function handleChatCompletions(
     gw.recordUsage({
       ...base,
       inputTokens: usage?.prompt_tokens ?? count.tokens,
+      cacheReadTokens: cachedPromptTokens(usage),
       outputTokens: usage?.completion_tokens ?? 0,
       latencyMs: Date.now() - startedAt,
       ttftMs: firstTokenAt === undefined ? null : firstTokenAt - startedAt,
@@ -177,7 +181,8 @@ function hasOutput(chunk: ChatCompletionChunk): boolean {
 
 function usageOf(text: string): ChatUsage | undefined {
   try {
-    return (JSON.parse(text) as { usage?: ChatUsage }).usage;
+    const body = JSON.parse(text) as { usage?: ChatUsage; timings?: EngineTimings };
+    return withCachedPromptTokens(body.usage, body.timings);
   } catch {
     return undefined;
   }

@@ -60,6 +60,9 @@ export async function forwardMessagesToCloud(
       upstream: CLOUD_UPSTREAM_NAME,
       route: 'cloud',
       inputTokens,
+      // Billed at the cloud's cache rates (docs.anthropic.com, "Prompt caching": usage fields).
+      cacheReadTokens: usage.cache_read_input_tokens ?? 0,
+      cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
       outputTokens,
       latencyMs: Date.now() - startedAt,
       ttftMs,

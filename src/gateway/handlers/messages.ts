@@ -142,6 +142,7 @@ export async function handleMessages(
       gw.recordUsage({
         ...base,
         inputTokens: message.usage.input_tokens + (message.usage.cache_read_input_tokens ?? 0),
+        cacheReadTokens: message.usage.cache_read_input_tokens ?? 0,
         outputTokens: message.usage.output_tokens,
         latencyMs,
         ttftMs: latencyMs,
@@ -204,7 +205,8 @@ export async function handleMessages(
       const usage = t.usageSoFar();
       gw.recordUsage({
         ...base,
-        inputTokens: usage.input_tokens,
+        inputTokens: usage.input_tokens + (usage.cache_read_input_tokens ?? 0),
+        cacheReadTokens: usage.cache_read_input_tokens ?? 0,
         outputTokens: usage.output_tokens,
         latencyMs: Date.now() - startedAt,
         ttftMs,
@@ -218,6 +220,7 @@ export async function handleMessages(
     gw.recordUsage({
       ...base,
       inputTokens: usage.input_tokens + (usage.cache_read_input_tokens ?? 0),
+      cacheReadTokens: usage.cache_read_input_tokens ?? 0,
       outputTokens: usage.output_tokens,
       latencyMs: Date.now() - startedAt,
       ttftMs,

@@ -1,3 +1,4 @@
+import type { EngineTimings } from '../cached-prompt-tokens.js';
 /**
  * The parts of the OpenAI chat completions API the gateway reads or writes
  * (platform.openai.com/docs/api-reference/chat). Unknown fields pass through untouched.
@@ -66,6 +67,8 @@ export interface ChatCompletion {
     stop_reason?: string | number | null;
   }[];
   usage?: ChatUsage;
+  /** llama-server's timings (its `cache_n` is the prompt tokens reused from the slot). */
+  timings?: EngineTimings;
 }
 
 export interface ChatCompletionChunk {
@@ -89,6 +92,8 @@ export interface ChatCompletionChunk {
     stop_reason?: string | number | null;
   }[];
   usage?: ChatUsage | null;
+  /** llama-server's timings (its `cache_n` is the prompt tokens reused from the slot). */
+  timings?: EngineTimings;
   /** llama.cpp and vLLM report a failure inside the stream this way. */
   error?: { message?: string; type?: string; code?: number | string };
 }

@@ -52,19 +52,27 @@ const probeSchema = z.object({
   error: z.string().optional(),
 });
 
-const usageSchema = z.object({
-  id: z.union([z.string().min(1), z.number()]).optional(),
-  ts: timestamp,
-  api: z.string().default('unknown'),
-  model: z.string().min(1),
-  upstream: z.string().min(1),
-  route: z.enum(['local', 'cloud']),
-  inputTokens: count,
-  outputTokens: count,
-  latencyMs: nonNegative,
-  ttftMs: nonNegative.optional(),
-  status: z.coerce.number().int().min(100).max(599),
-});
+const usageSchema = z
+  .object({
+    id: z.union([z.string().min(1), z.number()]).optional(),
+    ts: timestamp,
+    api: z.string().default('unknown'),
+    model: z.string().min(1),
+    upstream: z.string().min(1),
+    route: z.enum(['local', 'cloud']),
+    inputTokens: count,
+    /** Parts of inputTokens billed at cache rates; absent in records written before the gateway recorded them. */
+    cacheReadTokens: count.default(0),
+    cacheWriteTokens: count.default(0),
+    outputTokens: count,
+    latencyMs: nonNegative,
+    ttftMs: nonNegative.optional(),
+    status: z.coerce.number().int().min(100).max(599),
+  })
+  .refine((u) => u.cacheReadTokens + u.cacheWriteTokens <= u.inputTokens, {
+    message: 'cacheReadTokens + cacheWriteTokens are parts of inputTokens and cannot exceed it',
+    path: ['cacheReadTokens'],
+  });
 
 /** A validated record ready for the ledger. */
 export type ImportedRecord =
@@ -109,6 +117,8 @@ export function validateRecord(
     upstream: u.upstream,
     route: u.route,
     inputTokens: u.inputTokens,
+    cacheReadTokens: u.cacheReadTokens,
+    cacheWriteTokens: u.cacheWriteTokens,
     outputTokens: u.outputTokens,
     latencyMs: u.latencyMs,
     ttftMs: u.ttftMs ?? null,
@@ -116,12 +126,17 @@ export function validateRecord(
     dedupKey: null,
   };
   // Usage has no natural key: an explicit id wins, else the record's content (the same request imported twice).
+  // Cache fields of zero are left out of the content so a file imported before they existed keys the same.
+  const { cacheReadTokens, cacheWriteTokens, ...rest } = row;
+  const content = {
+    ...rest,
+    ...(cacheReadTokens || cacheWriteTokens ? { cacheReadTokens, cacheWriteTokens } : {}),
+    dedupKey: null,
+  };
   row.dedupKey =
     u.id !== undefined
       ? `id:${u.id}`
-      : `sha256:${createHash('sha256')
-          .update(JSON.stringify({ ...row, dedupKey: null }))
-          .digest('hex')}`;
+      : `sha256:${createHash('sha256').update(JSON.stringify(content)).digest('hex')}`;
   return { ok: true, record: { kind, row } };
 }
 
