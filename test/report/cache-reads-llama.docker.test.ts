@@ -18,6 +18,7 @@ import {
   TEST_ENGINE_IMAGE,
   testDeploymentName,
 } from '../support/docker-test-kit.js';
+import { testModelLocator } from '../support/model-locator.js';
 
 /**
  * The real llama.cpp engine reports the prompt tokens it reused from its slot (`prompt_tokens_details.cached_tokens`),
@@ -56,10 +57,10 @@ describe('cache reads from the real llama.cpp engine reach the usage record and 
           },
         ],
       },
-      { planDir: kit.dir, statPath: () => 'file', gpuIndexes: [], takenPorts: new Set() },
+      { planDir: kit.dir },
     );
     assert.deepEqual(problems, []);
-    await deployUp(plan!, kit.runtime, new EventBus());
+    await deployUp(plan!, kit.runtime, new EventBus(), { models: testModelLocator(kit.dir) });
     gateway = createGateway({ upstreams: upstreamsFromPlan(plan!), usageSink: (r) => usage.push(r) });
     url = await gateway.listen(0);
   });

@@ -40,13 +40,13 @@ export const commands: (LazyCommands | RegisterCommand)[] = [
       report:
         'monthly report from the ledger: uptime and incidents, energy and its cost, tokens, latency, TCO vs cloud',
     },
+    load: async () => (await import('./report.js')).registerReportCommand,
+  },
   {
     commands: {
       tco: 'total cost of ownership before buying: TCO by year with each term, break-even cloud spend and month, sensitivity',
     },
     load: async () => (await import('./tco.js')).registerTcoCommand,
-  },
-    load: async () => (await import('./report.js')).registerReportCommand,
   },
   {
     commands: {
