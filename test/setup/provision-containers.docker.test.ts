@@ -15,7 +15,8 @@ import { type DockerTestKit, dockerTestKit, testDeploymentName } from '../suppor
 import { dockerExecShell } from './docker-exec-shell.js';
 
 const options: ProvisionOptions = {
-  driver: { flavour: 'open', replace: false },
+  driver: { requested: 'auto', flavour: 'open', reason: 'every card is Turing or newer', replace: false },
+  upgradeToolkit: false,
   hostCuda: false,
   gatewayHost: '127.0.0.1',
   gatewayPort: 8080,
