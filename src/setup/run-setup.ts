@@ -120,7 +120,16 @@ export async function runSetup(options: RunSetupOptions): Promise<SetupResult> {
     state,
     header,
   });
-  const provision = provisionOptions(answers, machine.facts.gpus);
+  let provision = provisionOptions(answers, machine.facts.gpus);
+  // An installed toolkit without the published security fixes is upgraded only with consent: asked here when
+  // there is someone to ask, else answered by upgradeToolkit (--upgrade-toolkit).
+  const toolkit = decideSteps(machine.facts, provision).find((d) => d.step.id === 'container-toolkit');
+  if (options.prompter && !machine.remote && toolkit?.status === 'kept' && toolkit.concern) {
+    if (await options.prompter.confirm(`${toolkit.detail.split(';')[0]}. Upgrade it now?`, true)) {
+      answers = mergeAnswers(answers, { upgradeToolkit: true });
+      provision = provisionOptions(answers, machine.facts.gpus);
+    }
+  }
   const decisions = decideSteps(machine.facts, provision);
   const cuda = await planCudaFits(machine, provision, plan.proposal.entries);
   print(
