@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { checkImageCuda, tableRequirement } from '../../src/cuda-compat/check-image-cuda.js';
 import { cudaForDriver, minDriverForCuda } from '../../src/cuda-compat/cuda-driver-table.js';
+import { checkImagesForInventory } from '../../src/cuda-compat/plan-cuda-check.js';
 import { evaluateRequirement, parseRequireCuda } from '../../src/cuda-compat/require-cuda.js';
 import { parseNvidiaSmiXml } from '../../src/detect/nvidia-smi-xml-parser.js';
 import type { GpuInfo } from '../../src/detect/types.js';
@@ -264,5 +265,21 @@ describe('container toolkit versions with published security fixes', () => {
     assert.deepEqual(toolkitOpenCves('1.18.1'), []);
     assert.deepEqual(toolkitOpenCves('1.17.3'), ['CVE-2025-23359', 'CVE-2025-23266', 'CVE-2025-23267']);
     assert.equal(toolkitOpenCves('1.16.1').length, 5);
+  });
+});
+
+describe('the check ops plan can call with an inventory', () => {
+  it("uses the GPUs' reported driver and CUDA, per image", () => {
+    const fits = checkImagesForInventory(
+      ['ghcr.io/ggml-org/llama.cpp:server-cuda', 'vllm/vllm-openai:v0.11.0'],
+      capture('h200-570.xml').gpus,
+    );
+    assert.deepEqual(
+      fits.map((f) => f.status),
+      ['ok', 'ok'],
+    );
+    const old = checkImagesForInventory(['vllm/vllm-openai:v0.11.0'], capture('a100-80gb-535.xml').gpus);
+    assert.equal(old[0]?.status, 'fail');
+    assert.match(old[0]?.detail ?? '', /reported by nvidia-smi/);
   });
 });
