@@ -75,7 +75,7 @@ grep -q '^nouveau ' /proc/modules 2>/dev/null && fact nouveau.loaded 1
 if have dpkg-query; then
   pkgs="$(dpkg-query -W -f '${db:Status-Abbrev} ${Package}=${Version}\n' 'cuda-drivers*' 'nvidia-open*' 'nvidia-driver*' \
     'nvidia-kernel-open-dkms' 'nvidia-container-toolkit' 'cuda-toolkit*' 'docker.io' 'docker-ce' 2>/dev/null |
-    awk '$1 == "ii" {print $2}' | tr '\n' ' ')"
+    awk '$1 ~ /^.i/ {print $2}' | tr '\n' ' ')"
   fact packages "${pkgs% }"
 fi
 [ -e /var/run/reboot-required ] && fact reboot_required 1

@@ -79,7 +79,7 @@ export function hostChecks(facts: HostFacts, options: ProvisionOptions): DoctorC
 }
 
 function fromDecision(d: StepDecision): DoctorCheck {
-  const fix = `ops setup applies it (${d.step.manual}; ${d.step.doc})`;
+  const fix = d.fix ?? `ops setup applies it (${d.step.manual}; ${d.step.doc})`;
   switch (d.status) {
     case 'satisfied':
     case 'kept':

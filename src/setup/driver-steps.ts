@@ -228,7 +228,7 @@ const driverHold: ProvisionStep = {
       : { status: 'pending', detail: `not held: ${loose.join(', ')}${uu}` };
   },
   apply: () => [
-    `apt-mark hold $(dpkg-query -W -f '\${db:Status-Abbrev} \${Package}\\n' ${DRIVER_PACKAGE_PREFIXES.map((p) => `'${p}*'`).join(' ')} 2>/dev/null | awk '$1 == "ii" && $2 !~ /pinning/ {print $2}')`,
+    `apt-mark hold $(dpkg-query -W -f '\${db:Status-Abbrev} \${Package}\\n' ${DRIVER_PACKAGE_PREFIXES.map((p) => `'${p}*'`).join(' ')} 2>/dev/null | awk '$1 ~ /^.i/ && $2 !~ /pinning/ {print $2}')`,
   ],
   verify: () => [],
   manual: 'apt-mark hold the driver packages',
@@ -245,7 +245,7 @@ const kernelModule: ProvisionStep = {
       return { status: 'satisfied', detail: 'nvidia module loaded, nvidia-smi answers' };
     if (!installedDriver(facts)) return { status: 'pending', detail: 'no driver installed yet' };
     const { cause, fix } = explainModuleNotLoaded(facts);
-    return { status: 'pending', detail: `${cause}; ${fix}` };
+    return { status: 'pending', detail: cause, fix };
   },
   apply: () => [
     // NVIDIA's driver packages blacklist nouveau themselves; this covers a driver installed some other way.

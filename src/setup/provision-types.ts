@@ -22,6 +22,8 @@ export interface StepCheck {
   detail: string;
   /** Set when the state is acceptable but risky (an outdated toolkit kept): ops doctor warns with it. */
   concern?: string;
+  /** What to do about this particular state, when the step knows better than its general `manual` text. */
+  fix?: string;
 }
 
 /** What the user asked for that changes provisioning (from the setup answers). */
@@ -87,4 +89,5 @@ export interface StepDecision {
   commands: string[];
   verify: string[];
   concern?: string;
+  fix?: string;
 }

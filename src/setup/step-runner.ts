@@ -75,7 +75,8 @@ export async function runProvisioning(run: RunProvisioningOptions): Promise<Prov
     if (after?.status === 'pending') {
       if (step.mayNeedReboot) {
         const first = outcome.manual.length ? ` First: ${outcome.manual.join(' ')}` : '';
-        const reason = `${step.title}: installed, but ${after.detail}; reboot, then run ops setup again to go on.${first}`;
+        const how = after.fix ? ` (${after.fix})` : '';
+        const reason = `${step.title}: installed, but ${after.detail}${how}; reboot, then run ops setup again to go on.${first}`;
         bus.emit({ kind: 'step:fail', step: `provision ${step.id}`, error: reason });
         outcome.steps.push({ id: step.id, status: 'pending', detail: after.detail, applied: true });
         outcome.rebootRequired = reason;

@@ -205,7 +205,11 @@ describe('Secure Boot', () => {
     assert.equal(module?.status, 'fail');
     assert.match(
       module?.detail ?? '',
-      /Secure Boot: the kernel refused it: "Loading of module with unavailable key is rejected"; enrol the signing key: sudo mokutil --import/,
+      /Secure Boot: the kernel refused it: "Loading of module with unavailable key is rejected"/,
+    );
+    assert.match(
+      module?.fix ?? '',
+      /enrol the signing key: sudo mokutil --import \/var\/lib\/shim-signed\/mok\/MOK\.der/,
     );
   });
   it('doctor explains a DKMS module not built for the running kernel', () => {
@@ -215,10 +219,8 @@ describe('Secure Boot', () => {
     const module = hostChecks(facts, provisionOptions(answers(), facts.gpus)).find(
       (c) => c.id === 'kernel-module',
     );
-    assert.match(
-      module?.detail ?? '',
-      /DKMS has not built the nvidia module for kernel 6\.14\.0-29-generic.*linux-headers/,
-    );
+    assert.match(module?.detail ?? '', /DKMS has not built the nvidia module for kernel 6\.14\.0-29-generic/);
+    assert.match(module?.fix ?? '', /linux-headers-\$\(uname -r\).*dkms autoinstall/);
   });
 });
 
