@@ -13,8 +13,10 @@ if [ -r /etc/os-release ]; then
   fact os.id "${ID:-}"
   fact os.version_id "${VERSION_ID:-}"
   fact os.pretty "${PRETTY_NAME:-}"
+  fact os.version "${VERSION:-}"
 fi
 fact arch "$(uname -m)"
+fact kernel "$(uname -r)"
 [ "$(id -u)" -eq 0 ] && fact root 1
 [ -d /run/systemd/system ] && fact systemd 1
 
@@ -31,14 +33,49 @@ if have nvidia-smi; then
   if [ -n "$versions" ]; then
     fact nvidia.driver "$(printf '%s\n' "$versions" | head -n1 | tr -d ' ')"
     fact nvidia.smi_gpus "$(printf '%s\n' "$versions" | grep -c .)"
+    fact nvidia.cuda "$(nvidia-smi 2>/dev/null | sed -n 's/.*CUDA Version: *\([0-9.]*\).*/\1/p' | head -n1)"
+    # name and compute capability per GPU, one line: `name|cc;name|cc` (drivers before 510 print no compute_cap).
+    fact nvidia.gpus "$(nvidia-smi --query-gpu=name,compute_cap --format=csv,noheader 2>/dev/null | sed 's/, */|/' | tr '\n' ';')"
   fi
 fi
 [ -r /proc/driver/nvidia/version ] && fact nvidia.module 1
+# Why a module did not load: the kernel's last word on nvidia (signature rejected, GPU not supported by the flavour).
+kmsg="$( (dmesg 2>/dev/null || journalctl -k -b --no-pager 2>/dev/null) | grep -iE 'nvidia|NVRM' |
+  grep -iE 'reject|verification failed|required key|not supported|unsigned|taint|failed' | tail -n1)"
+[ -n "$kmsg" ] && fact nvidia.kmsg "$kmsg"
+have dkms && fact nvidia.dkms "$(dkms status 2>/dev/null | grep -i '^nvidia' | head -n1)"
+
+# Secure Boot: unsigned or unknown-key modules do not load while it is on.
+[ -d /sys/firmware/efi ] && fact efi 1
+if have mokutil; then
+  fact mokutil 1
+  fact secure_boot "$(mokutil --sb-state 2>&1 | head -n1)"
+  for cert in /var/lib/shim-signed/mok/MOK.der /var/lib/dkms/mok.pub; do
+    if [ -e "$cert" ]; then
+      fact mok.cert "$cert"
+      mokutil --test-key "$cert" 2>&1 | grep -q 'already enrolled' && fact mok.enrolled 1
+      new="$(mokutil --list-new 2>/dev/null)"
+      [ -n "$new" ] && fact mok.pending 1
+      break
+    fi
+  done
+fi
+
+# What NVIDIA's repository offers, for checking a driver pin before anything is installed.
+if have apt-cache; then
+  fact apt.pinning "$(apt-cache pkgnames nvidia-driver-pinning- 2>/dev/null | sort | tr '\n' ' ')"
+  fact apt.versions.open "$(apt-cache madison nvidia-open 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); print $2}' | tr '\n' ' ')"
+  fact apt.versions.proprietary "$(apt-cache madison cuda-drivers 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); print $2}' | tr '\n' ' ')"
+  fact apt.held "$(apt-mark showhold 2>/dev/null | grep -E 'nvidia|cuda' | tr '\n' ' ')"
+fi
+[ -e /etc/apt/preferences.d/ops-nvidia-driver-pin ] && fact apt.pin_file 1
+if dpkg-query -W -f '${db:Status-Abbrev}' unattended-upgrades 2>/dev/null | grep -q '^ii' &&
+  grep -qs 'Unattended-Upgrade "1"' /etc/apt/apt.conf.d/*; then fact unattended_upgrades 1; fi
 grep -q '^nouveau ' /proc/modules 2>/dev/null && fact nouveau.loaded 1
 if have dpkg-query; then
   pkgs="$(dpkg-query -W -f '${db:Status-Abbrev} ${Package}=${Version}\n' 'cuda-drivers*' 'nvidia-open*' 'nvidia-driver*' \
     'nvidia-kernel-open-dkms' 'nvidia-container-toolkit' 'cuda-toolkit*' 'docker.io' 'docker-ce' 2>/dev/null |
-    awk '$1 == "ii" {print $2}' | tr '\n' ' ')"
+    awk '$1 ~ /^.i/ {print $2}' | tr '\n' ' ')"
   fact packages "${pkgs% }"
 fi
 [ -e /var/run/reboot-required ] && fact reboot_required 1

@@ -98,6 +98,7 @@ export function attachConsoleReporter(
           'not-applicable': '-',
           manual: '!',
           unsupported: '✗',
+          refused: '✗',
         };
         write(`${mark[event.status]} host: ${event.step} (${event.status}) — ${event.detail}`);
         break;

@@ -40,7 +40,7 @@ export type OpsEvent =
   | {
       kind: 'provision:step';
       step: string;
-      status: 'satisfied' | 'pending' | 'kept' | 'not-applicable' | 'manual' | 'unsupported';
+      status: 'satisfied' | 'pending' | 'kept' | 'not-applicable' | 'manual' | 'unsupported' | 'refused';
       detail: string;
     }
   | { kind: 'setup:stage'; stage: string; phase: 'start' | 'done' | 'resumed'; detail?: string }

@@ -32,6 +32,6 @@ export function topK(scores: ArrayLike<number>, k: number): number[] {
 export function reciprocalRankFusion(rankings: readonly (readonly number[])[]): Map<number, number> {
   const fused = new Map<number, number>();
   for (const ranking of rankings)
-    ranking.forEach((id, rank) => fused.set(id, (fused.get(id) ?? 0) + 1 / (RRF_K + rank + 1)));
+    for (const [rank, id] of ranking.entries()) fused.set(id, (fused.get(id) ?? 0) + 1 / (RRF_K + rank + 1));
   return fused;
 }

@@ -42,10 +42,13 @@ export const setupAnswersSchema = z.strictObject({
         .string()
         .regex(/^\d{3}(\.\d+)*$/, 'a driver branch such as 550 or 550.127')
         .optional(),
-      flavour: z.enum(['open', 'proprietary']).default('open'),
+      /** auto: open kernel modules where every card supports them, proprietary when a pre-Turing card needs them. */
+      flavour: z.enum(['auto', 'open', 'proprietary']).default('auto'),
       replace: z.boolean().default(false),
     })
-    .default({ flavour: 'open', replace: false }),
+    .default({ flavour: 'auto', replace: false }),
+  /** Consent to upgrade an installed NVIDIA Container Toolkit that lacks published security fixes. */
+  upgradeToolkit: z.boolean().default(false),
   hostCuda: z.boolean().default(false),
   /** Air-gapped installs: local `.deb` bundles and image tarballs (`docker load`). */
   offline: z

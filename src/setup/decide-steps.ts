@@ -1,3 +1,4 @@
+import { SUPPORTED_DISTROS } from './distro.js';
 import type { HostFacts } from './host-facts.js';
 import { PROVISION_STEPS } from './provision-steps.js';
 import type { ProvisionOptions, ProvisionStep, StepDecision } from './provision-types.js';
@@ -20,7 +21,7 @@ export function decideSteps(
       return {
         step,
         status: 'unsupported',
-        detail: `${check.detail}; ${facts.distro.pretty} is not supported (ubuntu-22.04, ubuntu-24.04, debian-12 are): ${step.manual}`,
+        detail: `${check.detail}; ${facts.distro.pretty} is not supported (${SUPPORTED_DISTROS.join(', ')} are): ${step.manual}`,
         commands: [],
         verify: [],
       };
@@ -39,6 +40,7 @@ export function formatDecisions(decisions: readonly StepDecision[], withCommands
     'not-applicable': '-',
     manual: '!',
     unsupported: '✗',
+    refused: '✗',
   };
   const lines: string[] = [];
   decisions.forEach((d, i) => {

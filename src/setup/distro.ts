@@ -1,7 +1,13 @@
 import { OpsError } from '../core/errors.js';
 
-/** The distributions ops provisions itself (NVIDIA publishes driver and toolkit repositories for each). */
-export const SUPPORTED_DISTROS = ['ubuntu-22.04', 'ubuntu-24.04', 'debian-12'] as const;
+/**
+ * The distributions ops provisions itself: NVIDIA publishes a CUDA/driver repository for each
+ * (`compute/cuda/repos/{ubuntu2204,ubuntu2404,debian12,debian13}`, driver installation guide, "Linux System
+ * Requirements": https://docs.nvidia.com/datacenter/tesla/driver-installation-guide/) and the container toolkit's
+ * apt repository is generic. Ubuntu point releases (24.04.3, …) keep VERSION_ID `24.04` and the same repository;
+ * their HWE kernels get headers by `linux-headers-$(uname -r)` like any other.
+ */
+export const SUPPORTED_DISTROS = ['ubuntu-22.04', 'ubuntu-24.04', 'debian-12', 'debian-13'] as const;
 export type DistroKey = (typeof SUPPORTED_DISTROS)[number];
 
 export interface HostDistro {
@@ -12,11 +18,18 @@ export interface HostDistro {
   key: DistroKey | null;
 }
 
-/** The distro from /etc/os-release's ID and VERSION_ID (pure). */
+/** The distro from /etc/os-release's ID and VERSION_ID (pure); a point release maps to its series. */
 export function hostDistro(id: string, versionId: string, pretty = ''): HostDistro {
-  const candidate = `${id}-${versionId}`;
+  const candidate = `${id}-${seriesOf(id, versionId)}`;
   const key = (SUPPORTED_DISTROS as readonly string[]).includes(candidate) ? (candidate as DistroKey) : null;
   return { id, versionId, pretty: pretty || candidate, key };
+}
+
+/** `24.04.3` → `24.04` on Ubuntu, `13.1` → `13` on Debian (VERSION_ID has no point release, a flag may). */
+function seriesOf(id: string, versionId: string): string {
+  if (id === 'ubuntu') return /^(\d+\.\d+)/.exec(versionId)?.[1] ?? versionId;
+  if (id === 'debian') return /^(\d+)/.exec(versionId)?.[1] ?? versionId;
+  return versionId;
 }
 
 /** Parses `--distro ubuntu-24.04` (any `id-version`; unsupported ones are allowed and reported as such). */

@@ -10,7 +10,9 @@ import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import { deploymentStatus } from '../runtime/deployment-status.js';
 import { isPortFree } from '../runtime/port-check.js';
 import { decideSteps } from './decide-steps.js';
+import { SUPPORTED_DISTROS } from './distro.js';
 import { gpuCount, type HostFacts } from './host-facts.js';
+import { KERNEL_MODULES_DOC } from './nvidia-repo.js';
 import type { ProvisionOptions, StepDecision } from './provision-types.js';
 import type { Shell } from './shell.js';
 
@@ -47,9 +49,21 @@ export function hostChecks(facts: HostFacts, options: ProvisionOptions): DoctorC
           id: 'distro',
           status: 'warn',
           detail: `${facts.distro.pretty}: ops has no install commands for it`,
-          fix: 'install the missing parts by hand (see each failing check); supported: ubuntu-22.04, ubuntu-24.04, debian-12',
+          fix: `install the missing parts by hand (see each failing check); supported: ${SUPPORTED_DISTROS.join(', ')}`,
         },
   ];
+  if (gpuCount(facts) > 0) {
+    checks.push(
+      options.driver.flavour
+        ? { id: 'driver-flavour', status: 'ok', detail: options.driver.reason, fix: '' }
+        : {
+            id: 'driver-flavour',
+            status: 'fail',
+            detail: options.driver.reason,
+            fix: `see ${KERNEL_MODULES_DOC}`,
+          },
+    );
+  }
   for (const d of decideSteps(facts, options)) {
     if (d.step.id === 'prerequisites') continue;
     checks.push(fromDecision(d));
@@ -65,15 +79,26 @@ export function hostChecks(facts: HostFacts, options: ProvisionOptions): DoctorC
 }
 
 function fromDecision(d: StepDecision): DoctorCheck {
-  const fix = `ops setup applies it (${d.step.manual}; ${d.step.doc})`;
+  const fix = d.fix ?? `ops setup applies it (${d.step.manual}; ${d.step.doc})`;
   switch (d.status) {
     case 'satisfied':
     case 'kept':
-      return { id: d.step.id, status: 'ok', detail: d.detail, fix: '' };
+      return d.concern
+        ? { id: d.step.id, status: 'warn', detail: d.detail, fix: d.concern }
+        : { id: d.step.id, status: 'ok', detail: d.detail, fix: '' };
     case 'not-applicable':
-      return { id: d.step.id, status: 'skip', detail: d.detail, fix: '' };
+      return d.concern
+        ? { id: d.step.id, status: 'warn', detail: d.detail, fix: d.concern }
+        : { id: d.step.id, status: 'skip', detail: d.detail, fix: '' };
+    case 'refused':
+      return { id: d.step.id, status: 'fail', detail: d.detail, fix: `${d.step.manual} (${d.step.doc})` };
     case 'manual':
-      return { id: d.step.id, status: 'warn', detail: d.detail, fix: d.step.manual };
+      return {
+        id: d.step.id,
+        status: REQUIRED_STEPS.has(d.step.id) ? 'fail' : 'warn',
+        detail: d.detail,
+        fix: d.step.manual,
+      };
     case 'unsupported':
       return { id: d.step.id, status: 'fail', detail: d.detail, fix: d.step.manual };
     default:

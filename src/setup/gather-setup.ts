@@ -3,13 +3,13 @@ import type { EventBus } from '../core/events.js';
 import { detectInventory } from '../detect/detect-inventory.js';
 import { formatInventorySummary } from '../detect/format-inventory.js';
 import { inventoryFromNvidiaSmiXml } from '../detect/inventory-from-file.js';
-import type { Inventory } from '../detect/types.js';
+import type { GpuInfo, Inventory } from '../detect/types.js';
 import { classify } from '../profiles/classify.js';
 import { loadProfiles } from '../profiles/load-profiles.js';
 import { defaultProfilesDir } from '../profiles/profiles-dir.js';
 import type { Classification, Profile } from '../profiles/types.js';
 import type { HostDistro } from './distro.js';
-import { bareHostFacts, type HostFacts, readHostFactsFile } from './host-facts.js';
+import { bareHostFacts, type FactGpu, type HostFacts, readHostFactsFile } from './host-facts.js';
 import { probeHost } from './probe-host.js';
 import { localShell } from './shell.js';
 
@@ -50,7 +50,7 @@ export async function gatherMachine(source: MachineSource, bus: EventBus): Promi
   else if (remote) {
     if (!source.distro) {
       throw new OpsError('describing another machine needs its distribution', {
-        hint: 'add --distro ubuntu-24.04 (or ubuntu-22.04, debian-12), or --host-facts FILE',
+        hint: 'add --distro ubuntu-24.04 (or ubuntu-22.04, debian-12, debian-13), or --host-facts FILE',
         exitCode: 2,
       });
     }
@@ -58,8 +58,12 @@ export async function gatherMachine(source: MachineSource, bus: EventBus): Promi
     facts = bareHostFacts(source.distro);
   } else facts = await probeHost(localShell({ asRoot: false }));
   if (source.distro) facts = { ...facts, distro: source.distro };
-  // The cards of an nvidia-smi file are on that box's PCI bus, whatever its driver state is now.
-  if (source.nvidiaSmiXml) facts = { ...facts, pciGpus: Math.max(facts.pciGpus, inventory.gpus.length) };
+  // The cards of an nvidia-smi file are on that box's PCI bus, and nvidia-smi answered there: its driver and CUDA
+  // version are that box's, unless a facts file (a later probe of the box) says otherwise.
+  if (source.nvidiaSmiXml) facts = withCapture(facts, inventory, !source.hostFactsFile);
+  // The driverless case: nvidia-smi names no GPU, the PCI bus (through the inventory) does.
+  if (facts.gpus.length === 0 && inventory.gpus.length > 0)
+    facts = { ...facts, gpus: inventory.gpus.map(factGpu) };
   const profiles = loadProfiles(defaultProfilesDir());
   const classification = classify(inventory, profiles);
   const profile = profiles.find((p) => p.id === classification.id) ?? profiles[0];
@@ -69,6 +73,32 @@ export async function gatherMachine(source: MachineSource, bus: EventBus): Promi
     `Distribution: ${facts.distro.pretty}${facts.distro.key ? '' : ' (not supported for provisioning: steps are shown as by-hand instructions)'}`,
   ].join('\n');
   return { remote, inventory, facts, profile, classification, summary };
+}
+
+function factGpu(g: GpuInfo): FactGpu {
+  return {
+    index: g.index,
+    name: g.name,
+    ...(g.computeCapability ? { computeCapability: g.computeCapability } : {}),
+  };
+}
+
+function withCapture(facts: HostFacts, inventory: Inventory, driverFromCapture: boolean): HostFacts {
+  const withDriver = inventory.gpus.filter((g) => g.driverVersion);
+  const first = withDriver[0];
+  const merged = {
+    ...facts,
+    pciGpus: Math.max(facts.pciGpus, inventory.gpus.length),
+    gpus: inventory.gpus.map(factGpu),
+  };
+  if (!driverFromCapture || !first?.driverVersion) return merged;
+  return {
+    ...merged,
+    driverVersion: first.driverVersion,
+    driverCuda: first.cudaVersion,
+    smiGpus: withDriver.length,
+    nvidiaModule: true,
+  };
 }
 
 function emptyInventory(source: string): Inventory {

@@ -3,6 +3,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OpsError } from '../core/errors.js';
 import { type HostDistro, hostDistro } from './distro.js';
+import type { AptDriverCatalog } from './driver-pin.js';
+import { parseSbState, type SecureBootState } from './secure-boot.js';
+
+/** A GPU as nvidia-smi names it (the driver's view; empty when no driver answers). */
+export interface FactGpu {
+  index: number;
+  name: string;
+  computeCapability?: string;
+}
 
 /**
  * What provisioning decides from: the facts scripts/provision/probe-host.sh prints. Plain data, so the same
@@ -19,6 +28,8 @@ export interface HostFacts {
   smiGpus: number;
   /** The driver version nvidia-smi reports, or null when it does not answer. */
   driverVersion: string | null;
+  /** The CUDA version that driver supports, when a source says it (an nvidia-smi capture); else from the table. */
+  driverCuda: string | null;
   /** The nvidia kernel module is loaded (/proc/driver/nvidia/version exists). */
   nvidiaModule: boolean;
   nouveauLoaded: boolean;
@@ -38,6 +49,35 @@ export interface HostFacts {
   dockerCgroupDriver: string | null;
   /** e.g. `ufw active`, `firewalld running`; null when no known firewall tool is installed. */
   firewall: string | null;
+  /** /etc/os-release VERSION (`24.04.3 LTS (Noble Numbat)`): the point release. */
+  osVersion: string | null;
+  /** `uname -r`. */
+  kernel: string | null;
+  /** The GPUs nvidia-smi lists, with compute capability (`--query-gpu=name,compute_cap`). */
+  gpus: FactGpu[];
+  /** `mokutil --sb-state`; `not-efi` on a BIOS boot, `unknown` when mokutil is missing. */
+  secureBoot: SecureBootState;
+  /** The machine boots with EFI (/sys/firmware/efi exists). */
+  efi: boolean;
+  mokutil: boolean;
+  /** The DKMS signing certificate that exists (Debian's or Ubuntu's path), or null. */
+  mokCert: string | null;
+  /** `mokutil --test-key` says the certificate is enrolled. */
+  mokEnrolled: boolean;
+  /** The certificate is queued for enrolment at the next boot (`mokutil --list-new`). */
+  mokPending: boolean;
+  /** The last kernel log line about the nvidia module (signature rejected, unsupported GPU, …), if readable. */
+  nvidiaKernelLog: string | null;
+  /** `dkms status nvidia` (first line), or null without DKMS. */
+  dkmsNvidia: string | null;
+  /** What NVIDIA's repository offers (empty until the repository is configured). */
+  apt: { open: AptDriverCatalog; proprietary: AptDriverCatalog };
+  /** Packages on hold (`apt-mark showhold`) among the NVIDIA ones. */
+  heldPackages: string[];
+  /** ops's apt preferences pin file exists. */
+  aptPinFile: boolean;
+  /** unattended-upgrades is installed and periodic upgrades are on. */
+  unattendedUpgrades: boolean;
 }
 
 /** scripts/provision/probe-host.sh, found relative to this file. */
@@ -74,6 +114,7 @@ export function parseHostFacts(text: string): HostFacts {
     pciGpus: num('nvidia.pci_gpus'),
     smiGpus: num('nvidia.smi_gpus'),
     driverVersion: str('nvidia.driver'),
+    driverCuda: str('nvidia.cuda'),
     nvidiaModule: flag('nvidia.module'),
     nouveauLoaded: flag('nouveau.loaded'),
     rebootRequired: flag('reboot_required'),
@@ -88,7 +129,37 @@ export function parseHostFacts(text: string): HostFacts {
     dockerRuntimes: list('docker.runtimes'),
     dockerCgroupDriver: str('docker.cgroup_driver'),
     firewall: str('firewall'),
+    osVersion: str('os.version'),
+    kernel: str('kernel'),
+    gpus: parseFactGpus(kv.get('nvidia.gpus') ?? ''),
+    secureBoot: kv.has('secure_boot') ? parseSbState(kv.get('secure_boot') ?? '') : 'unknown',
+    efi: flag('efi'),
+    mokutil: flag('mokutil'),
+    mokCert: str('mok.cert'),
+    mokEnrolled: flag('mok.enrolled'),
+    mokPending: flag('mok.pending'),
+    nvidiaKernelLog: str('nvidia.kmsg'),
+    dkmsNvidia: str('nvidia.dkms'),
+    apt: {
+      open: { pinningPackages: list('apt.pinning'), driverVersions: list('apt.versions.open') },
+      proprietary: { pinningPackages: list('apt.pinning'), driverVersions: list('apt.versions.proprietary') },
+    },
+    heldPackages: list('apt.held'),
+    aptPinFile: flag('apt.pin_file'),
+    unattendedUpgrades: flag('unattended_upgrades'),
   };
+}
+
+/** `name|cc;name|cc` (the probe's one-line list) → GPUs in nvidia-smi's order. */
+function parseFactGpus(text: string): FactGpu[] {
+  return text
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry, index) => {
+      const [name = '', cc = ''] = entry.split('|').map((p) => p.trim());
+      return { index, name, ...(/^\d+\.\d+$/.test(cc) ? { computeCapability: cc } : {}) };
+    });
 }
 
 /** NVIDIA GPUs the box has, whichever way they were seen. */
@@ -129,6 +200,8 @@ export function bareHostFacts(distro: HostDistro): HostFacts {
     arch: 'x86_64',
     root: true,
     systemd: true,
+    // Unknown firmware: assume EFI, so the Secure Boot step reads the state on the box before the driver.
+    efi: true,
     missingPrerequisites: ['curl', 'gpg'],
   };
 }

@@ -1,15 +1,10 @@
 import { aptInstall, aptInstallDir } from './apt-commands.js';
-import { nvidiaRepoName } from './distro.js';
-import { gpuCount, type HostFacts, installedPackages } from './host-facts.js';
-import type { ApplyContext, ProvisionStep } from './provision-types.js';
+import { DRIVER_STEPS } from './driver-steps.js';
+import { gpuCount } from './host-facts.js';
+import { cudaKeyring, DRIVER_DOC, noGpu } from './nvidia-repo.js';
+import type { ProvisionStep } from './provision-types.js';
+import { MIN_SAFE_TOOLKIT, toolkitOpenCves } from './toolkit-security.js';
 
-// NVIDIA driver installation guide, "Ubuntu" / "Debian" network repository sections:
-// https://docs.nvidia.com/datacenter/tesla/driver-installation-guide/ — the cuda-keyring package adds NVIDIA's
-// repository for the distro (ubuntu2204, ubuntu2404, debian12); then `nvidia-open` (open kernel modules, Turing and
-// newer) or `cuda-drivers` (proprietary modules), or a branch such as `cuda-drivers-550`.
-const DRIVER_DOC = 'https://docs.nvidia.com/datacenter/tesla/driver-installation-guide/';
-const CUDA_REPO = 'https://developer.download.nvidia.com/compute/cuda/repos';
-const CUDA_KEYRING_DEB = 'cuda-keyring_1.1-1_all.deb';
 // NVIDIA Container Toolkit install guide, "With apt: Ubuntu, Debian":
 // https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/install-guide.html
 const TOOLKIT_DOC =
@@ -39,32 +34,10 @@ const DEV_CHAR_RULE_TEXT =
 /** Image used to prove a container sees the GPU (built by ops; the toolkit mounts nvidia-smi into it). */
 const GPU_PROBE_IMAGE = 'ops/llama.cpp:cpu';
 
-const DRIVER_PACKAGES = ['cuda-drivers', 'nvidia-open', 'nvidia-driver', 'nvidia-kernel-open-dkms'];
-
-/** NVIDIA's repository directory for the CPU (x86_64, or sbsa for 64-bit Arm servers). */
-function nvidiaArch(facts: HostFacts): string {
-  return facts.arch === 'aarch64' || facts.arch === 'arm64' ? 'sbsa' : 'x86_64';
-}
-
-function cudaKeyring(ctx: ApplyContext): string[] {
-  const url = `${CUDA_REPO}/${nvidiaRepoName(ctx.distro)}/${nvidiaArch(ctx.facts)}/${CUDA_KEYRING_DEB}`;
-  return [
-    `dpkg -s cuda-keyring >/dev/null 2>&1 || { curl -fsSL -o /tmp/${CUDA_KEYRING_DEB} ${url} && dpkg -i /tmp/${CUDA_KEYRING_DEB} && apt-get update -q; }`,
-  ];
-}
-
-function driverPackage(ctx: ApplyContext): string {
-  const { pin, flavour } = ctx.options.driver;
-  if (flavour === 'open') return pin ? `nvidia-open-${pin}` : 'nvidia-open';
-  return pin ? `cuda-drivers-${pin}` : 'cuda-drivers';
-}
-
 const restartDocker =
   'if [ -d /run/systemd/system ]; then systemctl restart docker; else service docker restart; fi';
 
 const gpuContainerCheck = `if docker image inspect ${GPU_PROBE_IMAGE} >/dev/null 2>&1; then docker run --rm --gpus all --entrypoint nvidia-smi ${GPU_PROBE_IMAGE} -L; else echo "no ${GPU_PROBE_IMAGE} yet: the --gpus all check runs in ops doctor"; fi`;
-
-const noGpu = { status: 'not-applicable', detail: 'no NVIDIA GPU (cpu-only)' } as const;
 
 /**
  * The host provisioning steps, in the order they run. Each says how to tell it is already done, how to do it per
@@ -85,66 +58,7 @@ export const PROVISION_STEPS: readonly ProvisionStep[] = [
     verify: () => ['command -v curl && command -v gpg && test -r /etc/ssl/certs/ca-certificates.crt'],
     manual: 'install curl, gnupg and ca-certificates with the system package manager',
   },
-  {
-    id: 'nvidia-driver',
-    title: 'NVIDIA driver',
-    gpuOnly: true,
-    doc: DRIVER_DOC,
-    check: (facts, options) => {
-      if (gpuCount(facts) === 0) return noGpu;
-      const packages = installedPackages(facts, DRIVER_PACKAGES);
-      const installed = facts.driverVersion ?? packages[0]?.split('=')[1] ?? null;
-      if (!installed) return { status: 'pending', detail: `${gpuCount(facts)} NVIDIA GPU(s), no driver` };
-      const pin = options.driver.pin;
-      if (pin && !installed.startsWith(pin)) {
-        return options.driver.replace
-          ? {
-              status: 'pending',
-              detail: `driver ${installed} installed; replacing it with the pinned ${pin}`,
-            }
-          : {
-              status: 'kept',
-              detail: `driver ${installed} kept (pinned ${pin} differs; answer driver.replace: true to change it)`,
-            };
-      }
-      return {
-        status: 'satisfied',
-        detail: `driver ${installed}${facts.driverVersion ? '' : ' (installed)'}`,
-      };
-    },
-    apply: (ctx) =>
-      ctx.options.debDir
-        ? [aptInstallDir(ctx.options.debDir)]
-        : [...cudaKeyring(ctx), aptInstall(['linux-headers-$(uname -r)']), aptInstall([driverPackage(ctx)])],
-    verify: () => ['nvidia-smi -L'],
-    manual:
-      "install the NVIDIA driver with your distribution's own packages or NVIDIA's .run installer, then run ops setup again",
-    mayNeedReboot: true,
-  },
-  {
-    id: 'kernel-module',
-    title: 'nvidia kernel module loaded (nouveau off)',
-    gpuOnly: true,
-    doc: DRIVER_DOC,
-    check: (facts) => {
-      if (gpuCount(facts) === 0) return noGpu;
-      if (facts.driverVersion && facts.nvidiaModule && !facts.nouveauLoaded)
-        return { status: 'satisfied', detail: 'nvidia module loaded, nvidia-smi answers' };
-      const why = facts.nouveauLoaded ? 'nouveau is loaded' : 'nvidia-smi does not answer yet';
-      return {
-        status: 'pending',
-        detail: `${why}${facts.rebootRequired ? '; the system asks for a reboot' : ''}`,
-      };
-    },
-    apply: () => [
-      // NVIDIA's driver packages blacklist nouveau themselves; this covers a driver installed some other way.
-      `if grep -q '^nouveau ' /proc/modules; then printf 'blacklist nouveau\\noptions nouveau modeset=0\\n' > /etc/modprobe.d/ops-blacklist-nouveau.conf; update-initramfs -u; fi`,
-      'modprobe nvidia || echo "the nvidia module did not load: reboot, then run ops setup again"',
-    ],
-    verify: () => ['nvidia-smi -L'],
-    manual: 'blacklist nouveau, load the nvidia module (or reboot), then run ops setup again',
-    mayNeedReboot: true,
-  },
+  ...DRIVER_STEPS,
   {
     id: 'cuda-toolkit',
     title: 'CUDA toolkit on the host',
@@ -170,11 +84,22 @@ export const PROVISION_STEPS: readonly ProvisionStep[] = [
     title: 'NVIDIA Container Toolkit',
     gpuOnly: true,
     doc: TOOLKIT_DOC,
-    check: (facts) => {
+    check: (facts, options) => {
       if (gpuCount(facts) === 0) return noGpu;
-      return facts.containerToolkit
-        ? { status: 'satisfied', detail: `nvidia-ctk ${facts.containerToolkit}` }
-        : { status: 'pending', detail: 'nvidia-ctk not found' };
+      const version = facts.containerToolkit;
+      if (!version) return { status: 'pending', detail: 'nvidia-ctk not found' };
+      const open = toolkitOpenCves(version);
+      if (open.length === 0)
+        return { status: 'satisfied', detail: `nvidia-ctk ${version} (has the published security fixes)` };
+      const risk = `nvidia-ctk ${version} lacks the fixes for ${open.join(', ')} (${MIN_SAFE_TOOLKIT}+ has them)`;
+      // Upgraded only with consent: a toolkit upgrade restarts nothing, but it is the user's box.
+      return options.upgradeToolkit
+        ? { status: 'pending', detail: `${risk}: upgrading` }
+        : {
+            status: 'kept',
+            detail: `${risk}; kept (answer upgradeToolkit: true to upgrade)`,
+            concern: `upgrade the NVIDIA Container Toolkit to ${MIN_SAFE_TOOLKIT} or newer: ops setup --upgrade-toolkit`,
+          };
     },
     apply: (ctx) =>
       ctx.options.debDir

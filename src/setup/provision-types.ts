@@ -5,25 +5,46 @@ import type { HostFacts } from './host-facts.js';
  * satisfied: nothing to do. pending: ops will run the commands. kept: something is there that ops leaves alone
  * (an existing driver or CUDA that differs from what was asked). not-applicable: the step does not concern this box
  * (e.g. GPU steps on a CPU-only machine). manual: ops never does this itself; the detail says how. unsupported: no
- * commands for this distro; the detail says what to do by hand.
+ * commands for this distro; the detail says what to do by hand. refused: what was asked cannot be done here (a pin
+ * no package matches); provisioning stops before it changes anything.
  */
-export type StepStatus = 'satisfied' | 'pending' | 'kept' | 'not-applicable' | 'manual' | 'unsupported';
+export type StepStatus =
+  | 'satisfied'
+  | 'pending'
+  | 'kept'
+  | 'not-applicable'
+  | 'manual'
+  | 'unsupported'
+  | 'refused';
 
 export interface StepCheck {
   status: Exclude<StepStatus, 'unsupported'>;
   detail: string;
+  /** Set when the state is acceptable but risky (an outdated toolkit kept): ops doctor warns with it. */
+  concern?: string;
+  /** What to do about this particular state, when the step knows better than its general `manual` text. */
+  fix?: string;
 }
 
 /** What the user asked for that changes provisioning (from the setup answers). */
 export interface ProvisionOptions {
   driver: {
-    /** Driver branch to install or require, e.g. `550`; absent = NVIDIA's current default. */
+    /** Driver branch or version to install or require, e.g. `580`, `550.127`; absent = NVIDIA's current default. */
     pin?: string;
-    /** `open` (nvidia-open, Turing and newer) or `proprietary` (cuda-drivers). */
-    flavour: 'open' | 'proprietary';
+    /** What the user asked for; `auto` decides by the GPUs. */
+    requested: 'auto' | 'open' | 'proprietary';
+    /**
+     * Decided from the GPUs' compute capability (driver-flavour.ts): `open` (nvidia-open, Turing and newer, required
+     * by Blackwell) or `proprietary` (cuda-drivers, needed by Maxwell/Pascal/Volta); null when none serves them all.
+     */
+    flavour: 'open' | 'proprietary' | null;
+    /** Why that flavour (or why none), said in the plan. */
+    reason: string;
     /** Replace an installed driver that does not match the pin (default: keep it). */
     replace: boolean;
   };
+  /** Upgrade an installed container toolkit that lacks published security fixes (only with consent). */
+  upgradeToolkit: boolean;
   /** Install the CUDA toolkit on the host too (engines bring their own CUDA runtime, so default no). */
   hostCuda: boolean;
   /** Air-gapped: a directory of `.deb` files (driver, toolkit) installed instead of NVIDIA's network repos. */
@@ -67,4 +88,6 @@ export interface StepDecision {
   /** The commands that would run (pending steps on a supported distro). */
   commands: string[];
   verify: string[];
+  concern?: string;
+  fix?: string;
 }

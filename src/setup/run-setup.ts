@@ -1,6 +1,8 @@
 import { OpsError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
+import type { CudaFit } from '../cuda-compat/check-image-cuda.js';
+import { connectDocker } from '../runtime/docker-connection.js';
 import type { SetupAnswers } from './answers.js';
 import {
   defaultAnswers,
@@ -12,12 +14,47 @@ import {
 } from './answers.js';
 import { askAnswers } from './ask-answers.js';
 import { decideSteps, formatDecisions } from './decide-steps.js';
-import { gatherMachine, type MachineSource } from './gather-setup.js';
+import { driverUnderTest, engineCudaFits, formatCudaFits, gpuEngineImage } from './engine-cuda-fit.js';
+import { gatherMachine, type Machine, type MachineSource } from './gather-setup.js';
+import { gpuCount } from './host-facts.js';
 import type { SetupPrompter } from './prompts.js';
 import { provisionOptions } from './provision-options.js';
+import type { ProvisionOptions } from './provision-types.js';
 import { planForSetup } from './setup-plan.js';
 import { answersHash, loadProgress, type SetupStage, setupFiles } from './setup-progress.js';
 import { runStages, type SetupSummary } from './setup-stages.js';
+
+/** The distro line of the report, with the point release and kernel where the probe saw them. */
+function hostLine(machine: Machine): string {
+  const { facts } = machine;
+  const extra = [
+    facts.osVersion && !facts.distro.pretty.includes(facts.osVersion.split(' ')[0] ?? '')
+      ? facts.osVersion
+      : '',
+    facts.kernel ? `kernel ${facts.kernel}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return `${facts.distro.pretty}${extra ? `, ${extra}` : ''}`;
+}
+
+/** The CUDA check of every GPU engine in the plan: read from the images through Docker on this box, else the table. */
+async function planCudaFits(
+  machine: Machine,
+  options: ProvisionOptions,
+  entries: { engine: string; image?: string | undefined }[],
+): Promise<CudaFit[]> {
+  if (gpuCount(machine.facts) === 0 || machine.inventory.gpus.length === 0) return [];
+  const images = entries.map(gpuEngineImage).filter((i): i is string => i !== null);
+  const docker = machine.remote ? undefined : await connectDocker().catch(() => undefined);
+  const origin = machine.remote ? `in ${machine.inventory.source}` : 'installed';
+  return engineCudaFits({
+    images,
+    driver: driverUnderTest(machine.facts, options, origin),
+    gpus: machine.inventory.gpus,
+    ...(docker ? { docker } : {}),
+  });
+}
 
 export interface RunSetupOptions {
   state: StateDir;
@@ -41,6 +78,8 @@ export type SetupResult =
       answers: SetupAnswers;
       profile: string;
       steps: { id: string; status: string; detail: string; commands: string[] }[];
+      /** Each GPU engine image's CUDA requirement against the driver (the capture's, the box's, or the one to install). */
+      cuda: CudaFit[];
       plan: Record<string, unknown>;
     }
   | { kind: 'declined'; answers: SetupAnswers }
@@ -81,9 +120,22 @@ export async function runSetup(options: RunSetupOptions): Promise<SetupResult> {
     state,
     header,
   });
-  const decisions = decideSteps(machine.facts, provisionOptions(answers));
+  let provision = provisionOptions(answers, machine.facts.gpus);
+  // An installed toolkit without the published security fixes is upgraded only with consent: asked here when
+  // there is someone to ask, else answered by upgradeToolkit (--upgrade-toolkit).
+  const toolkit = decideSteps(machine.facts, provision).find((d) => d.step.id === 'container-toolkit');
+  if (options.prompter && !machine.remote && toolkit?.status === 'kept' && toolkit.concern) {
+    if (await options.prompter.confirm(`${toolkit.detail.split(';')[0]}. Upgrade it now?`, true)) {
+      answers = mergeAnswers(answers, { upgradeToolkit: true });
+      provision = provisionOptions(answers, machine.facts.gpus);
+    }
+  }
+  const decisions = decideSteps(machine.facts, provision);
+  const cuda = await planCudaFits(machine, provision, plan.proposal.entries);
   print(
-    `${plan.text}\n\nHost provisioning (${machine.facts.distro.pretty}):\n${formatDecisions(decisions, true).join('\n')}\n`,
+    `${plan.text}\n\nHost provisioning (${hostLine(machine)}):\n${formatDecisions(decisions, true).join('\n')}\n` +
+      (gpuCount(machine.facts) > 0 ? `  driver flavour: ${provision.driver.reason}\n` : '') +
+      (cuda.length ? `\nEngine images against the driver:\n${formatCudaFits(cuda).join('\n')}\n` : ''),
   );
   if (plan.proposal.entries.length === 0) {
     throw new OpsError('nothing in the catalog fits this machine with these answers', {
@@ -104,8 +156,16 @@ export async function runSetup(options: RunSetupOptions): Promise<SetupResult> {
         detail: d.detail,
         commands: d.commands,
       })),
+      cuda,
       plan: plan.document,
     };
+  }
+  const unfit = cuda.filter((f) => f.status === 'fail');
+  if (unfit.length > 0) {
+    throw new OpsError(
+      `the driver cannot run ${unfit.map((f) => f.image).join(', ')}: ${unfit.map((f) => f.detail).join('; ')}`,
+      { exitCode: 2, hint: unfit.map((f) => f.fix).join('\n') },
+    );
   }
   saveAnswers(files.answers, answers);
   if (

@@ -74,9 +74,10 @@ export async function runStages(input: StagesInput): Promise<SetupSummary> {
   const outcome = await runProvisioning({
     shell: localShell(),
     probe: () => probeHost(localShell()),
-    options: provisionOptions(answers),
+    options: provisionOptions(answers, input.machine.facts.gpus),
     bus,
   });
+  for (const line of outcome.manual) lines.push(`by hand: ${line}`);
   if (outcome.rebootRequired) {
     summary.rebootRequired = outcome.rebootRequired;
     summary.text = `${outcome.rebootRequired}\n(progress is saved in ${files.progress})`;

@@ -20,6 +20,8 @@ export interface ProvisionOutcome {
   steps: (Pick<StepDecision, 'status' | 'detail'> & { id: string; applied: boolean })[];
   /** Set when a step needs a reboot before the rest can go on; re-running setup after it resumes. */
   rebootRequired?: string;
+  /** What the user must do by hand (enrol a Secure Boot key at the next boot, …), one line per step. */
+  manual: string[];
 }
 
 /**
@@ -30,8 +32,18 @@ export interface ProvisionOutcome {
 export async function runProvisioning(run: RunProvisioningOptions): Promise<ProvisionOutcome> {
   const { shell, bus, options } = run;
   const steps = run.steps ?? PROVISION_STEPS;
-  const outcome: ProvisionOutcome = { steps: [] };
+  const outcome: ProvisionOutcome = { steps: [], manual: [] };
   let facts = await run.probe();
+  // Refusals (a pin no package matches, …) stop everything before the first change.
+  const refused = decideSteps(facts, options, steps).filter((d) => d.status === 'refused');
+  if (refused.length > 0) {
+    for (const d of refused)
+      bus.emit({ kind: 'provision:step', step: d.step.id, status: 'refused', detail: d.detail });
+    throw new OpsError(
+      `provisioning refused before changing anything: ${refused.map((d) => `${d.step.id}: ${d.detail}`).join('; ')}`,
+      { exitCode: 2, hint: refused.map((d) => `${d.step.manual} (${d.step.doc})`).join('\n') },
+    );
+  }
   for (const step of steps) {
     const [decision] = decideSteps(facts, options, [step]);
     if (!decision) continue;
@@ -42,9 +54,17 @@ export async function runProvisioning(run: RunProvisioningOptions): Promise<Prov
         exitCode: 2,
       });
     }
+    if (decision.status === 'refused') {
+      bus.emit({ kind: 'provision:step', step: step.id, status: 'refused', detail: decision.detail });
+      throw new OpsError(`${step.title}: ${decision.detail}`, {
+        exitCode: 2,
+        hint: `${step.manual} (${step.doc})`,
+      });
+    }
     if (decision.status !== 'pending') {
       bus.emit({ kind: 'provision:step', step: step.id, status: decision.status, detail: decision.detail });
       outcome.steps.push({ id: step.id, status: decision.status, detail: decision.detail, applied: false });
+      if (decision.status === 'manual') outcome.manual.push(`${step.id}: ${decision.detail}`);
       continue;
     }
     const started = performance.now();
@@ -54,7 +74,9 @@ export async function runProvisioning(run: RunProvisioningOptions): Promise<Prov
     const [after] = decideSteps(facts, options, [step]);
     if (after?.status === 'pending') {
       if (step.mayNeedReboot) {
-        const reason = `${step.title}: installed, but ${after.detail}; reboot, then run ops setup again to go on`;
+        const first = outcome.manual.length ? ` First: ${outcome.manual.join(' ')}` : '';
+        const how = after.fix ? ` (${after.fix})` : '';
+        const reason = `${step.title}: installed, but ${after.detail}${how}; reboot, then run ops setup again to go on.${first}`;
         bus.emit({ kind: 'step:fail', step: `provision ${step.id}`, error: reason });
         outcome.steps.push({ id: step.id, status: 'pending', detail: after.detail, applied: true });
         outcome.rebootRequired = reason;
@@ -67,6 +89,13 @@ export async function runProvisioning(run: RunProvisioningOptions): Promise<Prov
     }
     for (const command of decision.verify) await runOrThrow(shell, command, step, bus);
     const detail = after?.detail ?? decision.detail;
+    if (after?.status === 'manual') {
+      // Applied as far as ops can; the rest needs the user (e.g. enrolling a Secure Boot key at the next boot).
+      bus.emit({ kind: 'provision:step', step: step.id, status: 'manual', detail });
+      outcome.steps.push({ id: step.id, status: 'manual', detail, applied: true });
+      outcome.manual.push(`${step.id}: ${detail}`);
+      continue;
+    }
     bus.emit({
       kind: 'step:done',
       step: `provision ${step.id}`,

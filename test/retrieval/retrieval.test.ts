@@ -162,14 +162,14 @@ describe('code retrieval: an index over a real directory', () => {
       index,
       opts,
     );
-    assert.deepEqual((init?.result as { protocolVersion: string }).protocolVersion, '2025-06-18');
+    assert.deepEqual((init!.result as { protocolVersion: string }).protocolVersion, '2025-06-18');
     assert.equal(
       await handleMcpRequest({ jsonrpc: '2.0', method: 'notifications/initialized' }, index, opts),
       undefined,
     );
     const list = await handleMcpRequest({ jsonrpc: '2.0', id: 2, method: 'tools/list' }, index, opts);
     assert.deepEqual(
-      (list?.result as { tools: { name: string }[] }).tools.map((t) => t.name),
+      (list!.result as { tools: { name: string }[] }).tools.map((t) => t.name),
       ['search_code', 'related_files'],
     );
     const call = await handleMcpRequest(
@@ -183,7 +183,7 @@ describe('code retrieval: an index over a real directory', () => {
       opts,
     );
     assert.match(
-      (call?.result as { content: { text: string }[] }).content[0]!.text,
+      (call!.result as { content: { text: string }[] }).content[0]!.text,
       /src\/routes\.ts:1-1 \(routeByTier\)/,
     );
     const bad = await handleMcpRequest(
@@ -196,7 +196,7 @@ describe('code retrieval: an index over a real directory', () => {
       index,
       opts,
     );
-    assert.equal((bad?.result as { isError: boolean }).isError, true);
+    assert.equal((bad!.result as { isError: boolean }).isError, true);
     index.close();
   });
 });

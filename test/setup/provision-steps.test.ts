@@ -10,7 +10,8 @@ import type { ProvisionOptions } from '../../src/setup/provision-types.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'host-facts');
 const options: ProvisionOptions = {
-  driver: { flavour: 'open', replace: false },
+  driver: { requested: 'auto', flavour: 'open', reason: 'every card is Turing or newer', replace: false },
+  upgradeToolkit: false,
   hostCuda: false,
   gatewayHost: '127.0.0.1',
   gatewayPort: 8080,
@@ -55,12 +56,15 @@ describe('host provisioning decisions', () => {
 
   it('a pinned driver that differs is kept unless replacing was asked for, then the pinned package is installed', () => {
     const facts = readHostFactsFile(join(FIXTURES, 'ubuntu-24.04-4090x2-ready.facts'));
-    const pinned = { ...options, driver: { flavour: 'proprietary' as const, pin: '570', replace: false } };
+    const pinned = {
+      ...options,
+      driver: { ...options.driver, flavour: 'proprietary' as const, pin: '570', replace: false },
+    };
     assert.equal(statusOf(facts, pinned)['nvidia-driver'], 'kept');
     const replace = decideSteps(facts, { ...pinned, driver: { ...pinned.driver, replace: true } });
     const driver = replace.find((d) => d.step.id === 'nvidia-driver');
     assert.equal(driver?.status, 'pending');
-    assert.match(driver?.commands.join('\n') ?? '', /cuda-drivers-570/);
+    assert.match(driver?.commands.join('\n') ?? '', /apt-get install .*cuda-drivers/);
   });
 
   it('a CPU-only box marks the GPU steps not applicable; Docker present is satisfied', () => {

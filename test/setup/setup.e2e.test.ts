@@ -108,7 +108,7 @@ describe('ops setup --dry-run for another machine', () => {
   after(() => rmSync(home, { recursive: true, force: true }));
   const xml = join(FIXTURES, 'nvidia-smi', 'rtx-4090-x2-535.xml');
 
-  it('Ubuntu 24.04 with 2×4090 and no driver: driver, toolkit, Docker and runtime-configure steps, in order; nothing changed', async () => {
+  it("Ubuntu 24.04 with 2×4090: the capture's driver counts, its CUDA 12.2 is too old for the engine image; toolkit, Docker and runtime-configure steps, in order; nothing changed", async () => {
     const r = await runCli(
       ['setup', '--dry-run', '--yes', '--json', '--nvidia-smi-xml', xml, '--distro', 'ubuntu-24.04'],
       env,
@@ -116,11 +116,24 @@ describe('ops setup --dry-run for another machine', () => {
     assert.equal(r.code, 0, r.stderr);
     const result = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as {
       kind: string;
-      steps: { id: string; status: string; commands: string[] }[];
+      steps: { id: string; status: string; detail: string; commands: string[] }[];
+      cuda: { image: string; status: string; detail: string; fix: string }[];
     };
     assert.equal(result.kind, 'dry-run');
+    const driver = result.steps.find((s) => s.id === 'nvidia-driver');
+    assert.equal(driver?.status, 'satisfied');
+    assert.match(driver?.detail ?? '', /driver 535\.183\.01/);
+    assert.deepEqual(
+      result.cuda.map((c) => [c.image, c.status]),
+      [['ghcr.io/ggml-org/llama.cpp:server-cuda', 'fail']],
+    );
+    assert.match(
+      result.cuda[0]?.detail ?? '',
+      /needs CUDA 12\.8 \(ops table\); driver 535\.183\.01 \(in .*rtx-4090-x2-535\.xml\) supports CUDA 12\.2/,
+    );
+    assert.match(r.stderr, /driver flavour: open kernel modules: every card is Turing or newer/);
     const pending = result.steps.filter((s) => s.status === 'pending').map((s) => s.id);
-    const expected = ['nvidia-driver', 'container-toolkit', 'docker-engine', 'docker-nvidia-runtime'];
+    const expected = ['container-toolkit', 'docker-engine', 'docker-nvidia-runtime'];
     assert.deepEqual(
       pending.filter((id) => expected.includes(id)),
       expected,
@@ -137,6 +150,29 @@ describe('ops setup --dry-run for another machine', () => {
     assert.equal(r.code, 0, r.stderr);
     for (const id of ['nvidia-driver', 'container-toolkit', 'docker-engine', 'docker-nvidia-runtime'])
       assert.match(r.stdout, new RegExp(`✓ \\d+\\. ${id} \\(satisfied\\)`));
+  });
+
+  it("Debian 13 with an RTX 5090 capture: open modules for Blackwell, NVIDIA's debian13 repository, the image fits CUDA 12.8", async () => {
+    const r = await runCli(
+      [
+        'setup',
+        '--dry-run',
+        '--yes',
+        '--json',
+        '--nvidia-smi-xml',
+        join(FIXTURES, 'nvidia-smi', 'rtx-5090-570.xml'),
+        '--distro',
+        'debian-13',
+      ],
+      env,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as {
+      cuda: { status: string; detail: string }[];
+    };
+    assert.equal(result.cuda[0]?.status, 'ok', result.cuda[0]?.detail);
+    assert.match(r.stderr, /Host provisioning \(Debian GNU\/Linux 13\)/);
+    assert.match(r.stderr, /required by Blackwell/);
   });
 
   it('describing another machine without --dry-run is refused', async () => {

@@ -13,7 +13,9 @@ import type { Plan } from '../../src/plan/types.js';
 import { validatePlan } from '../../src/plan/validate-plan.js';
 import { deployUp, type GatewayDeployInput } from '../../src/runtime/deployer.js';
 import { prepareGatewayFiles } from '../../src/runtime/gateway-container.js';
-import { quantizeFile } from '../../src/upgrade/prepare-models.js';
+import { pullModel } from '../../src/store/pull-model.js';
+import { quantizeModel } from '../../src/store/quantize-job.js';
+import { storeLayout } from '../../src/store/store-layout.js';
 import { upgradeDeployment } from '../../src/upgrade/upgrade-deployment.js';
 import { upgradeSpoolFile } from '../../src/upgrade/upgrade-events.js';
 import {
@@ -92,10 +94,19 @@ describe('ops upgrade-models against the real engine and gateway, under load', {
     kit = await dockerTestKit();
     state = ensureStateDir(resolveStateDir({ OPS_HOME: join(kit.dir, 'home') }));
     files.f32 = join(kit.dir, 'models', 'smoke-tiny.gguf');
-    files.q8 = join(kit.dir, 'models', 'smoke-tiny-Q8_0.gguf');
     files.corrupt = join(kit.dir, 'models', 'smoke-tiny-corrupt.gguf');
     await writeSmokeModel({ out: files.f32, size: 'tiny', seed: 3 });
-    await quantizeFile(kit.docker, files.f32, files.q8, 'Q8_0', TEST_ENGINE_IMAGE);
+    // The one quantize runner: the store's llama-quantize job in the engine image.
+    const layout = storeLayout(state);
+    await pullModel(layout, { reference: files.f32, id: 'smoke-upgrade' });
+    files.q8 = (
+      await quantizeModel(layout, {
+        selector: 'smoke-upgrade',
+        to: 'Q8_0',
+        image: TEST_ENGINE_IMAGE,
+        docker: kit.docker,
+      })
+    ).path;
     // A header that reads, then tensors cut off: llama-server fails at load.
     writeFileSync(files.corrupt, readFileSync(files.f32).subarray(0, 64 * 1024));
     const gatewayPort = await freePort();
@@ -134,6 +145,9 @@ describe('ops upgrade-models against the real engine and gateway, under load', {
 
   it('switches blue/green and stop-and-swap with zero failed requests, and rolls a corrupt model back', async () => {
     const load = startLoad(gatewayUrl);
+    // Wait until answers flow (a loaded CI machine takes seconds for the first), then a little more.
+    for (let i = 0; i < 120 && load.stats.ok === 0 && load.stats.failed === 0; i++)
+      await new Promise((r) => setTimeout(r, 250));
     await new Promise((r) => setTimeout(r, 1500));
     const before = load.stats.ok;
     assert.ok(before > 0, `load runs before the switch (${JSON.stringify(load.stats)})`);
@@ -166,7 +180,7 @@ describe('ops upgrade-models against the real engine and gateway, under load', {
     );
     const afterGreen = load.stats.ok;
     assert.ok(afterGreen > before, 'requests were answered during the blue/green switch');
-    await new Promise((r) => setTimeout(r, 1000));
+    for (let i = 0; i < 120 && load.stats.ok <= afterGreen; i++) await new Promise((r) => setTimeout(r, 250));
     assert.ok(load.stats.ok > afterGreen, 'the new engine serves');
 
     // Stop-and-swap, forced: the gateway holds the queue while the engine is replaced in place.
@@ -199,7 +213,8 @@ describe('ops upgrade-models against the real engine and gateway, under load', {
     assert.equal(broken.outcome, 'rolled-back');
     assert.match(broken.reason ?? '', /did not become healthy/);
     const afterBroken = load.stats.ok;
-    await new Promise((r) => setTimeout(r, 1000));
+    for (let i = 0; i < 120 && load.stats.ok <= afterBroken; i++)
+      await new Promise((r) => setTimeout(r, 250));
     assert.ok(load.stats.ok > afterBroken, 'the old engine still serves');
     const left = await kit.runtime.list({ 'ops.deployment': deployment, 'ops.role': 'engine' });
     assert.deepEqual(

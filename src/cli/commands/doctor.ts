@@ -5,15 +5,8 @@ import { defaultProfilesDir } from '../../profiles/profiles-dir.js';
 import { connectDocker } from '../../runtime/docker-connection.js';
 import { DockerodeRuntime } from '../../runtime/dockerode-runtime.js';
 import { defaultAnswers, loadSavedAnswers, mergeAnswers } from '../../setup/answers.js';
-import {
-  clockCheck,
-  type DoctorCheck,
-  deploymentChecks,
-  diskCheck,
-  gpuContainerCheck,
-  hostChecks,
-  ledgerCheck,
-} from '../../setup/doctor-checks.js';
+import { runDoctorChecks } from '../../setup/doctor-check-list.js';
+import type { DoctorCheck } from '../../setup/doctor-checks.js';
 import { probeHost } from '../../setup/probe-host.js';
 import { provisionOptions } from '../../setup/provision-options.js';
 import { setupFiles } from '../../setup/setup-progress.js';
@@ -27,7 +20,7 @@ export const registerDoctorCommand: RegisterCommand = (program: Command, getCont
   program
     .command('doctor')
     .description(
-      'check driver, CUDA, toolkit, Docker, GPU in containers, disk, ports, engines, gateway, clock, ledger; print the fix for each problem',
+      "check driver (flavour, pin and hold, Secure Boot, module), engine images against the driver's CUDA, toolkit (security fixes), Docker, GPU in containers, disk, ports, engines, gateway, clock, ledger; print the fix for each problem",
     )
     .option('--json', 'print the checks as JSON')
     .action(async (opts: { json?: boolean }) => {
@@ -36,15 +29,16 @@ export const registerDoctorCommand: RegisterCommand = (program: Command, getCont
       const facts = await probeHost(shell);
       const profile = loadProfiles(defaultProfilesDir()).find((p) => p.id === 'cpu-only');
       if (!profile) throw new Error('no cpu-only profile');
-      // Only the gateway address matters here; the saved answers say it, the defaults are loopback.
+      // The gateway address and the driver choices (pin, flavour) come from the saved answers; defaults otherwise.
       const answers = mergeAnswers(defaultAnswers(profile), loadSavedAnswers(setupFiles(ctx.state).answers));
-      const checks: DoctorCheck[] = hostChecks(facts, provisionOptions(answers));
-      checks.push(await gpuContainerCheck(facts, shell, 'ops/llama.cpp:cpu'));
-      checks.push(diskCheck(ctx.state));
-      const runtime = facts.dockerServer ? new DockerodeRuntime(await connectDocker()) : undefined;
-      checks.push(...(await deploymentChecks(ctx.state, runtime)));
-      checks.push(await clockCheck(shell));
-      checks.push(ledgerCheck(ctx.state));
+      const docker = facts.dockerServer ? await connectDocker() : undefined;
+      const checks = await runDoctorChecks({
+        state: ctx.state,
+        shell,
+        facts,
+        options: provisionOptions(answers, facts.gpus),
+        ...(docker ? { docker, runtime: new DockerodeRuntime(docker) } : {}),
+      });
       const failed = checks.filter((c) => c.status === 'fail');
       const width = Math.max(...checks.map((c) => c.id.length));
       const human = checks

@@ -20,6 +20,9 @@ interface SetupOptions {
   deployment?: string;
   gatewayPort?: number;
   portBase?: number;
+  driverPin?: string;
+  driverFlavour?: string;
+  upgradeToolkit?: boolean;
   until?: string;
 }
 
@@ -37,7 +40,7 @@ export const registerSetupCommand: RegisterCommand = (program: Command, getConte
     .option('--nvidia-smi-xml <file>', 'with --dry-run: plan for the GPUs of another machine')
     .option(
       '--distro <id>',
-      "with --dry-run: that machine's distribution (ubuntu-22.04, ubuntu-24.04, debian-12)",
+      "with --dry-run: that machine's distribution (ubuntu-22.04, ubuntu-24.04[.N], debian-12, debian-13)",
     )
     .option(
       '--host-facts <file>',
@@ -46,6 +49,15 @@ export const registerSetupCommand: RegisterCommand = (program: Command, getConte
     .option('--deployment <name>', 'deployment name (default: saved answer, else "default")')
     .option('--gateway-port <port>', 'gateway port (default: saved answer, else 8080)', portNumber)
     .option('--port-base <port>', 'first engine port (default: saved answer, else 8081)', portNumber)
+    .option(
+      '--driver-pin <version>',
+      'hold the NVIDIA driver at a branch or version (580, 550.127); refused if no package matches',
+    )
+    .option('--driver-flavour <flavour>', 'kernel modules: auto (from the cards), open or proprietary')
+    .option(
+      '--upgrade-toolkit',
+      'consent to upgrade an NVIDIA Container Toolkit that lacks published security fixes',
+    )
     .option('--until <stage>', `stop after a stage: ${SETUP_STAGES.join(', ')}`)
     .action(async (opts: SetupOptions) => {
       const ctx = getContext();
@@ -66,6 +78,15 @@ export const registerSetupCommand: RegisterCommand = (program: Command, getConte
         ...(opts.deployment ? { deployment: opts.deployment } : {}),
         ...(opts.gatewayPort ? { gatewayPort: opts.gatewayPort } : {}),
         ...(opts.portBase ? { portBase: opts.portBase } : {}),
+        ...(opts.upgradeToolkit ? { upgradeToolkit: true } : {}),
+        ...(opts.driverPin || opts.driverFlavour
+          ? {
+              driver: {
+                ...(opts.driverPin ? { pin: opts.driverPin } : {}),
+                ...(opts.driverFlavour ? { flavour: opts.driverFlavour } : {}),
+              } as PartialAnswers['driver'],
+            }
+          : {}),
       };
       // With --json stdout carries only JSON lines; the human report goes to stderr.
       const print = (text: string) => (opts.json ? process.stderr : process.stdout).write(`${text}\n`);
