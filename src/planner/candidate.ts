@@ -4,6 +4,7 @@ import type { ResolvedGpu } from './gpu-bandwidth.js';
 import { VLLM_KV_DTYPE } from './kv-cache.js';
 import { fitLlamaCpp, type GpuBudget } from './llama-cpp-fit.js';
 import { MIN_TOKENS_PER_SEC } from './memory-constants.js';
+import { MIN_CODER_QUALITY } from './quality-floor.js';
 import type { EngineName, GpuShare, KvCacheType, Priority } from './types.js';
 import { fitVllm, tensorParallelRefusal } from './vllm-fit.js';
 
@@ -60,13 +61,15 @@ export function qualityScore(o: Pick<Option, 'model' | 'variant' | 'kvType'>): n
 /**
  * Rank key, compared lexicographically (higher is better). Options with every layer on a GPU always beat
  * partially offloaded ones; then `quality` orders by score and `speed` by tokens/s, using the other as tie-break.
- * `speed` still prefers ≥ 4-bit weights: a 2-bit model is fast and useless.
+ * `speed` ranks only among options above a quality floor (quality-floor.ts; `speedFloor`, default the absolute
+ * MIN_CODER_QUALITY) with ≥ 4-bit weights: a 2-bit model or the random-weight smoke model is fast and useless.
  */
-export function rankKey(o: Option, priority: Priority): number[] {
+export function rankKey(o: Option, priority: Priority, speedFloor = MIN_CODER_QUALITY): number[] {
   const score = qualityScore(o);
   const speed = Math.round(o.estTokensPerSec * 10) / 10;
   if (priority === 'quality') return [o.fullyOnGpu ? 1 : 0, score, speed];
-  return [o.fullyOnGpu ? 1 : 0, QUANTS[o.variant.quant].quality >= -3 ? 1 : 0, speed, score];
+  const aboveFloor = QUANTS[o.variant.quant].quality >= -3 && score >= speedFloor;
+  return [o.fullyOnGpu ? 1 : 0, aboveFloor ? 1 : 0, speed, score];
 }
 
 /** Compares two rank keys; positive when `a` ranks higher. */

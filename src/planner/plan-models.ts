@@ -1,8 +1,10 @@
 import type { Catalog, CatalogModel } from '../catalog/types.js';
 import { type Option, qualityScore, type Resources } from './candidate.js';
 import { resolveGpu } from './gpu-bandwidth.js';
+import { DEFAULT_SOURCES } from './intent-defaults.js';
 import { DEFAULT_CPU_BANDWIDTH_GBS, formatGiB, MiB, ramReserveBytes } from './memory-constants.js';
 import { optionToPlanned } from './planned-model.js';
+import { SPEED_QUALITY_WINDOW } from './quality-floor.js';
 import { planRole } from './role-evaluation.js';
 import { suggestAlternatives } from './suggest.js';
 import type { HardwareSpec, Intent, PlannedModel, PlannerRole, PlanProposal, Rejection } from './types.js';
@@ -27,7 +29,7 @@ export function initialResources(hardware: HardwareSpec, catalog: Catalog): Reso
 
 /** The catalog models that may serve a role under this intent. */
 export function modelsForRole(catalog: Catalog, intent: Intent, role: PlannerRole): CatalogModel[] {
-  const sources = intent.sources ?? ['hf', 'builtin'];
+  const sources = intent.sources ?? DEFAULT_SOURCES;
   const engines = intent.engines ?? ['llama.cpp', 'vllm'];
   return catalog.models
     .filter((m) => m.roles.includes(role) && (!intent.models || intent.models.includes(m.id)))
@@ -79,7 +81,7 @@ export function planModels(input: PlannerInput): PlanProposal {
       suggestions.push(...suggestAlternatives(models, role, res, intent));
     if (!best) continue;
     for (const o of outcome.ranked.slice(1))
-      rejected.push(rankedBelow(role, o, best.variant.id, intent.priority));
+      rejected.push(rankedBelow(role, o, best.variant.id, intent.priority, outcome.speedFloor));
     entries.push(
       optionToPlanned(best, role, intent.agents, outcome.ctxPerAgent, intent.flashAttention ?? true),
     );
@@ -89,13 +91,23 @@ export function planModels(input: PlannerInput): PlanProposal {
   return { entries, rejected, suggestions };
 }
 
-function rankedBelow(role: PlannerRole, o: Option, chosen: string, priority?: Intent['priority']): Rejection {
+function rankedBelow(
+  role: PlannerRole,
+  o: Option,
+  chosen: string,
+  priority?: Intent['priority'],
+  speedFloor?: number,
+): Rejection {
   const where = o.fullyOnGpu
     ? formatGiB(o.perGpu.reduce((a, g) => a + g.totalBytes, 0))
     : `${formatGiB(o.cpuBytes)} RAM + GPU`;
-  const why = priority
-    ? `fits (${where}, score ${qualityScore(o).toFixed(1)}, ~${o.estTokensPerSec.toFixed(1)} tokens/s${o.gpuShortfall ? `, but ${o.gpuShortfall}` : ''}) but ${chosen} ranks higher for ${priority}`
-    : `fits (${where}) but ${chosen}`;
+  const score = qualityScore(o);
+  const why =
+    priority === 'speed' && speedFloor !== undefined && score < speedFloor
+      ? `fits (${where}, ~${o.estTokensPerSec.toFixed(1)} tokens/s) but its score ${score.toFixed(1)} is under the speed floor ${speedFloor.toFixed(1)} (speed gives up at most ${SPEED_QUALITY_WINDOW} points against the best that fits)`
+      : priority
+        ? `fits (${where}, score ${qualityScore(o).toFixed(1)}, ~${o.estTokensPerSec.toFixed(1)} tokens/s${o.gpuShortfall ? `, but ${o.gpuShortfall}` : ''}) but ${chosen} ranks higher for ${priority}`
+        : `fits (${where}) but ${chosen}`;
   return {
     role,
     id: o.variant.id,

@@ -4,10 +4,12 @@ import {
   compareKeys,
   evaluateVariant,
   type Option,
+  qualityScore,
   type Resources,
   rankKey,
 } from './candidate.js';
 import { AUTO_CONTEXT_LADDER } from './memory-constants.js';
+import { speedQualityFloor } from './quality-floor.js';
 import type { Intent, PlannerRole, Rejection } from './types.js';
 
 export interface RoleOutcome {
@@ -15,6 +17,8 @@ export interface RoleOutcome {
   ranked: Option[];
   rejected: Rejection[];
   ctxPerAgent: number;
+  /** The quality a `speed` candidate must reach (quality-floor.ts). */
+  speedFloor: number;
 }
 
 /**
@@ -45,11 +49,13 @@ export function evaluateRole(
         });
     }
   }
+  // Speed gives up at most SPEED_QUALITY_WINDOW points against the best that fits (quality-floor.ts).
+  const floor = speedQualityFloor(Math.max(...options.map(qualityScore), Number.NEGATIVE_INFINITY));
   const ranked = [...options].sort((a, b) => {
-    const d = compareKeys(rankKey(b, intent.priority), rankKey(a, intent.priority));
+    const d = compareKeys(rankKey(b, intent.priority, floor), rankKey(a, intent.priority, floor));
     return d !== 0 ? d : a.perGpu.length - b.perGpu.length;
   });
-  return { best: ranked[0], ranked, rejected, ctxPerAgent: req.ctxPerAgent };
+  return { best: ranked[0], ranked, rejected, ctxPerAgent: req.ctxPerAgent, speedFloor: floor };
 }
 
 /** Context levels to try for an intent: the one it names, else the auto ladder (longest first). */

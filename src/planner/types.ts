@@ -51,7 +51,7 @@ export interface Intent {
   kvCacheTypes: KvCacheType[];
   /** Engines allowed (default both). */
   engines?: EngineName[];
-  /** Where weights may come from: `builtin` only on an offline machine (default both). */
+  /** Where weights may come from (default `hf`): `builtin`, the random-weight smoke models, only when asked for. */
   sources?: ('hf' | 'builtin')[];
   /** Restrict to these catalog model ids (default: every model for the role). */
   models?: string[];

@@ -202,7 +202,7 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
     .option('--priority <p>', 'quality | speed', 'quality')
     .option(
       '--sources <list>',
-      'model sources to plan from: builtin (the smoke models, no download), hf (hub models, pulled with `ops models pull`). Default: builtin on a CPU-only machine, hf,builtin otherwise',
+      'model sources to plan from: hf (hub models, pulled with `ops models pull`; the default), builtin (the random-weight smoke models, no download: for demos and tests only)',
     )
     .option('--models <ids>', 'only these catalog model ids (comma-separated)')
     .option('--deployment <name>', 'deployment name written into the Plan', 'default')

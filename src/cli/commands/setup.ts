@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { OpsError } from '../../core/errors.js';
 import { attachJsonStream } from '../../core/json-log.js';
+import { parseSources } from '../../planner/intent-defaults.js';
 import type { PartialAnswers } from '../../setup/answers.js';
 import { parseDistroFlag } from '../../setup/distro.js';
 import { terminalPrompter } from '../../setup/prompts.js';
@@ -20,6 +21,7 @@ interface SetupOptions {
   gatewayPort?: number;
   portBase?: number;
   until?: string;
+  sources?: string;
 }
 
 function port(value: string): number {
@@ -51,6 +53,10 @@ export const registerSetupCommand: RegisterCommand = (program: Command, getConte
     .option('--deployment <name>', 'deployment name (default: saved answer, else "default")')
     .option('--gateway-port <port>', 'gateway port (default: saved answer, else 8080)', port)
     .option('--port-base <port>', 'first engine port (default: saved answer, else 8081)', port)
+    .option(
+      '--sources <list>',
+      'model sources: hf (hub models, the default), builtin (the random-weight smoke models, for demos and tests)',
+    )
     .option('--until <stage>', `stop after a stage: ${SETUP_STAGES.join(', ')}`)
     .action(async (opts: SetupOptions) => {
       const ctx = getContext();
@@ -71,6 +77,7 @@ export const registerSetupCommand: RegisterCommand = (program: Command, getConte
         ...(opts.deployment ? { deployment: opts.deployment } : {}),
         ...(opts.gatewayPort ? { gatewayPort: opts.gatewayPort } : {}),
         ...(opts.portBase ? { portBase: opts.portBase } : {}),
+        ...(opts.sources ? { sources: parseSources(opts.sources.split(',').filter(Boolean)) } : {}),
       };
       // With --json stdout carries only JSON lines; the human report goes to stderr.
       const print = (text: string) => (opts.json ? process.stderr : process.stdout).write(`${text}\n`);
