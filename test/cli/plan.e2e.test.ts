@@ -77,8 +77,13 @@ describe('ops plan', { timeout: 240_000 }, () => {
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.deepEqual(out.intent.sources, ['hf']);
-    assert.ok(out.models.length > 0 && out.models.every((m: { id: string }) => !m.id.startsWith('ops-smoke')));
-    assert.ok(out.notes.some((n: string) => /not downloaded: ops models pull /.test(n)), out.notes.join('\n'));
+    assert.ok(
+      out.models.length > 0 && out.models.every((m: { id: string }) => !m.id.startsWith('ops-smoke')),
+    );
+    assert.ok(
+      out.notes.some((n: string) => /not downloaded: ops models pull /.test(n)),
+      out.notes.join('\n'),
+    );
   });
 
   it('--explain says when nothing was checked yet', async () => {
