@@ -146,6 +146,8 @@ export const gpuSpecSchema = z.strictObject({
   match: z.array(z.string().min(2)).min(1),
   name: z.string().min(1),
   bandwidthGBs: z.number().positive(),
+  /** Dense FP16/BF16 tensor TFLOPS with FP32 accumulate (datasheet, no sparsity): prompt processing is compute-bound. */
+  fp16TFlops: z.number().positive().optional(),
   vramMiB: positiveInt.optional(),
   computeCapability: z
     .string()

@@ -1,5 +1,13 @@
 import { QUANTS } from '../catalog/quant-types.js';
 import type { CatalogModel, Variant } from '../catalog/types.js';
+import { agentSpeed } from './agent-speed.js';
+import {
+  EXPECTED_CONTEXT_FILL,
+  FLOOR_ADVICE,
+  KV_QUALITY_LOSS,
+  MIN_AGENT_TOKENS_PER_SEC,
+  meetsWeightFloor,
+} from './coding-policy.js';
 import type { ResolvedGpu } from './gpu-bandwidth.js';
 import { VLLM_KV_DTYPE } from './kv-cache.js';
 import { fitLlamaCpp, type GpuBudget } from './llama-cpp-fit.js';
@@ -15,6 +23,7 @@ export interface Resources {
   gpuFree: Map<number, number>;
   ramFreeBytes: number;
   cpuBandwidthGBs: number;
+  cpuCores: number;
 }
 
 /** What a candidate is evaluated against. */
@@ -24,6 +33,8 @@ export interface CandidateRequest {
   kvCacheTypes: KvCacheType[];
   flashAttention: boolean;
   engines: EngineName[];
+  /** Plan weights below 4-bit K-quants (coding-policy.ts); only when the user asks. */
+  allowLowBitWeights?: boolean;
 }
 
 /** A variant placed on the machine: everything the Plan entry needs, plus what ranks it. */
@@ -46,16 +57,19 @@ export interface Option {
   tensorParallel?: number;
   gpuMemoryUtilization?: number;
   kvCacheDtype?: string;
+  /** Seconds to process a PROMPT_TOKENS_FOR_ESTIMATE-token prompt (agent-speed.ts). */
+  promptSeconds: number;
+  /** Decode tokens/s summed over all agents generating at once. */
+  aggregateTokensPerSec: number;
   notes: string[];
 }
 
-/** KV cache types in the order the planner prefers them (quality first) and what each costs in quality. */
+/** KV cache types in the order the planner tries them; what each costs is KV_QUALITY_LOSS (coding-policy.ts). */
 const KV_PREFERENCE: KvCacheType[] = ['f16', 'q8_0', 'q4_0'];
-const KV_QUALITY: Record<KvCacheType, number> = { f16: 0, q8_0: -0.1, q4_0: -1 };
 
 /** Quality score of an option: the model's rank plus the losses of its weight and KV quantization. */
 export function qualityScore(o: Pick<Option, 'model' | 'variant' | 'kvType'>): number {
-  return o.model.quality + QUANTS[o.variant.quant].quality + KV_QUALITY[o.kvType];
+  return o.model.quality + QUANTS[o.variant.quant].quality + KV_QUALITY_LOSS[o.kvType];
 }
 
 /**
@@ -67,7 +81,9 @@ export function qualityScore(o: Pick<Option, 'model' | 'variant' | 'kvType'>): n
 export function rankKey(o: Option, priority: Priority, speedFloor = MIN_CODER_QUALITY): number[] {
   const score = qualityScore(o);
   const speed = Math.round(o.estTokensPerSec * 10) / 10;
-  if (priority === 'quality') return [o.fullyOnGpu ? 1 : 0, score, speed];
+  // Placements an agent can work with (MIN_AGENT_TOKENS_PER_SEC) come before those it cannot, then quality.
+  const usable = o.estTokensPerSec >= MIN_AGENT_TOKENS_PER_SEC ? 1 : 0;
+  if (priority === 'quality') return [o.fullyOnGpu ? 1 : 0, usable, score, speed];
   const aboveFloor = QUANTS[o.variant.quant].quality >= -3 && score >= speedFloor;
   return [o.fullyOnGpu ? 1 : 0, aboveFloor ? 1 : 0, speed, score];
 }
@@ -93,6 +109,10 @@ export function evaluateVariant(
   priority: Priority,
 ): { option: Option } | { reason: string } {
   if (!req.engines.includes(variant.engine)) return { reason: `engine ${variant.engine} not allowed` };
+  if (!req.allowLowBitWeights && !meetsWeightFloor(variant.quant))
+    return {
+      reason: `${variant.quant} is below the coding floor (4-bit K-quants); planned only when asked for: ${FLOOR_ADVICE} instead`,
+    };
   const budgets: GpuBudget[] = res.gpus.map((gpu) => ({ gpu, freeBytes: res.gpuFree.get(gpu.index) ?? 0 }));
   const kvTypes = KV_PREFERENCE.filter((t) => req.kvCacheTypes.includes(t));
   const options: Option[] = [];
@@ -131,6 +151,8 @@ export function evaluateVariant(
         estTokensPerSec: a.estTokensPerSec,
         gpuLayers: a.gpuLayers,
         tensorSplit: a.tensorSplit,
+        promptSeconds: 0,
+        aggregateTokensPerSec: 0,
         notes:
           a.cpuLayers > 0 && res.gpus.length > 0
             ? [
@@ -142,6 +164,7 @@ export function evaluateVariant(
   }
   if (variant.engine === 'vllm') evaluateVllm(model, variant, req, res, budgets, kvTypes, options, reasons);
 
+  for (const o of options) Object.assign(o, agentSpeed(o, req, res));
   const usable = options.filter((o) => o.estTokensPerSec >= MIN_TOKENS_PER_SEC);
   if (usable.length === 0 && options.length > 0) {
     const fastest = options.reduce((b, o) => (o.estTokensPerSec > b.estTokensPerSec ? o : b));
@@ -222,7 +245,11 @@ function evaluateVllm(
         tensorParallel: a.tensorParallel,
         gpuMemoryUtilization: a.gpuMemoryUtilization,
         kvCacheDtype: a.kvCacheDtype,
-        notes: [`KV pool holds ${a.fullLengthRequests} requests of ${req.ctxPerAgent} tokens`],
+        promptSeconds: 0,
+        aggregateTokensPerSec: 0,
+        notes: [
+          `KV pool holds ${a.fullLengthRequests} full ${req.ctxPerAgent}-token windows (${req.agents} agents at half their window need ${Math.ceil(req.agents * EXPECTED_CONTEXT_FILL)})`,
+        ],
       });
     }
   }

@@ -1,6 +1,7 @@
 import { OpsError } from '../core/errors.js';
 import type { Profile } from '../profiles/types.js';
-import { type Intent, KV_CACHE_TYPES, type Priority } from './types.js';
+import { DEFAULT_KV_CACHE_TYPES } from './coding-policy.js';
+import type { Intent, Priority } from './types.js';
 
 /** What `ops plan` flags can say about the intent; anything absent comes from the hardware profile. */
 export interface IntentFlags {
@@ -63,7 +64,7 @@ export function intentFromDefaults(profile: Pick<Profile, 'id' | 'defaults'>, fl
     contextLength: context,
     agents: positive(flags.agents, '--agents') ?? profile.defaults.concurrency,
     roles: ['quality-coder', 'fast-coder'],
-    kvCacheTypes: [...KV_CACHE_TYPES],
+    kvCacheTypes: [...DEFAULT_KV_CACHE_TYPES],
     sources,
     ...(flags.models?.length ? { models: flags.models } : {}),
   };

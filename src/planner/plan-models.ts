@@ -1,5 +1,10 @@
 import type { Catalog, CatalogModel } from '../catalog/types.js';
 import { type Option, qualityScore, type Resources } from './candidate.js';
+import {
+  FAST_TIER_SUFFICIENT_TOKENS_PER_SEC,
+  PROMPT_TOKENS_FOR_ESTIMATE,
+  SLOW_PROMPT_SECONDS,
+} from './coding-policy.js';
 import { resolveGpu } from './gpu-bandwidth.js';
 import { DEFAULT_SOURCES } from './intent-defaults.js';
 import { DEFAULT_CPU_BANDWIDTH_GBS, formatGiB, MiB, ramReserveBytes } from './memory-constants.js';
@@ -24,6 +29,7 @@ export function initialResources(hardware: HardwareSpec, catalog: Catalog): Reso
     gpuFree: new Map(hardware.gpus.map((g) => [g.index, g.vramMiB * MiB])),
     ramFreeBytes: ramBytes - ramReserveBytes(ramBytes),
     cpuBandwidthGBs: hardware.cpuBandwidthGBs ?? DEFAULT_CPU_BANDWIDTH_GBS,
+    cpuCores: hardware.cpuCores,
   };
 }
 
@@ -65,7 +71,14 @@ export function planModels(input: PlannerInput): PlanProposal {
     const outcome = planRole(models, role, res, intent);
     rejected.push(...outcome.rejected);
     const best = outcome.best;
-    const faster = entries.find((e) => !best || e.estTokensPerSec >= best.estTokensPerSec);
+    // A running model fast enough for the quick tier serves it too, rather than a second model squeezed into
+    // what the first left (FAST_TIER_SUFFICIENT_TOKENS_PER_SEC).
+    const faster = entries.find(
+      (e) =>
+        !best ||
+        e.estTokensPerSec >= best.estTokensPerSec ||
+        e.estTokensPerSec >= FAST_TIER_SUFFICIENT_TOKENS_PER_SEC,
+    );
     if (faster && role === 'fast-coder') {
       faster.alsoServes.push(role);
       faster.notes.push(
@@ -82,9 +95,18 @@ export function planModels(input: PlannerInput): PlanProposal {
     if (!best) continue;
     for (const o of outcome.ranked.slice(1))
       rejected.push(rankedBelow(role, o, best.variant.id, intent.priority, outcome.speedFloor));
-    entries.push(
-      optionToPlanned(best, role, intent.agents, outcome.ctxPerAgent, intent.flashAttention ?? true),
+    const planned = optionToPlanned(
+      best,
+      role,
+      intent.agents,
+      outcome.ctxPerAgent,
+      intent.flashAttention ?? true,
     );
+    if (best.promptSeconds > SLOW_PROMPT_SECONDS)
+      planned.notes.push(
+        `a ${PROMPT_TOKENS_FOR_ESTIMATE}-token prompt (Claude Code's first request) takes ~${Math.round(best.promptSeconds)} s to process here: first turns will be slow`,
+      );
+    entries.push(planned);
     for (const g of best.perGpu) res.gpuFree.set(g.index, (res.gpuFree.get(g.index) ?? 0) - g.totalBytes);
     res.ramFreeBytes -= best.cpuBytes;
   }
@@ -106,7 +128,7 @@ function rankedBelow(
     priority === 'speed' && speedFloor !== undefined && score < speedFloor
       ? `fits (${where}, ~${o.estTokensPerSec.toFixed(1)} tokens/s) but its score ${score.toFixed(1)} is under the speed floor ${speedFloor.toFixed(1)} (speed gives up at most ${SPEED_QUALITY_WINDOW} points against the best that fits)`
       : priority
-        ? `fits (${where}, score ${qualityScore(o).toFixed(1)}, ~${o.estTokensPerSec.toFixed(1)} tokens/s${o.gpuShortfall ? `, but ${o.gpuShortfall}` : ''}) but ${chosen} ranks higher for ${priority}`
+        ? `fits (${where}, score ${qualityScore(o).toFixed(1)}, ~${o.estTokensPerSec.toFixed(1)} tokens/s, 20K prompt ~${o.promptSeconds.toFixed(1)} s${o.gpuShortfall ? `, but ${o.gpuShortfall}` : ''}) but ${chosen} ranks higher for ${priority}`
         : `fits (${where}) but ${chosen}`;
   return {
     role,

@@ -49,6 +49,8 @@ export function optionToPlanned(
     kvCacheType: o.kvType,
     args: engineArgs(o, agents, flashAttention),
     estTokensPerSec: Math.round(o.estTokensPerSec * 10) / 10,
+    promptSeconds20k: Math.round(o.promptSeconds * 10) / 10,
+    aggregateTokensPerSec: Math.round(o.aggregateTokensPerSec * 10) / 10,
     fullyOnGpu: o.fullyOnGpu,
     score: Math.round(qualityScore(o) * 100) / 100,
     gpuLayers: o.gpuLayers,

@@ -8,7 +8,7 @@ import {
   type Resources,
   rankKey,
 } from './candidate.js';
-import { AUTO_CONTEXT_LADDER } from './memory-constants.js';
+import { MIN_CONTEXT_PER_AGENT } from './coding-policy.js';
 import { speedQualityFloor } from './quality-floor.js';
 import type { Intent, PlannerRole, Rejection } from './types.js';
 
@@ -58,9 +58,9 @@ export function evaluateRole(
   return { best: ranked[0], ranked, rejected, ctxPerAgent: req.ctxPerAgent, speedFloor: floor };
 }
 
-/** Context levels to try for an intent: the one it names, else the auto ladder (longest first). */
+/** Context levels to try for an intent: the one it names, else the minimum a coding agent needs (coding-policy.ts). */
 export function contextLevels(intent: Intent): number[] {
-  return intent.contextLength ? [intent.contextLength] : [...AUTO_CONTEXT_LADDER];
+  return intent.contextLength ? [intent.contextLength] : [MIN_CONTEXT_PER_AGENT];
 }
 
 /** The role at the first context level where anything fits (the requested level when nothing does). */
@@ -86,5 +86,6 @@ export function requestFor(intent: Intent, ctxPerAgent: number, agents = intent.
     kvCacheTypes: intent.kvCacheTypes,
     flashAttention: intent.flashAttention ?? true,
     engines: intent.engines ?? ['llama.cpp', 'vllm'],
+    ...(intent.allowLowBitWeights ? { allowLowBitWeights: true } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import type { CatalogModel, Variant } from '../catalog/types.js';
+import { EXPECTED_CONTEXT_FILL } from './coding-policy.js';
 import { kvCacheBytes, VLLM_KV_DTYPE } from './kv-cache.js';
 import type { GpuBudget } from './llama-cpp-fit.js';
 import {
@@ -15,7 +16,7 @@ export interface VllmFitInput {
   model: CatalogModel;
   variant: Variant;
   maxModelLen: number;
-  /** Concurrent full-length requests the KV pool must hold. */
+  /** Concurrent agents; the pool must hold EXPECTED_CONTEXT_FILL of each one's window, and one full window. */
   agents: number;
   kvType: KvCacheType;
   gpus: GpuBudget[];
@@ -126,11 +127,14 @@ export function fitVllm(input: VllmFitInput): VllmFit {
   }
   const fullLengthRequests = minPool > 0 ? Math.floor(minPool / perRequestPerGpu) : 0;
   const tpText = tp > 1 ? ` with tensor parallel ${tp}` : '';
-  if (fullLengthRequests < input.agents) {
-    const need = weightsPerGpu + VLLM_OVERHEAD_BYTES + perRequestPerGpu * input.agents;
+  // The pool holds the tokens the agents are expected to hold at once (EXPECTED_CONTEXT_FILL of each window), and
+  // at least one full-length request, which vLLM checks at start.
+  const expectedRequests = Math.max(1, input.agents * EXPECTED_CONTEXT_FILL);
+  if (minPool < perRequestPerGpu * expectedRequests) {
+    const need = weightsPerGpu + VLLM_OVERHEAD_BYTES + perRequestPerGpu * expectedRequests;
     return {
       ok: false,
-      reason: `${variant.quant} needs ${formatGiB(need)} per GPU${tpText} for ${input.agents} × ${input.maxModelLen} tokens, ${formatGiB(util * (set[0]?.gpu.vramMiB ?? 0) * 1024 * 1024)} available at --gpu-memory-utilization ${util}`,
+      reason: `${variant.quant} needs ${formatGiB(need)} per GPU${tpText} for ${input.agents} agents × ${input.maxModelLen} tokens (half of each window in use at once), ${formatGiB(util * (set[0]?.gpu.vramMiB ?? 0) * 1024 * 1024)} available at --gpu-memory-utilization ${util}`,
     };
   }
   const activeFraction = s.activeParams ? s.activeParams / s.params : 1;
