@@ -21,7 +21,7 @@ const DIR = join(import.meta.dirname, '..', 'fixtures', 'nvidia-smi');
  */
 const REVIEWED: Record<
   string,
-  { profile: string; model: string; engine: string; load: string; why: string }
+  { profile: string; model: string; engine: string; load: string; why: string; partial?: true }
 > = {
   'rtx-4090-550.xml': {
     profile: 'consumer',
