@@ -69,7 +69,8 @@ export function planModels(input: PlannerInput): PlanProposal {
       continue;
     }
     const outcome = planRole(models, role, res, intent);
-    rejected.push(...outcome.rejected);
+    // The alternatives that fit come first (ranked below the choice), then those that do not fit.
+    const unfit = outcome.rejected;
     const best = outcome.best;
     // A running model fast enough for the quick tier serves it too, rather than a second model squeezed into
     // what the first left (FAST_TIER_SUFFICIENT_TOKENS_PER_SEC).
@@ -87,14 +88,19 @@ export function planModels(input: PlannerInput): PlanProposal {
           : 'also serves fast-coder: no separate fast model fits beside it',
       );
       if (best) rejected.push(rankedBelow(role, best, `${faster.id} (already running) is at least as fast`));
+      rejected.push(...unfit);
       continue;
     }
     // Nothing fits, or only with layers on the CPU: say what would fit on the GPUs.
     if (!best || (!best.fullyOnGpu && res.gpus.length > 0))
       suggestions.push(...suggestAlternatives(models, role, res, intent));
-    if (!best) continue;
+    if (!best) {
+      rejected.push(...unfit);
+      continue;
+    }
     for (const o of outcome.ranked.slice(1))
       rejected.push(rankedBelow(role, o, best.variant.id, intent.priority, outcome.speedFloor));
+    rejected.push(...unfit);
     const planned = optionToPlanned(
       best,
       role,
