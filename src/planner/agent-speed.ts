@@ -1,7 +1,13 @@
 import type { CandidateRequest, Option, Resources } from './candidate.js';
 import { PROMPT_TOKENS_FOR_ESTIMATE } from './coding-policy.js';
 import { kvCacheBytes } from './kv-cache.js';
-import { CPU_GFLOPS_PER_CORE, PREFILL_EFFICIENCY, TENSOR_PARALLEL_EFFICIENCY } from './memory-constants.js';
+import {
+  CPU_GFLOPS_PER_CORE,
+  LLAMA_CPP_UBATCH,
+  PCIE_BANDWIDTH_GBS,
+  PREFILL_EFFICIENCY,
+  TENSOR_PARALLEL_EFFICIENCY,
+} from './memory-constants.js';
 
 /** What a coding agent feels beyond single-stream decode: prompt processing and throughput under load. */
 export interface AgentSpeed {
@@ -67,6 +73,12 @@ export function agentSpeed(
     });
     const cpuLayers = s.layers - Math.min(s.layers, layersOnGpus);
     seconds += (flops * cpuLayers) / s.layers / (res.cpuCores * CPU_GFLOPS_PER_CORE * 1e9);
+    // Expert offload: for a prompt-sized batch llama.cpp runs the RAM-resident experts on the GPU, copying them
+    // over PCIe once per micro-batch (`-ub`).
+    if (o.cpuMoeBytes)
+      seconds +=
+        Math.ceil(PROMPT_TOKENS_FOR_ESTIMATE / LLAMA_CPP_UBATCH) *
+        (o.cpuMoeBytes / (PCIE_BANDWIDTH_GBS * 1e9));
     promptSeconds = seconds;
   }
 

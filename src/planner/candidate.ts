@@ -7,6 +7,7 @@ import {
   KV_QUALITY_LOSS,
   MIN_AGENT_TOKENS_PER_SEC,
   meetsWeightFloor,
+  SLOW_PROMPT_SECONDS,
 } from './coding-policy.js';
 import type { ResolvedGpu } from './gpu-bandwidth.js';
 import { VLLM_KV_DTYPE } from './kv-cache.js';
@@ -57,6 +58,9 @@ export interface Option {
   tensorParallel?: number;
   gpuMemoryUtilization?: number;
   kvCacheDtype?: string;
+  /** MoE expert offload (`--n-cpu-moe`): layers whose routed experts stay in RAM, and their bytes. */
+  cpuMoeLayers?: number;
+  cpuMoeBytes?: number;
   /** Seconds to process a PROMPT_TOKENS_FOR_ESTIMATE-token prompt (agent-speed.ts). */
   promptSeconds: number;
   /** Decode tokens/s summed over all agents generating at once. */
@@ -83,9 +87,13 @@ export function rankKey(o: Option, priority: Priority, speedFloor = MIN_CODER_QU
   const speed = Math.round(o.estTokensPerSec * 10) / 10;
   // Placements an agent can work with (MIN_AGENT_TOKENS_PER_SEC) come before those it cannot, then quality.
   const usable = o.estTokensPerSec >= MIN_AGENT_TOKENS_PER_SEC ? 1 : 0;
-  if (priority === 'quality') return [o.fullyOnGpu ? 1 : 0, usable, score, speed];
+  // MoE expert offload counts as on the GPU when an agent can work with it: usable decode and a first prompt
+  // within SLOW_PROMPT_SECONDS ("when that lets a 24–32 GB card run a better model at a usable speed").
+  const onGpu =
+    o.fullyOnGpu || (o.cpuMoeLayers !== undefined && usable === 1 && o.promptSeconds <= SLOW_PROMPT_SECONDS);
+  if (priority === 'quality') return [onGpu ? 1 : 0, usable, score, speed];
   const aboveFloor = QUANTS[o.variant.quant].quality >= -3 && score >= speedFloor;
-  return [o.fullyOnGpu ? 1 : 0, aboveFloor ? 1 : 0, speed, score];
+  return [onGpu ? 1 : 0, aboveFloor ? 1 : 0, speed, score];
 }
 
 /** Compares two rank keys; positive when `a` ranks higher. */
@@ -151,10 +159,14 @@ export function evaluateVariant(
         estTokensPerSec: a.estTokensPerSec,
         gpuLayers: a.gpuLayers,
         tensorSplit: a.tensorSplit,
+        ...(a.cpuMoeLayers ? { cpuMoeLayers: a.cpuMoeLayers, cpuMoeBytes: a.cpuMoeBytes } : {}),
         promptSeconds: 0,
         aggregateTokensPerSec: 0,
-        notes:
-          a.cpuLayers > 0 && res.gpus.length > 0
+        notes: a.cpuMoeLayers
+          ? [
+              `MoE expert offload: ${a.gpuShortfall ?? ''}; decode ~${a.estTokensPerSec.toFixed(1)} tokens/s (--n-cpu-moe ${a.cpuMoeLayers})`,
+            ]
+          : a.cpuLayers > 0 && res.gpus.length > 0
             ? [
                 `${a.cpuLayers} of ${model.shape.layers} layers run on the CPU (${a.gpuShortfall ?? 'VRAM short'}); decode slows to ~${a.estTokensPerSec.toFixed(1)} tokens/s`,
               ]

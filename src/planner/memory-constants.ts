@@ -59,6 +59,9 @@ export const MIN_TOKENS_PER_SEC = 1;
  */
 export const PREFILL_EFFICIENCY = 0.5;
 
+/** Host-to-GPU copy rate: PCIe 4.0 x16 is 32 GB/s per direction; ~25 GB/s is what copies reach. */
+export const PCIE_BANDWIDTH_GBS = 25;
+
 /** Dense FP16 TFLOPS assumed for a GPU missing from catalog/gpus.yaml (a mid-range card). */
 export const UNKNOWN_GPU_FP16_TFLOPS = 60;
 

@@ -12,6 +12,7 @@ export function engineArgs(o: Option, agents: number, flashAttention = true): st
   const args = ['-ngl', String(o.gpuLayers ?? 0), '-fa', flashAttention ? 'on' : 'off'];
   if (o.kvType !== 'f16') args.push('--cache-type-k', o.kvType, '--cache-type-v', o.kvType);
   if (o.tensorSplit) args.push('-ts', o.tensorSplit.join(','));
+  if (o.cpuMoeLayers) args.push('--n-cpu-moe', String(o.cpuMoeLayers));
   return args;
 }
 

@@ -169,3 +169,46 @@ describe('coding policy: what the planner spends memory on first', () => {
     assert.ok(s.aggregateTokensPerSec > 57 && s.aggregateTokensPerSec < 114);
   });
 });
+
+describe('MoE expert offload (--n-cpu-moe) on one 24–32 GB card', () => {
+  it('keeps attention and the cache on the GPU, moves the fewest layers of routed experts to RAM, and says what it costs', () => {
+    const p = planModels({
+      hardware: one(rtx4090(0)),
+      catalog,
+      intent: intent({
+        agents: 2,
+        contextLength: 65536,
+        kvCacheTypes: ['f16', 'q8_0'],
+        models: ['qwen3-coder-next'],
+      }),
+    });
+    const e = p.entries[0];
+    assert.ok(e, p.rejected.map((r) => r.reason).join('\n'));
+    const k = Number(e.args[e.args.indexOf('--n-cpu-moe') + 1]);
+    /*
+     * Qwen3-Coder-Next Q4_K_M: 79.7e9 × 4.9 / 8 = 45.5 GiB, 48 layers. Routed experts per layer: 512 × 3 × 2048 ×
+     * 512 = 1.61e9 of the (79.7e9 − 2 × 151936 × 2048) / 48 = 1.647e9 parameters: 97.8 % of a layer. The card holds
+     * 24 GiB less 1 GiB reserve and the compute buffer, so about half of the 48 layers keep their experts in RAM.
+     */
+    assert.ok(k > 15 && k < 35, `${k}`);
+    assert.equal(e.args[e.args.indexOf('-ngl') + 1], '49', 'every layer (and the output layer) on the GPU');
+    assert.ok(e.perGpu[0] && e.perGpu[0].totalBytes + GiB <= 24564 * 2 ** 20);
+    assert.ok(e.cpuBytes > 15 * GiB);
+    assert.ok(e.estTokensPerSec >= 10, `${e.estTokensPerSec}`);
+    // Prompt: the RAM-resident experts cross PCIe once per 512-token micro-batch: 40 × cpu expert bytes / 25 GB/s.
+    assert.ok(e.promptSeconds20k >= (40 * (e.cpuBytes - GiB)) / 25e9 - 1, `${e.promptSeconds20k}`);
+    assert.ok(
+      e.notes.some((n) => /MoE expert offload: .*routed experts of \d+ of 48 layers/.test(n)),
+      e.notes.join('\n'),
+    );
+  });
+
+  it('never offloads experts when more than one GPU can share the layers', () => {
+    const p = planModels({
+      hardware: { gpus: [rtx4090(0), rtx4090(1)], ramMiB: 131072, cpuCores: 24 },
+      catalog,
+      intent: intent({ agents: 4, contextLength: 65536, kvCacheTypes: ['f16', 'q8_0'] }),
+    });
+    assert.ok(p.entries.every((e) => !e.args.includes('--n-cpu-moe')));
+  });
+});
