@@ -28,8 +28,12 @@ const cases: Case[] = [
     intent: { models: ['qwen2.5-coder-32b'], engines: ['llama.cpp'] },
     expect: { id: /:Q4_K_M:/, kvCacheType: 'q8_0', gpus: [0] },
   },
-  // A current 24B-class agentic coder, not a legacy or 3B-active one (catalog quality = SWE-bench Verified).
-  { hardware: '1x-rtx-3090', intent: {}, expect: { id: /^(devstral-small-2|qwen3\.5-35b-a3b|qwen3-coder-next):/, gpus: [0] } },
+  // A current agentic coder, not a legacy one (catalog quality = SWE-bench Verified).
+  {
+    hardware: '1x-rtx-3090',
+    intent: {},
+    expect: { id: /^(devstral-small-2|qwen3\.5-35b-a3b|qwen3-coder-next):/, gpus: [0] },
+  },
   {
     hardware: '2x-rtx-4090',
     intent: { models: ['llama-3.1-70b'], engines: ['llama.cpp'] },
