@@ -9,11 +9,12 @@
 export const MIN_CODER_QUALITY = 20;
 
 /**
- * The most quality points speed may give up against the best candidate that fits. Ten points of SWE-bench
- * Verified is the gap between neighbouring model generations (e.g. Qwen3-Coder-30B-A3B 51.6 against Devstral
- * Small 2 at 68, makers' figures): beyond it a faster model is a different class of tool, not a faster one.
+ * The most quality points speed may give up against the best candidate that fits. Fifteen points of SWE-bench
+ * Verified span the current open coders that fit one card (catalog: Qwen3-Coder-Next 70.6, Devstral Small 2 59.1,
+ * Qwen3.5-35B-A3B 58.6), so speed may choose among them; a model a generation behind (Qwen3-Coder-30B-A3B 31.8)
+ * or a legacy one is a different class of tool, not a faster one.
  */
-export const SPEED_QUALITY_WINDOW = 10;
+export const SPEED_QUALITY_WINDOW = 15;
 
 /** The quality a speed-ranked candidate must reach, given the best score among the candidates that fit. */
 export function speedQualityFloor(bestScore: number): number {
