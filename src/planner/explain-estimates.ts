@@ -14,7 +14,7 @@ export function formatEstimates(entries: readonly PlannedModel[]): string[] {
       `  ${e.id} on ${where}, ${e.parallel} agent${e.parallel === 1 ? '' : 's'} × ${e.contextPerAgent} tokens, ${e.kvCacheType} KV:`,
       `    prompt: ~${e.promptSeconds20k.toFixed(1)} s to process a ${PROMPT_TOKENS_FOR_ESTIMATE}-token prompt (Claude Code's first request): 2 FLOP per active weight per token plus causal attention, at half the devices' dense FP16 tensor throughput (CPU: 40 GFLOPS per core)`,
       `    decode: ~${e.estTokensPerSec.toFixed(1)} tokens/s for one agent (active weights + its half-full KV cache read per token at 70 % of memory bandwidth)`,
-      `    ${e.parallel} agents at once: ~${e.aggregateTokensPerSec.toFixed(1)} tokens/s in total, ~${(e.aggregateTokensPerSec / e.parallel).toFixed(1)} each (each step reads the shared weights once and every agent's own cache)`,
+      `    ${e.parallel} agent${e.parallel === 1 ? '' : 's'} at once: ~${e.aggregateTokensPerSec.toFixed(1)} tokens/s in total, ~${(e.aggregateTokensPerSec / e.parallel).toFixed(1)} each (each step reads the shared weights once and every agent's own cache)`,
     );
   }
   return out;

@@ -86,9 +86,12 @@ describe('ops plan', { timeout: 240_000 }, () => {
     );
   });
 
-  it('--explain says when nothing was checked yet', async () => {
+  it('--explain shows prompt time and multi-agent throughput, and says when no memory prediction was checked yet', async () => {
     const r = await runCli(['plan', '--explain'], env);
     assert.equal(r.code, 0, r.stderr);
+    // What an agent feels, with the arithmetic: the 20K prompt and decode for one agent and for all of them.
+    assert.match(r.stdout, /prompt: ~[\d.]+ s to process a 20000-token prompt/);
+    assert.match(r.stdout, /\d+ agents? at once: ~[\d.]+ tokens\/s in total/);
     assert.match(r.stdout, /no prediction has been checked yet/);
   });
 
