@@ -89,11 +89,15 @@ export function rankKey(o: Option, priority: Priority, speedFloor = MIN_CODER_QU
   const usable = o.estTokensPerSec >= MIN_AGENT_TOKENS_PER_SEC ? 1 : 0;
   // MoE expert offload counts as on the GPU when an agent can work with it: usable decode and a first prompt
   // within SLOW_PROMPT_SECONDS ("when that lets a 24–32 GB card run a better model at a usable speed").
-  const onGpu =
-    o.fullyOnGpu || (o.cpuMoeLayers !== undefined && usable === 1 && o.promptSeconds <= SLOW_PROMPT_SECONDS);
-  if (priority === 'quality') return [onGpu ? 1 : 0, usable, score, speed];
+  // Every layer on a GPU ranks first, then a usable expert offload, then the rest.
+  const tier = o.fullyOnGpu
+    ? 2
+    : o.cpuMoeLayers !== undefined && usable === 1 && o.promptSeconds <= SLOW_PROMPT_SECONDS
+      ? 1
+      : 0;
+  if (priority === 'quality') return [tier > 0 ? 1 : 0, usable, score, tier, speed];
   const aboveFloor = QUANTS[o.variant.quant].quality >= -3 && score >= speedFloor;
-  return [onGpu ? 1 : 0, aboveFloor ? 1 : 0, speed, score];
+  return [tier > 0 ? 1 : 0, aboveFloor ? 1 : 0, speed, score];
 }
 
 /** Compares two rank keys; positive when `a` ranks higher. */
@@ -177,7 +181,16 @@ export function evaluateVariant(
   if (variant.engine === 'vllm') evaluateVllm(model, variant, req, res, budgets, kvTypes, options, reasons);
 
   for (const o of options) Object.assign(o, agentSpeed(o, req, res));
-  const usable = options.filter((o) => o.estTokensPerSec >= MIN_TOKENS_PER_SEC);
+  // On the CPU alone an f16 cache is decoded faster than a quantized one (llama.cpp dequantizes it for attention
+  // on every step), so the first KV type in preference order that fits is kept.
+  // (Among the placements an agent can work with, when there are any.)
+  const agentSpeedOk = options.filter((o) => o.estTokensPerSec >= MIN_AGENT_TOKENS_PER_SEC);
+  const kvPool = agentSpeedOk.length > 0 ? agentSpeedOk : options;
+  const firstKv =
+    res.gpus.length === 0 ? KV_PREFERENCE.find((t) => kvPool.some((o) => o.kvType === t)) : undefined;
+  const usable = options.filter(
+    (o) => o.estTokensPerSec >= MIN_TOKENS_PER_SEC && (!firstKv || o.kvType === firstKv),
+  );
   if (usable.length === 0 && options.length > 0) {
     const fastest = options.reduce((b, o) => (o.estTokensPerSec > b.estTokensPerSec ? o : b));
     const slow = `with layers on the CPU it would decode at only ~${fastest.estTokensPerSec.toFixed(2)} tokens/s`;

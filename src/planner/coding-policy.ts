@@ -26,12 +26,12 @@ export const PROMPT_TOKENS_FOR_ESTIMATE = 20_000;
 export const DEFAULT_KV_CACHE_TYPES: readonly KvCacheType[] = ['f16', 'q8_0'];
 
 /**
- * Quality loss a KV cache type costs, on the catalog's scale. q8_0 costs almost nothing, far less than one step of
- * weight quantization (Q6_K → Q5_K_M costs 0.5), so the planner spends memory on context and weights first ("prefer
- * a q8_0 cache and more context over higher-bit weights": a Q6_K with a q8_0 cache beats a Q5_K_M with an f16
- * one); the small loss keeps f16 where it fits anyway (llama.cpp's CPU path also decodes an f16 cache faster).
+ * Quality loss a KV cache type costs, on the catalog's scale. f16 and q8_0 count the same, so the planner spends
+ * memory on context and weights first ("prefer a q8_0 cache and more context over higher-bit weights": a Q6_K with
+ * a q8_0 cache beats a Q5_K_M with an f16 one); between the two the faster placement wins. On the CPU alone f16 is
+ * taken when it fits: llama.cpp's CPU attention dequantizes a quantized cache on every step (candidate.ts).
  */
-export const KV_QUALITY_LOSS: Record<KvCacheType, number> = { f16: 0, q8_0: -0.05, q4_0: -3 };
+export const KV_QUALITY_LOSS: Record<KvCacheType, number> = { f16: 0, q8_0: 0, q4_0: -3 };
 
 /**
  * The weakest weight quantization planned unless asked: 4-bit K-quants (Q4_K_M; IQ4_XS is the 4-bit i-quant of
