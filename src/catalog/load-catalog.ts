@@ -150,6 +150,26 @@ function checkModel(model: ModelSpec, at: string, problems: ValidationProblem[])
       message: `${s.experts.active} active of ${s.experts.total} experts`,
     });
   }
+  if (s.kvLayers !== undefined && s.kvLayers > s.layers) {
+    problems.push({ path: `${at}.shape.kvLayers`, message: `${s.kvLayers} exceeds the ${s.layers} layers` });
+  }
+  if ((s.attention === 'mla' || s.attention === 'mla-sparse') !== (s.mla !== undefined)) {
+    // An mla block needs attention: mla or mla-sparse, and the other way round.
+    problems.push({
+      path: `${at}.shape.mla`,
+      message: `attention ${s.attention} and the mla block must go together`,
+    });
+  }
+  const basis = model.qualityBasis ?? 'estimate';
+  if (
+    basis !== 'estimate' &&
+    !(model.benchmarks ?? []).some((b) => b.by === basis && b.score === model.quality)
+  ) {
+    problems.push({
+      path: `${at}.qualityBasis`,
+      message: `quality ${model.quality} is said to be the ${basis} figure, but no ${basis} benchmark lists that score`,
+    });
+  }
   if (s.slidingWindow && s.slidingWindow.layers > s.layers) {
     problems.push({
       path: `${at}.shape.slidingWindow.layers`,

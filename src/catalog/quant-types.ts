@@ -22,6 +22,8 @@ export const GGML_TYPES = {
   Q3_K: { blockBytes: 110, blockWeights: 256 },
   Q2_K: { blockBytes: 84, blockWeights: 256 },
   IQ4_XS: { blockBytes: 136, blockWeights: 256 },
+  // OCP microscaling FP4: 32 E2M1 values + one E8M0 scale = 17 bytes (ggml-common.h `block_mxfp4`).
+  MXFP4: { blockBytes: 17, blockWeights: 32 },
 } as const;
 export type GgmlType = keyof typeof GGML_TYPES;
 
@@ -55,7 +57,14 @@ export const QUANTS = {
   Q4_0: { engineFamily: 'gguf', bitsPerWeight: 4.55, quality: -3.5 },
   Q3_K_M: { engineFamily: 'gguf', bitsPerWeight: 3.91, quality: -5 },
   Q2_K: { engineFamily: 'gguf', bitsPerWeight: 3.0, quality: -12 },
+  // gpt-oss ships its experts in MXFP4 (4.25 bits) and attention, router and embeddings in BF16; OpenAI's
+  // published scores are for these weights, so no loss is charged. Whole-file average taken as the expert rate:
+  // experts are >95 % of the parameters (openai/gpt-oss model card).
+  MXFP4: { engineFamily: 'any', bitsPerWeight: 4.25, quality: 0 },
   FP8: { engineFamily: 'safetensors', bitsPerWeight: 8, quality: -0.3 },
+  // Block-scaled FP8 (one scale per 128×128 weights; DeepSeek-V3's format, also Qwen3-Coder-480B-FP8 and
+  // GLM-4.6-FP8): the scales add 32 bits per 16384 weights.
+  'FP8-block': { engineFamily: 'safetensors', bitsPerWeight: 8.002, quality: -0.2 },
   AWQ: { engineFamily: 'safetensors', bitsPerWeight: 4.25, quality: -2 },
   'GPTQ-Int4': { engineFamily: 'safetensors', bitsPerWeight: 4.25, quality: -2.2 },
 } as const;

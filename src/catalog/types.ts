@@ -19,6 +19,14 @@ const mlaSchema = z.strictObject({ kvLoraRank: positiveInt, ropeHeadDim: positiv
 /** Sliding-window attention: `layers` of the model only attend to the last `window` tokens. */
 const slidingWindowSchema = z.strictObject({ window: positiveInt, layers: positiveInt });
 
+/**
+ * How attention keeps its cache: `gqa` (grouped-query, every layer), `mla` (DeepSeek's latent), `mla-sparse`
+ * (DeepSeek-V3.2's sparse attention over an MLA cache), `gqa-swa` (some layers slide over a window; gpt-oss also
+ * has attention sinks), `hybrid-linear` (Qwen3-Next/Qwen3.5: linear-attention layers with a fixed state, and
+ * `kvLayers` full-attention layers with a KV cache).
+ */
+export const ATTENTION_KINDS = ['gqa', 'mla', 'mla-sparse', 'gqa-swa', 'hybrid-linear'] as const;
+
 export const modelShapeSchema = z.strictObject({
   /** GGUF `general.architecture` (llama, qwen2, qwen3moe, deepseek2 …). */
   architecture: z.string().min(1),
@@ -36,10 +44,19 @@ export const modelShapeSchema = z.strictObject({
   params: z.number().positive(),
   /** Parameters read per token (MoE: shared + active experts); defaults to `params`. */
   activeParams: z.number().positive().optional(),
-  experts: z.strictObject({ total: positiveInt, active: positiveInt }).optional(),
+  /** Routed experts, how many a token uses, and the always-on shared experts. */
+  experts: z
+    .strictObject({ total: positiveInt, active: positiveInt, shared: z.number().int().min(0).optional() })
+    .optional(),
   tiedEmbeddings: z.boolean().default(false),
+  /** Absent: `gqa`. */
+  attention: z.enum(ATTENTION_KINDS).optional(),
   mla: mlaSchema.optional(),
   slidingWindow: slidingWindowSchema.optional(),
+  /** Layers that keep a KV cache when not all do (hybrid linear attention: the full-attention layers only). */
+  kvLayers: positiveInt.optional(),
+  /** Learned attention sinks (gpt-oss): no effect on memory, named so a reader sees the attention kind. */
+  attentionSinks: z.boolean().optional(),
 });
 export type ModelShape = z.infer<typeof modelShapeSchema>;
 
@@ -78,6 +95,19 @@ export const checkpointVariantSchema = z.strictObject({
 export const variantSchema = z.discriminatedUnion('engine', [ggufVariantSchema, checkpointVariantSchema]);
 export type VariantSpec = z.infer<typeof variantSchema>;
 
+/** A published coding score, with who measured it and where. */
+export const benchmarkSchema = z.strictObject({
+  name: z.enum(['swe-bench-verified', 'aider-polyglot']),
+  /** Percent resolved / passed. */
+  score: z.number().min(0).max(100),
+  /** `maker`: the model's authors; `independent`: a third party running the same benchmark. */
+  by: z.enum(['maker', 'independent']),
+  /** Where the figure is published. */
+  source: z.string().url(),
+  note: z.string().optional(),
+});
+export type Benchmark = z.infer<typeof benchmarkSchema>;
+
 export const modelSchema = z.strictObject({
   /** Catalog id, unique across files: `qwen2.5-coder-32b`. */
   id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'must be lowercase letters, digits, dots and dashes'),
@@ -86,10 +116,18 @@ export const modelSchema = z.strictObject({
   license: z.string().min(1),
   roles: z.array(z.enum(ROLES)).min(1),
   /**
-   * Relative coding quality, 0–100, for ranking within a role. Judgement from public coding leaderboards at the
-   * time the entry was written; only the order matters to the planner.
+   * Coding quality, 0–100, that ranks models within a role: the SWE-bench Verified figure in `benchmarks` (an
+   * independent one when published, else the maker's; `qualityBasis` says which), or, for legacy models without
+   * one, an estimate placed below every current model. See catalog/models/README.md.
    */
   quality: z.number().min(0).max(100),
+  /** Absent: an estimate. */
+  qualityBasis: z.enum(['independent', 'maker', 'estimate']).optional(),
+  benchmarks: z.array(benchmarkSchema).optional(),
+  /** Superseded by newer open models; kept so running Plans and explicit `--models` still resolve. */
+  legacy: z.boolean().optional(),
+  /** The model's tool-call wire format (`hermes`, `qwen3-coder-xml`, `harmony`, `mistral`, `glm`, `deepseek`…). */
+  toolCallFormat: z.string().optional(),
   /** vLLM `--tool-call-parser` for this model's tool-call format. */
   toolCallParser: z.string().optional(),
   shape: modelShapeSchema,
@@ -108,6 +146,8 @@ export const gpuSpecSchema = z.strictObject({
   match: z.array(z.string().min(2)).min(1),
   name: z.string().min(1),
   bandwidthGBs: z.number().positive(),
+  /** Dense FP16/BF16 tensor TFLOPS with FP32 accumulate (datasheet, no sparsity): prompt processing is compute-bound. */
+  fp16TFlops: z.number().positive().optional(),
   vramMiB: positiveInt.optional(),
   computeCapability: z
     .string()

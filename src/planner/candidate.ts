@@ -1,9 +1,19 @@
 import { QUANTS } from '../catalog/quant-types.js';
 import type { CatalogModel, Variant } from '../catalog/types.js';
+import { agentSpeed } from './agent-speed.js';
+import {
+  EXPECTED_CONTEXT_FILL,
+  FLOOR_ADVICE,
+  KV_QUALITY_LOSS,
+  MIN_AGENT_TOKENS_PER_SEC,
+  meetsWeightFloor,
+  SLOW_PROMPT_SECONDS,
+} from './coding-policy.js';
 import type { ResolvedGpu } from './gpu-bandwidth.js';
 import { VLLM_KV_DTYPE } from './kv-cache.js';
 import { fitLlamaCpp, type GpuBudget } from './llama-cpp-fit.js';
 import { MIN_TOKENS_PER_SEC } from './memory-constants.js';
+import { MIN_CODER_QUALITY } from './quality-floor.js';
 import type { EngineName, GpuShare, KvCacheType, Priority } from './types.js';
 import { fitVllm, tensorParallelRefusal } from './vllm-fit.js';
 
@@ -14,6 +24,7 @@ export interface Resources {
   gpuFree: Map<number, number>;
   ramFreeBytes: number;
   cpuBandwidthGBs: number;
+  cpuCores: number;
 }
 
 /** What a candidate is evaluated against. */
@@ -23,6 +34,8 @@ export interface CandidateRequest {
   kvCacheTypes: KvCacheType[];
   flashAttention: boolean;
   engines: EngineName[];
+  /** Plan weights below 4-bit K-quants (coding-policy.ts); only when the user asks. */
+  allowLowBitWeights?: boolean;
 }
 
 /** A variant placed on the machine: everything the Plan entry needs, plus what ranks it. */
@@ -45,28 +58,46 @@ export interface Option {
   tensorParallel?: number;
   gpuMemoryUtilization?: number;
   kvCacheDtype?: string;
+  /** MoE expert offload (`--n-cpu-moe`): layers whose routed experts stay in RAM, and their bytes. */
+  cpuMoeLayers?: number;
+  cpuMoeBytes?: number;
+  /** Seconds to process a PROMPT_TOKENS_FOR_ESTIMATE-token prompt (agent-speed.ts). */
+  promptSeconds: number;
+  /** Decode tokens/s summed over all agents generating at once. */
+  aggregateTokensPerSec: number;
   notes: string[];
 }
 
-/** KV cache types in the order the planner prefers them (quality first) and what each costs in quality. */
+/** KV cache types in the order the planner tries them; what each costs is KV_QUALITY_LOSS (coding-policy.ts). */
 const KV_PREFERENCE: KvCacheType[] = ['f16', 'q8_0', 'q4_0'];
-const KV_QUALITY: Record<KvCacheType, number> = { f16: 0, q8_0: -0.1, q4_0: -1 };
 
 /** Quality score of an option: the model's rank plus the losses of its weight and KV quantization. */
 export function qualityScore(o: Pick<Option, 'model' | 'variant' | 'kvType'>): number {
-  return o.model.quality + QUANTS[o.variant.quant].quality + KV_QUALITY[o.kvType];
+  return o.model.quality + QUANTS[o.variant.quant].quality + KV_QUALITY_LOSS[o.kvType];
 }
 
 /**
  * Rank key, compared lexicographically (higher is better). Options with every layer on a GPU always beat
  * partially offloaded ones; then `quality` orders by score and `speed` by tokens/s, using the other as tie-break.
- * `speed` still prefers ≥ 4-bit weights: a 2-bit model is fast and useless.
+ * `speed` ranks only among options above a quality floor (quality-floor.ts; `speedFloor`, default the absolute
+ * MIN_CODER_QUALITY) with ≥ 4-bit weights: a 2-bit model or the random-weight smoke model is fast and useless.
  */
-export function rankKey(o: Option, priority: Priority): number[] {
+export function rankKey(o: Option, priority: Priority, speedFloor = MIN_CODER_QUALITY): number[] {
   const score = qualityScore(o);
   const speed = Math.round(o.estTokensPerSec * 10) / 10;
-  if (priority === 'quality') return [o.fullyOnGpu ? 1 : 0, score, speed];
-  return [o.fullyOnGpu ? 1 : 0, QUANTS[o.variant.quant].quality >= -3 ? 1 : 0, speed, score];
+  // Placements an agent can work with (MIN_AGENT_TOKENS_PER_SEC) come before those it cannot, then quality.
+  const usable = o.estTokensPerSec >= MIN_AGENT_TOKENS_PER_SEC ? 1 : 0;
+  // MoE expert offload counts as on the GPU when an agent can work with it: usable decode and a first prompt
+  // within SLOW_PROMPT_SECONDS ("when that lets a 24–32 GB card run a better model at a usable speed").
+  // Every layer on a GPU ranks first, then a usable expert offload, then the rest.
+  const tier = o.fullyOnGpu
+    ? 2
+    : o.cpuMoeLayers !== undefined && usable === 1 && o.promptSeconds <= SLOW_PROMPT_SECONDS
+      ? 1
+      : 0;
+  if (priority === 'quality') return [tier > 0 ? 1 : 0, usable, score, tier, speed];
+  const aboveFloor = QUANTS[o.variant.quant].quality >= -3 && score >= speedFloor;
+  return [tier > 0 ? 1 : 0, aboveFloor ? 1 : 0, speed, score];
 }
 
 /** Compares two rank keys; positive when `a` ranks higher. */
@@ -90,6 +121,10 @@ export function evaluateVariant(
   priority: Priority,
 ): { option: Option } | { reason: string } {
   if (!req.engines.includes(variant.engine)) return { reason: `engine ${variant.engine} not allowed` };
+  if (!req.allowLowBitWeights && !meetsWeightFloor(variant.quant))
+    return {
+      reason: `${variant.quant} is below the coding floor (4-bit K-quants); planned only when asked for: ${FLOOR_ADVICE} instead`,
+    };
   const budgets: GpuBudget[] = res.gpus.map((gpu) => ({ gpu, freeBytes: res.gpuFree.get(gpu.index) ?? 0 }));
   const kvTypes = KV_PREFERENCE.filter((t) => req.kvCacheTypes.includes(t));
   const options: Option[] = [];
@@ -128,8 +163,14 @@ export function evaluateVariant(
         estTokensPerSec: a.estTokensPerSec,
         gpuLayers: a.gpuLayers,
         tensorSplit: a.tensorSplit,
-        notes:
-          a.cpuLayers > 0 && res.gpus.length > 0
+        ...(a.cpuMoeLayers ? { cpuMoeLayers: a.cpuMoeLayers, cpuMoeBytes: a.cpuMoeBytes } : {}),
+        promptSeconds: 0,
+        aggregateTokensPerSec: 0,
+        notes: a.cpuMoeLayers
+          ? [
+              `MoE expert offload: ${a.gpuShortfall ?? ''}; decode ~${a.estTokensPerSec.toFixed(1)} tokens/s (--n-cpu-moe ${a.cpuMoeLayers})`,
+            ]
+          : a.cpuLayers > 0 && res.gpus.length > 0
             ? [
                 `${a.cpuLayers} of ${model.shape.layers} layers run on the CPU (${a.gpuShortfall ?? 'VRAM short'}); decode slows to ~${a.estTokensPerSec.toFixed(1)} tokens/s`,
               ]
@@ -139,7 +180,17 @@ export function evaluateVariant(
   }
   if (variant.engine === 'vllm') evaluateVllm(model, variant, req, res, budgets, kvTypes, options, reasons);
 
-  const usable = options.filter((o) => o.estTokensPerSec >= MIN_TOKENS_PER_SEC);
+  for (const o of options) Object.assign(o, agentSpeed(o, req, res));
+  // On the CPU alone an f16 cache is decoded faster than a quantized one (llama.cpp dequantizes it for attention
+  // on every step), so the first KV type in preference order that fits is kept.
+  // (Among the placements an agent can work with, when there are any.)
+  const agentSpeedOk = options.filter((o) => o.estTokensPerSec >= MIN_AGENT_TOKENS_PER_SEC);
+  const kvPool = agentSpeedOk.length > 0 ? agentSpeedOk : options;
+  const firstKv =
+    res.gpus.length === 0 ? KV_PREFERENCE.find((t) => kvPool.some((o) => o.kvType === t)) : undefined;
+  const usable = options.filter(
+    (o) => o.estTokensPerSec >= MIN_TOKENS_PER_SEC && (!firstKv || o.kvType === firstKv),
+  );
   if (usable.length === 0 && options.length > 0) {
     const fastest = options.reduce((b, o) => (o.estTokensPerSec > b.estTokensPerSec ? o : b));
     const slow = `with layers on the CPU it would decode at only ~${fastest.estTokensPerSec.toFixed(2)} tokens/s`;
@@ -219,7 +270,11 @@ function evaluateVllm(
         tensorParallel: a.tensorParallel,
         gpuMemoryUtilization: a.gpuMemoryUtilization,
         kvCacheDtype: a.kvCacheDtype,
-        notes: [`KV pool holds ${a.fullLengthRequests} requests of ${req.ctxPerAgent} tokens`],
+        promptSeconds: 0,
+        aggregateTokensPerSec: 0,
+        notes: [
+          `KV pool holds ${a.fullLengthRequests} full ${req.ctxPerAgent}-token windows (${req.agents} agents at half their window need ${Math.ceil(req.agents * EXPECTED_CONTEXT_FILL)})`,
+        ],
       });
     }
   }

@@ -1,11 +1,13 @@
 import type { GpuSpec } from '../catalog/types.js';
-import { UNKNOWN_GPU_BANDWIDTH_GBS } from './memory-constants.js';
+import { UNKNOWN_GPU_BANDWIDTH_GBS, UNKNOWN_GPU_FP16_TFLOPS } from './memory-constants.js';
 import type { HardwareGpu } from './types.js';
 
 /** A GPU with its bandwidth and compute capability settled (from the spec, else the table, else a default). */
 export interface ResolvedGpu extends HardwareGpu {
   bandwidthGBs: number;
   bandwidthKnown: boolean;
+  /** Dense FP16 tensor TFLOPS (catalog/gpus.yaml), or UNKNOWN_GPU_FP16_TFLOPS. */
+  fp16TFlops: number;
 }
 
 /** The table entry whose longest `match` substring occurs in `name` (case-insensitive), if any. */
@@ -30,5 +32,6 @@ export function resolveGpu(gpu: HardwareGpu, table: GpuSpec[]): ResolvedGpu {
     computeCapability: gpu.computeCapability ?? spec?.computeCapability,
     bandwidthGBs: bandwidth ?? UNKNOWN_GPU_BANDWIDTH_GBS,
     bandwidthKnown: bandwidth !== undefined,
+    fp16TFlops: spec?.fp16TFlops ?? UNKNOWN_GPU_FP16_TFLOPS,
   };
 }

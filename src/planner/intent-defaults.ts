@@ -1,6 +1,7 @@
 import { OpsError } from '../core/errors.js';
 import type { Profile } from '../profiles/types.js';
-import { type Intent, KV_CACHE_TYPES, type Priority } from './types.js';
+import { DEFAULT_KV_CACHE_TYPES } from './coding-policy.js';
+import type { Intent, Priority } from './types.js';
 
 /** What `ops plan` flags can say about the intent; anything absent comes from the hardware profile. */
 export interface IntentFlags {
@@ -16,11 +17,27 @@ export interface IntentFlags {
 const SOURCE_NAMES: Record<string, 'hf' | 'builtin'> = { hf: 'hf', hub: 'hf', builtin: 'builtin' };
 
 /**
- * Sources planned by default: a CPU-only machine plans the built-in smoke model only (it needs no download and is
- * what such a box can serve at once); machines with GPUs plan hub models and the built-in ones.
+ * Sources planned by default: hub models only, on every machine. The built-in smoke models have random weights:
+ * they exist for `make demo` and the tests and are planned only when asked for (`--sources builtin`), never
+ * offered as a coder otherwise (a CPU-only box gets a real small coder that fits its RAM, and is told to pull it).
  */
-export function defaultSources(profileId: string): ('hf' | 'builtin')[] {
-  return profileId === 'cpu-only' ? ['builtin'] : ['hf', 'builtin'];
+export const DEFAULT_SOURCES: readonly ('hf' | 'builtin')[] = ['hf'];
+
+/** Source names as a user types them (`builtin`, `hf`, `hub`), checked; OpsError (exit 2) on an unknown one. */
+export function parseSources(names: readonly string[], flag = '--sources'): ('hf' | 'builtin')[] {
+  return [
+    ...new Set(
+      names.map((s) => {
+        const known = SOURCE_NAMES[s.trim().toLowerCase()];
+        if (!known)
+          throw new OpsError(`${flag}: unknown model source ${s}`, {
+            hint: 'use builtin (the smoke models, no download), hf (or hub)',
+            exitCode: 2,
+          });
+        return known;
+      }),
+    ),
+  ];
 }
 
 /**
@@ -41,27 +58,13 @@ export function intentFromDefaults(profile: Pick<Profile, 'id' | 'defaults'>, fl
   const context = positive(flags.context, '--context') ?? profile.defaults.contextTokens;
   if (context < 256)
     throw new OpsError(`--context must be at least 256 tokens, got ${context}`, { exitCode: 2 });
-  const sources = flags.sources?.length
-    ? [
-        ...new Set(
-          flags.sources.map((s) => {
-            const known = SOURCE_NAMES[s.trim().toLowerCase()];
-            if (!known)
-              throw new OpsError(`unknown model source ${s}`, {
-                hint: 'use builtin, hf (or hub)',
-                exitCode: 2,
-              });
-            return known;
-          }),
-        ),
-      ]
-    : defaultSources(profile.id);
+  const sources = flags.sources?.length ? parseSources(flags.sources) : [...DEFAULT_SOURCES];
   return {
     priority,
     contextLength: context,
     agents: positive(flags.agents, '--agents') ?? profile.defaults.concurrency,
     roles: ['quality-coder', 'fast-coder'],
-    kvCacheTypes: [...KV_CACHE_TYPES],
+    kvCacheTypes: [...DEFAULT_KV_CACHE_TYPES],
     sources,
     ...(flags.models?.length ? { models: flags.models } : {}),
   };

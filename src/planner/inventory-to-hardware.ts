@@ -19,7 +19,7 @@ export function inventoryToHardware(inventory: Pick<Inventory, 'gpus' | 'memory'
   const gpus = usable.map((g) => ({
     index: g.index,
     name: g.name,
-    vramMiB: g.vramMiB,
+    vramMiB: plannableVramMiB(g),
     ...(g.computeCapability && /^\d+\.\d+$/.test(g.computeCapability)
       ? { computeCapability: g.computeCapability }
       : {}),
@@ -35,4 +35,14 @@ export function inventoryToHardware(inventory: Pick<Inventory, 'gpus' | 'memory'
     hardware: { gpus, ramMiB: ramMiB ?? ASSUMED_HOST.ramMiB, cpuCores: cpuCores ?? ASSUMED_HOST.cpuCores },
     notes,
   };
+}
+
+/**
+ * VRAM one engine can use on a GPU: with MIG on, CUDA shows each GPU instance as its own device, so an engine must
+ * fit in one slice — the largest is planned (usable-gpus.ts warns which slices exist).
+ */
+function plannableVramMiB(g: Pick<Inventory['gpus'][number], 'vramMiB' | 'migMode' | 'migDevices'>): number {
+  if (g.migMode !== 'enabled') return g.vramMiB;
+  const slices = (g.migDevices ?? []).map((d) => d.vramMiB).filter((v): v is number => v !== null && v > 0);
+  return slices.length > 0 ? Math.max(...slices) : g.vramMiB;
 }

@@ -42,8 +42,8 @@ export function kvElementsPerTokenPerLayer(
 }
 
 /**
- * Bytes of KV cache for a request. Sliding-window layers hold at most `window` tokens per sequence; vLLM's fp8
- * cache is 1 byte per element.
+ * Bytes of KV cache for a request. Sliding-window layers hold at most `window` tokens per sequence; only
+ * `kvLayers` layers hold a cache in hybrid models; vLLM's fp8 cache is 1 byte per element.
  */
 export function kvCacheBytes(shape: ModelShape, req: KvCacheRequest): number {
   const { k, v } = kvElementsPerTokenPerLayer(shape, req.engine);
@@ -52,7 +52,10 @@ export function kvCacheBytes(shape: ModelShape, req: KvCacheRequest): number {
   const perTokenPerLayer = k * bytesK + v * bytesV;
   const swaLayers = shape.slidingWindow?.layers ?? 0;
   const swaTokens = shape.slidingWindow ? Math.min(req.tokensPerSeq, shape.slidingWindow.window) : 0;
-  const tokens = (shape.layers - swaLayers) * req.tokensPerSeq + swaLayers * swaTokens;
+  // Hybrid linear attention (Qwen3-Next, Qwen3.5): only the full-attention layers keep a per-token cache; the
+  // linear layers hold a fixed-size state, small beside it and not counted here.
+  const cachedLayers = shape.kvLayers ?? shape.layers;
+  const tokens = (cachedLayers - swaLayers) * req.tokensPerSeq + swaLayers * swaTokens;
   return Math.ceil(perTokenPerLayer * tokens * req.seqs);
 }
 

@@ -43,6 +43,9 @@ export interface LlamaCppArrangement {
   /** Why not every layer is on a GPU ("Q8_0 needs 35.1 GiB, 24.0 GiB available"); absent when all are. */
   gpuShortfall?: string;
   estTokensPerSec: number;
+  /** MoE expert offload: layers whose routed experts stay in system RAM (`--n-cpu-moe`), and their bytes. */
+  cpuMoeLayers?: number;
+  cpuMoeBytes?: number;
 }
 
 export type LlamaCppFit = { ok: true; arrangement: LlamaCppArrangement } | { ok: false; reason: string };
@@ -198,17 +201,80 @@ export function fitLlamaCpp(input: LlamaCppFitInput): LlamaCppFit {
   }
   if (best) return ramCheck(best);
 
+  // A MoE model that does not fit one GPU: keep attention, shared weights and the KV cache of every layer on the
+  // GPU and the routed experts of the first k layers in RAM (llama.cpp `--n-cpu-moe k`, the override of
+  // `-ot ".ffn_.*_exps.=CPU"`). Only a token's few active experts are read from RAM, so decode stays fast.
+  const moe = expertOffload();
+  if (moe) return ramCheck(moe.arrangement, moe.shortfall);
+
   // Not all on GPU: say what it would take, then offload as many layers as fit and keep the rest on the CPU.
-  const fullNeed =
-    s.layers * perLayer +
-    layout.outputBytes +
-    logitsBytes +
-    Math.max(1, byFree.length) * (graphBytes + reserve);
-  const gpuFree = byFree.reduce((a, g) => a + g.freeBytes, 0);
-  const shortfall =
-    byFree.length === 0
-      ? undefined
-      : `${variant.quant} needs ${formatGiB(fullNeed)}${byFree.length > 1 ? ` over ${byFree.length} GPUs (layer split)` : ''}, ${formatGiB(gpuFree)} available`;
-  const partial = byFree.length > 0 ? place(byFree, true) : undefined;
-  return ramCheck(partial ?? arrange([]), shortfall);
+  return layerOffload();
+
+  /** Routed-expert offload on the GPU with the most free memory (the 24–32 GB single-card case). */
+  function expertOffload(): { arrangement: LlamaCppArrangement; shortfall: string } | undefined {
+    // One card only: with more GPUs a layer split uses them all before RAM is worth it.
+    const gpu = byFree.length === 1 ? byFree[0] : undefined;
+    if (!s.experts || !gpu) return undefined;
+    // Routed expert weights per layer: experts × 3 matrices (gate, up, down) × hidden × expert FFN width, as a
+    // share of a layer's parameters (embeddings and head excluded).
+    const paramsPerLayer = (s.params - s.vocabSize * s.hiddenSize * (s.tiedEmbeddings ? 1 : 2)) / s.layers;
+    const expertShare = Math.min(0.98, (s.experts.total * 3 * s.hiddenSize * s.ffnSize) / paramsPerLayer);
+    const expertBytes = layout.layerBytes * expertShare;
+    const cap = gpu.freeBytes - reserve - graphBytes - logitsBytes - layout.outputBytes;
+    const allOnGpu = s.layers * perLayer;
+    const k = Math.ceil(Math.max(0, allOnGpu - cap) / expertBytes);
+    if (k <= 0 || k > s.layers) return undefined;
+    const cpuMoeBytes = Math.round(k * expertBytes);
+    const gpuWeights = Math.round(s.layers * layout.layerBytes - cpuMoeBytes + layout.outputBytes);
+    const kv = Math.round(s.layers * kvPerLayer);
+    const share: GpuShare = {
+      index: gpu.gpu.index,
+      weightsBytes: gpuWeights,
+      kvCacheBytes: kv,
+      overheadBytes: graphBytes + logitsBytes,
+      totalBytes: gpuWeights + kv + graphBytes + logitsBytes,
+    };
+    // Per token: the active share of each layer; of its experts, active / total are read, from RAM for k layers.
+    const activeExpert = expertBytes * (s.experts.active / s.experts.total);
+    const activeRest = Math.max(0, layout.layerBytes * layout.activeFraction - activeExpert);
+    const gpuBytes =
+      s.layers * (activeRest + (kvPerLayer / input.parallel) * 0.5) +
+      (s.layers - k) * activeExpert +
+      layout.outputBytes;
+    const seconds =
+      gpuBytes / (gpu.gpu.bandwidthGBs * 1e9 * BANDWIDTH_EFFICIENCY) +
+      (k * activeExpert) / (input.cpuBandwidthGBs * 1e9 * BANDWIDTH_EFFICIENCY);
+    return {
+      shortfall: `${variant.quant} needs ${formatGiB(allOnGpu + layout.outputBytes + logitsBytes + graphBytes + reserve)} on one GPU, ${formatGiB(gpu.freeBytes)} available: the routed experts of ${k} of ${s.layers} layers (${formatGiB(cpuMoeBytes)}) stay in RAM`,
+      arrangement: {
+        nCtx,
+        kvCellsPerSeq: cells.cellsPerSeq,
+        gpuLayers: s.layers + 1,
+        perGpu: [share],
+        cpuLayers: 0,
+        cpuBytes: Math.round(layout.inputBytes + cpuMoeBytes),
+        kvCacheBytes: kv,
+        overheadBytes: share.overheadBytes,
+        fullyOnGpu: false,
+        estTokensPerSec: 1 / seconds,
+        cpuMoeLayers: k,
+        cpuMoeBytes,
+      },
+    };
+  }
+
+  function layerOffload(): LlamaCppFit {
+    const fullNeed =
+      s.layers * perLayer +
+      layout.outputBytes +
+      logitsBytes +
+      Math.max(1, byFree.length) * (graphBytes + reserve);
+    const gpuFree = byFree.reduce((a, g) => a + g.freeBytes, 0);
+    const shortfall =
+      byFree.length === 0
+        ? undefined
+        : `${variant.quant} needs ${formatGiB(fullNeed)}${byFree.length > 1 ? ` over ${byFree.length} GPUs (layer split)` : ''}, ${formatGiB(gpuFree)} available`;
+    const partial = byFree.length > 0 ? place(byFree, true) : undefined;
+    return ramCheck(partial ?? arrange([]), shortfall);
+  }
 }

@@ -53,8 +53,23 @@ export const DEFAULT_CPU_BANDWIDTH_GBS = 40;
 /** Below this estimated decode speed a candidate is not worth running. */
 export const MIN_TOKENS_PER_SEC = 1;
 
-/** Context tried, longest first, when the intent names none: coding agents need ≥ 32K (Claude Code's prompt alone is large). */
-export const AUTO_CONTEXT_LADDER = [32768, 16384, 8192] as const;
+/**
+ * Share of peak dense FP16 tensor throughput prompt processing reaches (large batched matmuls; llama.cpp and vLLM
+ * prefill typically reach 40–60 % MFU on recent GPUs).
+ */
+export const PREFILL_EFFICIENCY = 0.5;
+
+/** Host-to-GPU copy rate: PCIe 4.0 x16 is 32 GB/s per direction; ~25 GB/s is what copies reach. */
+export const PCIE_BANDWIDTH_GBS = 25;
+
+/** Dense FP16 TFLOPS assumed for a GPU missing from catalog/gpus.yaml (a mid-range card). */
+export const UNKNOWN_GPU_FP16_TFLOPS = 60;
+
+/**
+ * Sustained FP32 FLOPS one CPU core gives llama.cpp's matmuls: AVX2 has two 8-wide FMA units (32 FLOP/cycle) at
+ * ~2–3 GHz under all-core load, of which about half is reached; an assumption, stated so it can be replaced.
+ */
+export const CPU_GFLOPS_PER_CORE = 40;
 
 /** Formats bytes as GiB with one decimal, the unit of every planner message. */
 export function formatGiB(bytes: number): string {

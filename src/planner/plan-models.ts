@@ -1,8 +1,15 @@
 import type { Catalog, CatalogModel } from '../catalog/types.js';
 import { type Option, qualityScore, type Resources } from './candidate.js';
+import {
+  FAST_TIER_SUFFICIENT_TOKENS_PER_SEC,
+  PROMPT_TOKENS_FOR_ESTIMATE,
+  SLOW_PROMPT_SECONDS,
+} from './coding-policy.js';
 import { resolveGpu } from './gpu-bandwidth.js';
+import { DEFAULT_SOURCES } from './intent-defaults.js';
 import { DEFAULT_CPU_BANDWIDTH_GBS, formatGiB, MiB, ramReserveBytes } from './memory-constants.js';
 import { optionToPlanned } from './planned-model.js';
+import { SPEED_QUALITY_WINDOW } from './quality-floor.js';
 import { planRole } from './role-evaluation.js';
 import { suggestAlternatives } from './suggest.js';
 import type { HardwareSpec, Intent, PlannedModel, PlannerRole, PlanProposal, Rejection } from './types.js';
@@ -22,12 +29,13 @@ export function initialResources(hardware: HardwareSpec, catalog: Catalog): Reso
     gpuFree: new Map(hardware.gpus.map((g) => [g.index, g.vramMiB * MiB])),
     ramFreeBytes: ramBytes - ramReserveBytes(ramBytes),
     cpuBandwidthGBs: hardware.cpuBandwidthGBs ?? DEFAULT_CPU_BANDWIDTH_GBS,
+    cpuCores: hardware.cpuCores,
   };
 }
 
 /** The catalog models that may serve a role under this intent. */
 export function modelsForRole(catalog: Catalog, intent: Intent, role: PlannerRole): CatalogModel[] {
-  const sources = intent.sources ?? ['hf', 'builtin'];
+  const sources = intent.sources ?? DEFAULT_SOURCES;
   const engines = intent.engines ?? ['llama.cpp', 'vllm'];
   return catalog.models
     .filter((m) => m.roles.includes(role) && (!intent.models || intent.models.includes(m.id)))
@@ -61,9 +69,17 @@ export function planModels(input: PlannerInput): PlanProposal {
       continue;
     }
     const outcome = planRole(models, role, res, intent);
-    rejected.push(...outcome.rejected);
+    // The alternatives that fit come first (ranked below the choice), then those that do not fit.
+    const unfit = outcome.rejected;
     const best = outcome.best;
-    const faster = entries.find((e) => !best || e.estTokensPerSec >= best.estTokensPerSec);
+    // A running model fast enough for the quick tier serves it too, rather than a second model squeezed into
+    // what the first left (FAST_TIER_SUFFICIENT_TOKENS_PER_SEC).
+    const faster = entries.find(
+      (e) =>
+        !best ||
+        e.estTokensPerSec >= best.estTokensPerSec ||
+        e.estTokensPerSec >= FAST_TIER_SUFFICIENT_TOKENS_PER_SEC,
+    );
     if (faster && role === 'fast-coder') {
       faster.alsoServes.push(role);
       faster.notes.push(
@@ -72,30 +88,54 @@ export function planModels(input: PlannerInput): PlanProposal {
           : 'also serves fast-coder: no separate fast model fits beside it',
       );
       if (best) rejected.push(rankedBelow(role, best, `${faster.id} (already running) is at least as fast`));
+      rejected.push(...unfit);
       continue;
     }
     // Nothing fits, or only with layers on the CPU: say what would fit on the GPUs.
     if (!best || (!best.fullyOnGpu && res.gpus.length > 0))
       suggestions.push(...suggestAlternatives(models, role, res, intent));
-    if (!best) continue;
+    if (!best) {
+      rejected.push(...unfit);
+      continue;
+    }
     for (const o of outcome.ranked.slice(1))
-      rejected.push(rankedBelow(role, o, best.variant.id, intent.priority));
-    entries.push(
-      optionToPlanned(best, role, intent.agents, outcome.ctxPerAgent, intent.flashAttention ?? true),
+      rejected.push(rankedBelow(role, o, best.variant.id, intent.priority, outcome.speedFloor));
+    rejected.push(...unfit);
+    const planned = optionToPlanned(
+      best,
+      role,
+      intent.agents,
+      outcome.ctxPerAgent,
+      intent.flashAttention ?? true,
     );
+    if (best.promptSeconds > SLOW_PROMPT_SECONDS)
+      planned.notes.push(
+        `a ${PROMPT_TOKENS_FOR_ESTIMATE}-token prompt (Claude Code's first request) takes ~${Math.round(best.promptSeconds)} s to process here: first turns will be slow`,
+      );
+    entries.push(planned);
     for (const g of best.perGpu) res.gpuFree.set(g.index, (res.gpuFree.get(g.index) ?? 0) - g.totalBytes);
     res.ramFreeBytes -= best.cpuBytes;
   }
   return { entries, rejected, suggestions };
 }
 
-function rankedBelow(role: PlannerRole, o: Option, chosen: string, priority?: Intent['priority']): Rejection {
+function rankedBelow(
+  role: PlannerRole,
+  o: Option,
+  chosen: string,
+  priority?: Intent['priority'],
+  speedFloor?: number,
+): Rejection {
   const where = o.fullyOnGpu
     ? formatGiB(o.perGpu.reduce((a, g) => a + g.totalBytes, 0))
     : `${formatGiB(o.cpuBytes)} RAM + GPU`;
-  const why = priority
-    ? `fits (${where}, score ${qualityScore(o).toFixed(1)}, ~${o.estTokensPerSec.toFixed(1)} tokens/s${o.gpuShortfall ? `, but ${o.gpuShortfall}` : ''}) but ${chosen} ranks higher for ${priority}`
-    : `fits (${where}) but ${chosen}`;
+  const score = qualityScore(o);
+  const why =
+    priority === 'speed' && speedFloor !== undefined && score < speedFloor
+      ? `fits (${where}, ~${o.estTokensPerSec.toFixed(1)} tokens/s) but its score ${score.toFixed(1)} is under the speed floor ${speedFloor.toFixed(1)} (speed gives up at most ${SPEED_QUALITY_WINDOW} points against the best that fits)`
+      : priority
+        ? `fits (${where}, score ${qualityScore(o).toFixed(1)}, ~${o.estTokensPerSec.toFixed(1)} tokens/s, 20K prompt ~${o.promptSeconds.toFixed(1)} s${o.gpuShortfall ? `, but ${o.gpuShortfall}` : ''}) but ${chosen} ranks higher for ${priority}`
+        : `fits (${where}) but ${chosen}`;
   return {
     role,
     id: o.variant.id,

@@ -12,6 +12,7 @@ export function engineArgs(o: Option, agents: number, flashAttention = true): st
   const args = ['-ngl', String(o.gpuLayers ?? 0), '-fa', flashAttention ? 'on' : 'off'];
   if (o.kvType !== 'f16') args.push('--cache-type-k', o.kvType, '--cache-type-v', o.kvType);
   if (o.tensorSplit) args.push('-ts', o.tensorSplit.join(','));
+  if (o.cpuMoeLayers) args.push('--n-cpu-moe', String(o.cpuMoeLayers));
   return args;
 }
 
@@ -49,6 +50,8 @@ export function optionToPlanned(
     kvCacheType: o.kvType,
     args: engineArgs(o, agents, flashAttention),
     estTokensPerSec: Math.round(o.estTokensPerSec * 10) / 10,
+    promptSeconds20k: Math.round(o.promptSeconds * 10) / 10,
+    aggregateTokensPerSec: Math.round(o.aggregateTokensPerSec * 10) / 10,
     fullyOnGpu: o.fullyOnGpu,
     score: Math.round(qualityScore(o) * 100) / 100,
     gpuLayers: o.gpuLayers,

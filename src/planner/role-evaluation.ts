@@ -4,10 +4,12 @@ import {
   compareKeys,
   evaluateVariant,
   type Option,
+  qualityScore,
   type Resources,
   rankKey,
 } from './candidate.js';
-import { AUTO_CONTEXT_LADDER } from './memory-constants.js';
+import { MIN_CONTEXT_PER_AGENT } from './coding-policy.js';
+import { speedQualityFloor } from './quality-floor.js';
 import type { Intent, PlannerRole, Rejection } from './types.js';
 
 export interface RoleOutcome {
@@ -15,6 +17,8 @@ export interface RoleOutcome {
   ranked: Option[];
   rejected: Rejection[];
   ctxPerAgent: number;
+  /** The quality a `speed` candidate must reach (quality-floor.ts). */
+  speedFloor: number;
 }
 
 /**
@@ -45,16 +49,18 @@ export function evaluateRole(
         });
     }
   }
+  // Speed gives up at most SPEED_QUALITY_WINDOW points against the best that fits (quality-floor.ts).
+  const floor = speedQualityFloor(Math.max(...options.map(qualityScore), Number.NEGATIVE_INFINITY));
   const ranked = [...options].sort((a, b) => {
-    const d = compareKeys(rankKey(b, intent.priority), rankKey(a, intent.priority));
+    const d = compareKeys(rankKey(b, intent.priority, floor), rankKey(a, intent.priority, floor));
     return d !== 0 ? d : a.perGpu.length - b.perGpu.length;
   });
-  return { best: ranked[0], ranked, rejected, ctxPerAgent: req.ctxPerAgent };
+  return { best: ranked[0], ranked, rejected, ctxPerAgent: req.ctxPerAgent, speedFloor: floor };
 }
 
-/** Context levels to try for an intent: the one it names, else the auto ladder (longest first). */
+/** Context levels to try for an intent: the one it names, else the minimum a coding agent needs (coding-policy.ts). */
 export function contextLevels(intent: Intent): number[] {
-  return intent.contextLength ? [intent.contextLength] : [...AUTO_CONTEXT_LADDER];
+  return intent.contextLength ? [intent.contextLength] : [MIN_CONTEXT_PER_AGENT];
 }
 
 /** The role at the first context level where anything fits (the requested level when nothing does). */
@@ -80,5 +86,6 @@ export function requestFor(intent: Intent, ctxPerAgent: number, agents = intent.
     kvCacheTypes: intent.kvCacheTypes,
     flashAttention: intent.flashAttention ?? true,
     engines: intent.engines ?? ['llama.cpp', 'vllm'],
+    ...(intent.allowLowBitWeights ? { allowLowBitWeights: true } : {}),
   };
 }

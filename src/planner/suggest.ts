@@ -73,6 +73,7 @@ export function suggestAlternatives(
         vramMiB: 1024 * 1024,
         bandwidthGBs: res.gpus[0]?.bandwidthGBs ?? 1000,
         bandwidthKnown: true,
+        fp16TFlops: res.gpus[0]?.fp16TFlops ?? 100,
       },
     ],
     gpuFree: new Map([[0, 1024 * 1024 * MiB]]),

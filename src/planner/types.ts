@@ -42,7 +42,7 @@ export type EngineName = 'llama.cpp' | 'vllm';
 /** What the user wants from the box. */
 export interface Intent {
   priority: Priority;
-  /** Tokens per agent. Absent: 32768, or the longest of 32768/16384/8192 that something fits. */
+  /** Tokens per agent. Absent: MIN_CONTEXT_PER_AGENT (65536, coding-policy.ts). */
   contextLength?: number;
   /** Concurrent agents (llama.cpp `--parallel` slots, vLLM concurrent full-length requests). */
   agents: number;
@@ -51,10 +51,12 @@ export interface Intent {
   kvCacheTypes: KvCacheType[];
   /** Engines allowed (default both). */
   engines?: EngineName[];
-  /** Where weights may come from: `builtin` only on an offline machine (default both). */
+  /** Where weights may come from (default `hf`): `builtin`, the random-weight smoke models, only when asked for. */
   sources?: ('hf' | 'builtin')[];
   /** Restrict to these catalog model ids (default: every model for the role). */
   models?: string[];
+  /** Plan weights below 4-bit K-quants (Q4_0, Q3_K, Q2_K); off unless the user asks (coding-policy.ts). */
+  allowLowBitWeights?: boolean;
   /** llama.cpp flash attention (default on; off costs a score buffer and forbids a quantized V cache). */
   flashAttention?: boolean;
 }
@@ -100,6 +102,10 @@ export interface PlannedModel {
   /** Extra engine arguments for the Plan entry (`-c`, `--parallel`, `--host`, `--port`, `-m` come from its fields). */
   args: string[];
   estTokensPerSec: number;
+  /** Seconds to process a 20K-token prompt (Claude Code's first request) with this placement. */
+  promptSeconds20k: number;
+  /** Decode tokens/s summed over `parallel` agents generating at once. */
+  aggregateTokensPerSec: number;
   /** Every layer on a GPU (false: some on the CPU, or a CPU-only machine). */
   fullyOnGpu: boolean;
   /** Quality score the planner ranked by: the model's quality plus the losses of its quantization and KV type. */

@@ -1,4 +1,5 @@
 import type { CatalogModel, Variant } from '../catalog/types.js';
+import { EXPECTED_CONTEXT_FILL } from './coding-policy.js';
 import { kvCacheBytes, VLLM_KV_DTYPE } from './kv-cache.js';
 import type { GpuBudget } from './llama-cpp-fit.js';
 import {
@@ -15,7 +16,7 @@ export interface VllmFitInput {
   model: CatalogModel;
   variant: Variant;
   maxModelLen: number;
-  /** Concurrent full-length requests the KV pool must hold. */
+  /** Concurrent agents; the pool must hold EXPECTED_CONTEXT_FILL of each one's window, and one full window. */
   agents: number;
   kvType: KvCacheType;
   gpus: GpuBudget[];
@@ -40,6 +41,11 @@ export type VllmFit = { ok: true; arrangement: VllmArrangement } | { ok: false; 
 /** Minimum compute capability per checkpoint format (vLLM's supported-hardware tables). */
 function minComputeCapability(variant: Variant): number {
   if (variant.quant === 'FP8') return 8.0; // Ampere runs FP8 weights through Marlin (W8A16); native from 8.9
+  // Block-scaled FP8 (DeepSeek/GLM/Qwen "FP8" checkpoints, 128×128 scales) is planned only where FP8 tensor cores
+  // exist (Ada 8.9, Hopper 9.0, Blackwell): the W8A8 block kernels are what vLLM documents for it; an Ampere
+  // fallback is not counted on. MXFP4 (gpt-oss) runs on Ampere and newer (vLLM's gpt-oss recipe lists A100).
+  if (variant.quant === 'FP8-block') return 8.9;
+  if (variant.quant === 'MXFP4') return 8.0;
   if (variant.quant === 'AWQ' || variant.quant === 'GPTQ-Int4') return 7.5;
   return 7.0;
 }
@@ -126,11 +132,14 @@ export function fitVllm(input: VllmFitInput): VllmFit {
   }
   const fullLengthRequests = minPool > 0 ? Math.floor(minPool / perRequestPerGpu) : 0;
   const tpText = tp > 1 ? ` with tensor parallel ${tp}` : '';
-  if (fullLengthRequests < input.agents) {
-    const need = weightsPerGpu + VLLM_OVERHEAD_BYTES + perRequestPerGpu * input.agents;
+  // The pool holds the tokens the agents are expected to hold at once (EXPECTED_CONTEXT_FILL of each window), and
+  // at least one full-length request, which vLLM checks at start.
+  const expectedRequests = Math.max(1, input.agents * EXPECTED_CONTEXT_FILL);
+  if (minPool < perRequestPerGpu * expectedRequests) {
+    const need = weightsPerGpu + VLLM_OVERHEAD_BYTES + perRequestPerGpu * expectedRequests;
     return {
       ok: false,
-      reason: `${variant.quant} needs ${formatGiB(need)} per GPU${tpText} for ${input.agents} × ${input.maxModelLen} tokens, ${formatGiB(util * (set[0]?.gpu.vramMiB ?? 0) * 1024 * 1024)} available at --gpu-memory-utilization ${util}`,
+      reason: `${variant.quant} needs ${formatGiB(need)} per GPU${tpText} for ${input.agents} agents × ${input.maxModelLen} tokens (half of each window in use at once), ${formatGiB(util * (set[0]?.gpu.vramMiB ?? 0) * 1024 * 1024)} available at --gpu-memory-utilization ${util}`,
     };
   }
   const activeFraction = s.activeParams ? s.activeParams / s.params : 1;

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { ENGINE_KINDS } from '../plan/types.js';
 
 /**
  * The hardware profile file format (`hardware-profiles/*.yaml`): the criteria that select a profile and the defaults
@@ -41,10 +40,11 @@ export const profileSchema = z.strictObject({
   /** Profiles are tried from the highest priority down; the first whose rules match is chosen. */
   priority: z.number().int(),
   match: z.array(profileRuleSchema).min(1),
+  /**
+   * How much work the box is sized for: context per agent and concurrent agents (the planner's default intent), and
+   * its power draw. Models and engines are not listed here: the planner chooses them from the catalog by fit.
+   */
   defaults: z.strictObject({
-    engine: z.enum(ENGINE_KINDS),
-    /** Model lineup to consider, best first (Hugging Face repository ids). */
-    models: z.array(z.string().min(1)).min(1),
     contextTokens: z.number().int().min(256),
     concurrency: z.number().int().min(1),
     /** Typical whole-system draw under inference load, for energy estimates before measurements exist. */

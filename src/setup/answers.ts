@@ -31,7 +31,7 @@ export const setupAnswersSchema = z.strictObject({
   gatewayPort: port.default(8080),
   /** First engine port. */
   portBase: port.default(8081),
-  /** Model sources: builtin (the smoke models), hf (hub). Default: by profile. */
+  /** Model sources: hf (hub; the default), builtin (the random-weight smoke models: demos and tests). */
   sources: z
     .array(z.enum(['builtin', 'hf']))
     .min(1)

@@ -20,6 +20,8 @@ export interface ProposedEntry {
   /** Made on this machine (smoke model: written and quantized) rather than downloaded. */
   builtin: boolean;
   supportsTools: boolean;
+  /** The proposed model's quality with its weights' quantization (catalog quality + quant loss); see weightsQuality. */
+  quality?: number;
 }
 
 /** One role whose running entry differs from what the planner would choose now. */
@@ -136,4 +138,42 @@ export function replacementsToReturnTo(current: Plan, previous: Plan): EntryRepl
     });
   }
   return out;
+}
+
+/**
+ * Keeps only the changes that do not lower model quality (pure). A change whose proposed model scores below the
+ * running one (`runningQuality` of the running model path, from the catalog) is held back with a note unless
+ * `allowDowngrade`; so is a model change away from a model the catalog does not know (its quality cannot be
+ * compared). Context, slot and argument changes to the same model always pass.
+ */
+export function holdDowngrades(
+  changes: readonly RoleChange[],
+  runningQuality: (modelPath: string) => number | undefined,
+  allowDowngrade: boolean,
+): { changes: RoleChange[]; notes: string[] } {
+  if (allowDowngrade) return { changes: [...changes], notes: [] };
+  const kept: RoleChange[] = [];
+  const notes: string[] = [];
+  for (const c of changes) {
+    if (c.from.model === c.to.model) {
+      kept.push(c);
+      continue;
+    }
+    const before = runningQuality(c.from.model);
+    const after = c.to.quality;
+    if (before === undefined) {
+      notes.push(
+        `${c.role}: kept ${basename(c.from.model)}: it is not in the catalog, so ${c.to.label} cannot be shown to be better (--allow-downgrade to switch anyway)`,
+      );
+      continue;
+    }
+    if (after === undefined || after < before - 1e-9) {
+      notes.push(
+        `${c.role}: kept ${basename(c.from.model)} (quality ${before.toFixed(1)}): ${c.to.label} scores ${after === undefined ? 'unknown' : after.toFixed(1)}, a downgrade (--allow-downgrade to take it)`,
+      );
+      continue;
+    }
+    kept.push(c);
+  }
+  return { changes: kept, notes };
 }

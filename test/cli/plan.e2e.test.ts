@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { runCli } from '../support/run-cli.js';
 
-describe('ops plan', { timeout: 120_000 }, () => {
+describe('ops plan', { timeout: 240_000 }, () => {
   const home = mkdtempSync(join(tmpdir(), 'ops-plan-'));
   const env = { OPS_HOME: home };
   after(() => rmSync(home, { recursive: true, force: true }));
@@ -56,7 +56,10 @@ describe('ops plan', { timeout: 120_000 }, () => {
     writeFileSync(join(home, 'plan.yaml'), '# current\n');
     const hw = join(home, 'cpu.yaml');
     writeFileSync(hw, 'gpus: []\nramMiB: 16384\ncpuCores: 2\n');
-    const r = await runCli(['plan', '--hardware', hw, '--write', '--context', '1024', '--agents', '2'], env);
+    const r = await runCli(
+      ['plan', '--hardware', hw, '--write', '--sources', 'builtin', '--context', '1024', '--agents', '2'],
+      env,
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /profile cpu-only/);
     assert.match(r.stdout, /ops-smoke-/);
@@ -68,9 +71,28 @@ describe('ops plan', { timeout: 120_000 }, () => {
     assert.equal(readFileSync(join(home, 'plan.yaml'), 'utf8'), '# current\n');
   });
 
-  it('--explain says when nothing was checked yet', async () => {
+  it('plans a real small coder on a CPU-only machine by default and says how to download it', async () => {
+    const hw = join(home, 'cpu-32g.yaml');
+    writeFileSync(hw, 'gpus: []\nramMiB: 32768\ncpuCores: 8\n');
+    const r = await runCli(['plan', '--hardware', hw, '--json'], env);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual(out.intent.sources, ['hf']);
+    assert.ok(
+      out.models.length > 0 && out.models.every((m: { id: string }) => !m.id.startsWith('ops-smoke')),
+    );
+    assert.ok(
+      out.notes.some((n: string) => /not downloaded: ops models pull /.test(n)),
+      out.notes.join('\n'),
+    );
+  });
+
+  it('--explain shows prompt time and multi-agent throughput, and says when no memory prediction was checked yet', async () => {
     const r = await runCli(['plan', '--explain'], env);
     assert.equal(r.code, 0, r.stderr);
+    // What an agent feels, with the arithmetic: the 20K prompt and decode for one agent and for all of them.
+    assert.match(r.stdout, /prompt: ~[\d.]+ s to process a 20000-token prompt/);
+    assert.match(r.stdout, /\d+ agents? at once: ~[\d.]+ tokens\/s in total/);
     assert.match(r.stdout, /no prediction has been checked yet/);
   });
 

@@ -28,7 +28,12 @@ const cases: Case[] = [
     intent: { models: ['qwen2.5-coder-32b'], engines: ['llama.cpp'] },
     expect: { id: /:Q4_K_M:/, kvCacheType: 'q8_0', gpus: [0] },
   },
-  { hardware: '1x-rtx-3090', intent: {}, expect: { id: /^qwen3-coder-30b-a3b:/, gpus: [0] } },
+  // A current agentic coder, not a legacy one (catalog quality = SWE-bench Verified).
+  {
+    hardware: '1x-rtx-3090',
+    intent: {},
+    expect: { id: /^(devstral-small-2|qwen3\.5-35b-a3b|qwen3-coder-next):/, gpus: [0] },
+  },
   {
     hardware: '2x-rtx-4090',
     intent: { models: ['llama-3.1-70b'], engines: ['llama.cpp'] },
@@ -120,13 +125,19 @@ describe('planModels over the catalog and hardware fixtures', () => {
     assert.ok(s.estTokensPerSec >= q.estTokensPerSec);
   });
 
-  it('without a context length, takes the longest of 32K/16K/8K that fits', () => {
+  it('without a context length, plans the 64K a coding agent needs, and refuses models trained for less', () => {
     const p = planModels({
       hardware: HARDWARE['2x-h100']!,
       catalog,
-      intent: intent({ contextLength: undefined, models: ['codellama-70b'] }),
+      intent: intent({ contextLength: undefined, models: ['codellama-70b', 'qwen3-coder-30b-a3b'] }),
     });
-    assert.equal(p.entries[0]?.contextPerAgent, 16384); // trained for 16K
+    assert.equal(p.entries[0]?.contextPerAgent, 65536);
+    assert.equal(p.entries[0]?.modelId, 'qwen3-coder-30b-a3b');
+    assert.ok(
+      p.rejected.some(
+        (r) => r.modelId === 'codellama-70b' && /exceed the 16384 the model was trained for/.test(r.reason),
+      ),
+    );
   });
 
   it('an offline cpu-only machine plans the built-in smoke model, in RAM', () => {

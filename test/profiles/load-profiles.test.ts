@@ -40,7 +40,7 @@ describe('loadProfiles', () => {
     assert.deepEqual([consumer.tco.hardwareCostUsd.low, consumer.tco.hardwareCostUsd.high], [4000, 6000]);
     const enterprise = profiles.find((p) => p.id === 'enterprise')!;
     assert.ok(enterprise.tco.hardwareCostUsd.low >= 30_000);
-    assert.ok(profiles.every((p) => p.defaults.models.length > 0 && p.file.endsWith('.yaml')));
+    assert.ok(profiles.every((p) => p.defaults.contextTokens >= 65536 && p.file.endsWith('.yaml')));
   });
 
   it('OPS_PROFILES_DIR overrides where profiles are read from', () => {
@@ -62,7 +62,7 @@ describe('loadProfiles', () => {
   it('reports a broken file with its path and every bad field', () => {
     const broken = readFileSync(join(shipped, 'consumer.yaml'), 'utf8')
       .replace('minGpuCount: 1', 'minGpuCount: -1')
-      .replace('engine: llama.cpp', 'engine: ollama')
+      .replace('concurrency: 2', 'concurrency: 0')
       .replace('lifetimeYears: 3', 'lifetimeYears: "three"');
     const dir = profilesWith({ 'consumer.yaml': broken });
     assert.throws(
@@ -71,7 +71,7 @@ describe('loadProfiles', () => {
         assert.ok(error instanceof ValidationError);
         assert.equal(error.source, join(dir, 'consumer.yaml'));
         assert.deepEqual(error.problems.map((p) => p.path).sort(), [
-          'defaults.engine',
+          'defaults.concurrency',
           'match[0].minGpuCount',
           'tco.lifetimeYears',
         ]);

@@ -70,8 +70,6 @@ describe('provisioning steps inside throwaway Debian 12 / Ubuntu-like containers
     mergeAnswers(
       defaultAnswers({
         defaults: {
-          engine: 'llama.cpp',
-          models: ['x'],
           contextTokens: 4096,
           concurrency: 1,
           typicalPowerW: 100,

@@ -29,6 +29,9 @@ describe('ops setup --yes on this machine (no GPU): from nothing to a healthy st
     args = [
       'setup',
       '--yes',
+      // The random-weight smoke models, asked for: with no hub here, nothing else can be served.
+      '--sources',
+      'builtin',
       '--deployment',
       deployment,
       '--gateway-port',

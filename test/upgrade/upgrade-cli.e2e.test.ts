@@ -68,7 +68,7 @@ describe('ops upgrade-models --yes and ops rollback through the CLI, under load'
   it('moves from the tiny to the bench smoke model and back with no failed request', async (t) => {
     // What the planner chooses on this machine (the bench smoke model), made to run the older tiny one instead.
     const planFile = join(kit.dir, 'plan.yaml');
-    const written = await runCli(['plan', '--write', '--out', planFile], env);
+    const written = await runCli(['plan', '--write', '--sources', 'builtin', '--out', planFile], env);
     assert.equal(written.code, 0, written.stderr);
     const tiny = join(env.OPS_HOME!, 'models', 'smoke-tiny.gguf');
     assert.equal((await runCli(['models', 'smoke', '--size', 'tiny', '--out', tiny], env)).code, 0);

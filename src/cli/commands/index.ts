@@ -105,7 +105,7 @@ export const commands: (LazyCommands | RegisterCommand)[] = [
   {
     commands: {
       doctor:
-        'check driver, CUDA, toolkit, Docker, GPU in containers, disk, ports, engines, gateway, clock, ledger; print the fix for each problem',
+        "check driver (flavour, pin and hold, Secure Boot, module), engine images against the driver's CUDA, toolkit (security fixes), Docker, GPU in containers, disk, ports, engines, gateway, clock, ledger; print the fix for each problem",
     },
     load: async () => (await import('./doctor.js')).registerDoctorCommand,
   },

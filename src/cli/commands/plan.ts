@@ -11,6 +11,7 @@ import { detectInventory } from '../../detect/detect-inventory.js';
 import { lookupGpu } from '../../detect/gpu-catalog.js';
 import { inventoryFromNvidiaSmiXml } from '../../detect/inventory-from-file.js';
 import type { GpuInfo } from '../../detect/types.js';
+import { formatEstimates } from '../../planner/explain-estimates.js';
 import { intentFromDefaults } from '../../planner/intent-defaults.js';
 import { inventoryToHardware } from '../../planner/inventory-to-hardware.js';
 import { loadHardwareSpec } from '../../planner/load-hardware.js';
@@ -89,7 +90,7 @@ export function formatProposal(
   if (proposal.entries.length === 0) out.push('nothing fits this machine with this intent.');
   else {
     const rows = [
-      ['role', 'model', 'quant', 'engine', 'context × parallel', 'memory', 'est. tok/s'],
+      ['role', 'model', 'quant', 'engine', 'context × parallel', 'memory', 'tok/s (1 / all)', '20K prompt'],
       ...proposal.entries.map((e) => [
         [e.role, ...e.alsoServes].join(', '),
         e.modelId,
@@ -97,7 +98,8 @@ export function formatProposal(
         e.engine,
         `${e.contextPerAgent} × ${e.parallel}`,
         memoryPerGpu(e),
-        e.estTokensPerSec.toFixed(1),
+        `${e.estTokensPerSec.toFixed(1)} / ${e.aggregateTokensPerSec.toFixed(1)}`,
+        `${e.promptSeconds20k.toFixed(1)} s`,
       ]),
     ];
     const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
@@ -196,7 +198,7 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
     .option('--priority <p>', 'quality | speed', 'quality')
     .option(
       '--sources <list>',
-      'model sources to plan from: builtin (the smoke models, no download), hf (hub models, pulled with `ops models pull`). Default: builtin on a CPU-only machine, hf,builtin otherwise',
+      'model sources to plan from: hf (hub models, pulled with `ops models pull`; the default), builtin (the random-weight smoke models, no download: for demos and tests only)',
     )
     .option('--models <ids>', 'only these catalog model ids (comma-separated)')
     .option('--deployment <name>', 'deployment name written into the Plan', 'default')
@@ -204,15 +206,10 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
     .option('--all', 'list every rejected candidate, not the first few per role')
     .option(
       '--explain',
-      "show the last check of the planner's memory predictions against llama.cpp's own report",
+      "also show what an agent feels (prompt time for a 20K prompt, decode for one agent and for all of them, with the arithmetic) and the last check of the planner's memory predictions against llama.cpp's own report",
     )
     .action(async (opts: PlanOptions) => {
       const ctx = getContext();
-      if (opts.explain) {
-        const records = lastComparison(ctx.state, ['llama.cpp']);
-        ctx.output(formatPredictionRecords(records), { records }, opts.json ?? false);
-        return;
-      }
       const profiles = loadProfiles(defaultProfilesDir());
       const catalog = loadCatalog();
       let hardware: HardwareSpec;
@@ -268,7 +265,14 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
         notes,
         ...(written ? { written } : {}),
       };
-      const human = formatProposal(proposal, header, notes, opts.all ?? false);
+      let human = formatProposal(proposal, header, notes, opts.all ?? false);
+      if (opts.explain) {
+        const records = lastComparison(ctx.state, ['llama.cpp']);
+        human = [human, '', ...formatEstimates(proposal.entries), '', formatPredictionRecords(records)].join(
+          '\n',
+        );
+        Object.assign(json, { predictionRecords: records });
+      }
       ctx.output(
         written ? `${human}\n\nwrote ${written} (${startHint(ctx.state, proposal, written)})` : human,
         json,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { OpsError } from '../../core/errors.js';
 import { attachJsonStream } from '../../core/json-log.js';
+import { parseSources } from '../../planner/intent-defaults.js';
 import type { PartialAnswers } from '../../setup/answers.js';
 import { parseDistroFlag } from '../../setup/distro.js';
 import { terminalPrompter } from '../../setup/prompts.js';
@@ -24,6 +25,7 @@ interface SetupOptions {
   driverFlavour?: string;
   upgradeToolkit?: boolean;
   until?: string;
+  sources?: string;
 }
 
 /** `ops setup`: the first-time wizard, from a bare box to a healthy stack and the lines for Claude Code. */
@@ -58,6 +60,10 @@ export const registerSetupCommand: RegisterCommand = (program: Command, getConte
       '--upgrade-toolkit',
       'consent to upgrade an NVIDIA Container Toolkit that lacks published security fixes',
     )
+    .option(
+      '--sources <list>',
+      'model sources: hf (hub models, the default), builtin (the random-weight smoke models, for demos and tests)',
+    )
     .option('--until <stage>', `stop after a stage: ${SETUP_STAGES.join(', ')}`)
     .action(async (opts: SetupOptions) => {
       const ctx = getContext();
@@ -87,6 +93,7 @@ export const registerSetupCommand: RegisterCommand = (program: Command, getConte
               } as PartialAnswers['driver'],
             }
           : {}),
+        ...(opts.sources ? { sources: parseSources(opts.sources.split(',').filter(Boolean)) } : {}),
       };
       // With --json stdout carries only JSON lines; the human report goes to stderr.
       const print = (text: string) => (opts.json ? process.stderr : process.stdout).write(`${text}\n`);

@@ -14,11 +14,12 @@ import { missingGatewaySecrets, prepareGatewayFiles } from '../../runtime/gatewa
 import { StoreModelLocator } from '../../store/model-locator.js';
 import {
   diffAgainstProposal,
+  holdDowngrades,
   type RoleChange,
   replacementsFor,
   replacementsToReturnTo,
 } from '../../upgrade/plan-diff.js';
-import { replanThisMachine } from '../../upgrade/replan.js';
+import { replanThisMachine, runningQualityLookup } from '../../upgrade/replan.js';
 import { type EntryReplacement, UPGRADE_STRATEGIES, type UpgradeStrategy } from '../../upgrade/types.js';
 import { upgradeDeployment } from '../../upgrade/upgrade-deployment.js';
 import type { CliContext } from '../context.js';
@@ -33,6 +34,7 @@ interface UpgradeOptions {
   check?: boolean;
   yes?: boolean;
   only?: string;
+  allowDowngrade?: boolean;
   strategy: string;
   json?: boolean;
 }
@@ -120,18 +122,29 @@ export const registerUpgradeCommands: RegisterCommand = (program: Command, getCo
     )
     .option('-y, --yes', 'do not ask before switching')
     .option('--only <role>', 'only this role (quality-coder, fast-coder)')
+    .option(
+      '--allow-downgrade',
+      'also take a model that scores lower than the one running (never by default)',
+    )
     .option('--strategy <s>', 'auto | blue-green | stop-and-swap', 'auto')
     .option('--json', 'print the result as JSON')
     .action(async (opts: UpgradeOptions) => {
       const ctx = getContext();
       const strategy = strategyOf(opts.strategy);
       const current = readPlanFile(ctx.state.planFile, 'current');
+      const catalog = loadCatalog();
       const { proposed, profile, notes } = await replanThisMachine(current, {
-        catalog: loadCatalog(),
+        catalog,
         profiles: loadProfiles(defaultProfilesDir()),
         modelPathFor: planModelOf,
       });
-      const diff = diffAgainstProposal(current, proposed, opts.only);
+      const proposedDiff = diffAgainstProposal(current, proposed, opts.only);
+      const held = holdDowngrades(
+        proposedDiff.changes,
+        runningQualityLookup(catalog, planModelOf),
+        opts.allowDowngrade ?? false,
+      );
+      const diff = { changes: held.changes, notes: [...proposedDiff.notes, ...held.notes] };
       const allNotes = [...notes, ...diff.notes];
       if (diff.changes.length === 0) {
         ctx.output(

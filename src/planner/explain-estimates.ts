@@ -1,0 +1,21 @@
+import { PROMPT_TOKENS_FOR_ESTIMATE } from './coding-policy.js';
+import type { PlannedModel } from './types.js';
+
+/**
+ * What each planned model feels like to a coding agent, as `ops plan --explain` prints it: the prompt a Claude
+ * Code session opens with, single-stream decode, and decode summed over the Plan's agents, each with the
+ * assumptions behind it (agent-speed.ts).
+ */
+export function formatEstimates(entries: readonly PlannedModel[]): string[] {
+  const out: string[] = ['what an agent feels (estimates; agent-speed.ts has the arithmetic):'];
+  for (const e of entries) {
+    const where = e.gpus.length ? `GPU ${e.gpus.join(',')}` : 'the CPU';
+    out.push(
+      `  ${e.id} on ${where}, ${e.parallel} agent${e.parallel === 1 ? '' : 's'} × ${e.contextPerAgent} tokens, ${e.kvCacheType} KV:`,
+      `    prompt: ~${e.promptSeconds20k.toFixed(1)} s to process a ${PROMPT_TOKENS_FOR_ESTIMATE}-token prompt (Claude Code's first request): 2 FLOP per active weight per token plus causal attention, at half the devices' dense FP16 tensor throughput (CPU: 40 GFLOPS per core)`,
+      `    decode: ~${e.estTokensPerSec.toFixed(1)} tokens/s for one agent (active weights + its half-full KV cache read per token at 70 % of memory bandwidth)`,
+      `    ${e.parallel} agent${e.parallel === 1 ? '' : 's'} at once: ~${e.aggregateTokensPerSec.toFixed(1)} tokens/s in total, ~${(e.aggregateTokensPerSec / e.parallel).toFixed(1)} each (each step reads the shared weights once and every agent's own cache)`,
+    );
+  }
+  return out;
+}
