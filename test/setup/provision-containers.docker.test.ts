@@ -26,7 +26,8 @@ const steps = (...ids: string[]) => PROVISION_STEPS.filter((s) => ids.includes(s
  * The provisioning steps executed for real inside throwaway containers: a Debian 12 root made with debootstrap
  * (cached by label like the engine image), and the same root reporting itself as Ubuntu 24.04 in /etc/os-release — a
  * stand-in, since only Debian's archive is reachable here. NVIDIA's repositories are not reachable either: the GPU
- * steps' checks run against fake-nvidia-smi (named as such), their apply commands are covered by the dry-run tests.
+ * steps' checks run against the simulated GPU host's nvidia-smi stand-in (test/gpu-sim/bin/nvidia-smi, answering
+ * from a recorded report), their apply commands are covered by the dry-run tests.
  */
 describe('provisioning steps inside throwaway Debian 12 / Ubuntu-like containers', {
   timeout: 600_000,
@@ -120,13 +121,15 @@ describe('provisioning steps inside throwaway Debian 12 / Ubuntu-like containers
     );
   });
 
-  it('Ubuntu-like stand-in with fake-nvidia-smi: the driver counts as present and is kept; the missing module asks for a reboot', async () => {
+  it('Ubuntu-like stand-in with the nvidia-smi stand-in: the driver counts as present and is kept; the missing module asks for a reboot', async () => {
     const shell = await startContainer('ubuntu-like');
-    const fake = readFileSync(join(import.meta.dirname, 'fake-nvidia-smi'), 'utf8');
-    await shell.run(
-      'cat > /usr/local/bin/fake-nvidia-smi && chmod +x /usr/local/bin/fake-nvidia-smi && ln -sf fake-nvidia-smi /usr/local/bin/nvidia-smi',
-      fake,
+    // The stand-in answers from the report beside it (two RTX 4090s, driver 535.183.01).
+    const standIn = readFileSync(join(import.meta.dirname, '..', 'gpu-sim', 'bin', 'nvidia-smi'), 'utf8');
+    const report = readFileSync(
+      join(import.meta.dirname, '..', 'fixtures', 'nvidia-smi', 'rtx-4090-x2-535.xml'),
     );
+    await shell.run('cat > /usr/local/bin/nvidia-smi && chmod +x /usr/local/bin/nvidia-smi', standIn);
+    await shell.run('cat > /usr/local/bin/nvidia-smi.xml', report.toString('utf8'));
     await shell.run(
       `printf 'ID=ubuntu\\nVERSION_ID="24.04"\\nPRETTY_NAME="Ubuntu 24.04 (stand-in: a Debian 12 root)"\\n' > /etc/os-release`,
     );
