@@ -33,7 +33,7 @@ docker_answers() { have docker && docker info >/dev/null 2>&1; }
 # ("could not select device driver"); with one it builds the container and only fails to find the program.
 daemon_offers_gpus() {
   docker image inspect "$PROBE_IMAGE" >/dev/null 2>&1 ||
-    tar -cf - -T /dev/null | docker import -q -c 'LABEL ops.managed=true ops.role=gpu-sim-probe' - "$PROBE_IMAGE" >/dev/null
+    tar -cf - -T /dev/null | docker import -c 'LABEL ops.managed=true ops.role=gpu-sim-probe' - "$PROBE_IMAGE" >/dev/null
   local said
   said="$(docker run --rm --gpus all --network none "$PROBE_IMAGE" /ops-gpu-sim-probe 2>&1 || true)"
   [[ "$said" != *"could not select device driver"* ]]
