@@ -33,7 +33,9 @@ if have nvidia-smi; then
     fact nvidia.smi_gpus "$(printf '%s\n' "$versions" | grep -c .)"
   fi
 fi
-[ -r /proc/driver/nvidia/version ] && fact nvidia.module 1
+# nvidia-smi reaches the GPUs only through the loaded kernel module (/dev/nvidiactl), so a driver version from it
+# means the module is loaded even where /proc/driver/nvidia is not visible (WSL2, a namespaced /proc).
+if [ -r /proc/driver/nvidia/version ] || [ -n "${versions:-}" ]; then fact nvidia.module 1; fi
 grep -q '^nouveau ' /proc/modules 2>/dev/null && fact nouveau.loaded 1
 if have dpkg-query; then
   pkgs="$(dpkg-query -W -f '${db:Status-Abbrev} ${Package}=${Version}\n' 'cuda-drivers*' 'nvidia-open*' 'nvidia-driver*' \

@@ -19,7 +19,7 @@ export interface HostFacts {
   smiGpus: number;
   /** The driver version nvidia-smi reports, or null when it does not answer. */
   driverVersion: string | null;
-  /** The nvidia kernel module is loaded (/proc/driver/nvidia/version exists). */
+  /** The nvidia kernel module is loaded (/proc/driver/nvidia/version exists, or nvidia-smi reports a driver). */
   nvidiaModule: boolean;
   nouveauLoaded: boolean;
   rebootRequired: boolean;
