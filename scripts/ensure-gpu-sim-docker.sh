@@ -46,6 +46,16 @@ if [ -n "$hook" ] && [ "$(dirname "$(readlink -f "$hook")")" != "$(readlink -f "
   exit 0
 fi
 docker_answers || fail "docker does not answer (run scripts/ensure-docker.sh first)"
+
+# The stand-ins the daemon runs (refreshed on every run: the hook is looked up per container, no restart needed),
+# and what the hook puts into GPU containers: the nvidia-smi stand-in with one RTX 4090's report.
+install_stand_ins() {
+  mkdir -p "$SIM_DIR/inject"
+  install -m 0755 "$SOURCE_DIR/nvidia-container-runtime-hook" "$SOURCE_DIR/nvidia-container-runtime" "$SIM_DIR/"
+  install -m 0755 "$SOURCE_DIR/../bin/nvidia-smi" "$SIM_DIR/inject/nvidia-smi"
+  install -m 0644 "$SOURCE_DIR/../../fixtures/nvidia-smi/rtx-4090-550.xml" "$SIM_DIR/inject/nvidia-smi.xml"
+}
+[ "$(id -u)" -ne 0 ] || [ ! -d "$SIM_DIR" ] || install_stand_ins
 if daemon_offers_gpus; then
   say "the Docker daemon already accepts --gpus"
   exit 0
@@ -61,8 +71,7 @@ pid="$(cat "$PID_FILE")"
 [ "$(tr '\0' ' ' <"/proc/$pid/cmdline")" = "dockerd " ] ||
   skip "dockerd runs with options ops did not give it ($(tr '\0' ' ' <"/proc/$pid/cmdline")); not restarting it"
 
-mkdir -p "$SIM_DIR"
-install -m 0755 "$SOURCE_DIR/nvidia-container-runtime-hook" "$SOURCE_DIR/nvidia-container-runtime" "$SIM_DIR/"
+install_stand_ins
 
 say "restarting dockerd (pid $pid) with the stand-in NVIDIA hook on its PATH (log: $LOG_FILE)"
 kill -TERM "$pid"
