@@ -32,7 +32,7 @@ interface PlannedModel {
  * model's bytes under the planned file name (no real weights here); everything else is real.
  */
 describe('journey 1: ops setup --yes on one RTX 4090, the planned model from the hub', {
-  timeout: 600_000,
+  timeout: 900_000,
 }, () => {
   let kit: DockerTestKit;
   let host: GpuHost | string;

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { parse, stringify } from 'yaml';
+import { writeSmokeModel } from '../../src/models/smoke-model.js';
+import { diskFile, HubApiDouble } from '../store/hub-api-double.js';
 import {
   type DockerTestKit,
   dockerTestKit,
@@ -33,6 +36,11 @@ async function eventually<T>(
   }
 }
 
+interface PlannedModel {
+  source: { kind: string; repo?: string };
+  file?: string;
+}
+
 interface PlanEngine {
   name: string;
   model: string;
@@ -55,18 +63,33 @@ describe('journeys on two RTX 4090s: a layer-split Plan, GPU power in the report
   let env: NodeJS.ProcessEnv;
   let plan: { deployment: string; engines: PlanEngine[]; gateway: { port: number } };
   const deployment = testDeploymentName();
+  const hub = new HubApiDouble();
+  // Small context and one agent keep the engine light; the 30B model still needs both cards at Q8_0.
+  const intent = ['--models', 'qwen3-coder-30b-a3b', '--context', '8192', '--agents', '1'];
 
   before(async () => {
     kit = await dockerTestKit();
     host = await prepareGpuHost('rtx-4090-x2-535', 2);
     if (typeof host === 'string') return;
-    env = { ...host.env, OPS_HOME: join(kit.dir, 'home') };
+    env = { ...host.env, OPS_HOME: join(kit.dir, 'home'), HF_ENDPOINT: await hub.start() };
+    // The hub stand-in serves the repository and file the planner picks; the smoke model's bytes stand in for
+    // the weights (none can be downloaded here).
+    const planned = await runCli(['plan', '--json', ...intent], env);
+    assert.equal(planned.code, 0, planned.stderr);
+    for (const [i, m] of (JSON.parse(planned.stdout) as { models: PlannedModel[] }).models.entries()) {
+      if (m.source.kind !== 'hf' || !m.source.repo || !m.file) continue;
+      const bytes = join(kit.dir, `weights-${i}.gguf`);
+      await writeSmokeModel({ out: bytes, size: 'tiny', seed: 21 + i });
+      const sha256 = createHash('sha256').update(readFileSync(bytes)).digest('hex');
+      hub.addRepo(m.source.repo, 'c0ffee'.padEnd(40, '1'), [await diskFile(m.file, bytes, sha256)]);
+    }
   });
   after(async () => {
     if (typeof host !== 'string') {
       await runCli(['down', '--deployment', deployment], env);
       host.cleanup();
     }
+    await hub.close();
     await kit.cleanup(deployment);
   });
   const ready = (t: TestContext): boolean => {
@@ -74,24 +97,10 @@ describe('journeys on two RTX 4090s: a layer-split Plan, GPU power in the report
     return typeof host !== 'string';
   };
 
-  it('4: ops plan splits the planned model over both GPUs; ops up requests both and passes the split the planner chose', async (t) => {
+  it('2 and 4: ops plan --write splits the model over both GPUs; the pull command it prints, typed as printed, then ops up: both GPUs requested with the planner’s split; answers', async (t) => {
     if (!ready(t)) return;
-    // Small context and one agent keep the engine light; the 30B model still needs both cards at Q8_0.
     const planned = await runCli(
-      [
-        'plan',
-        '--models',
-        'qwen3-coder-30b-a3b',
-        '--context',
-        '8192',
-        '--agents',
-        '1',
-        '--deployment',
-        deployment,
-        '--port-base',
-        String(await freePort()),
-        '--write',
-      ],
+      ['plan', ...intent, '--deployment', deployment, '--port-base', String(await freePort()), '--write'],
       env,
     );
     assert.equal(planned.code, 0, planned.stderr);
@@ -117,8 +126,11 @@ describe('journeys on two RTX 4090s: a layer-split Plan, GPU power in the report
       join(env.OPS_HOME as string, 'config.yaml'),
       `agent:\n  metricsPort: ${agentPort}\n  sampleIntervalS: 1\n  probeIntervalS: 5\n`,
     );
-    const smoke = await runCli(['models', 'smoke', '--out', engine.model], env);
-    assert.equal(smoke.code, 0, smoke.stderr);
+    // Whatever plan prints must work when typed: its pull command, verbatim.
+    const pull = /not downloaded: ops (models pull \S+)/.exec(planned.stdout)?.[1];
+    assert.ok(pull, `ops plan prints the pull command:\n${planned.stdout}`);
+    const pulled = await runCli(pull.split(' '), env, 120_000);
+    assert.equal(pulled.code, 0, pulled.stderr);
 
     const up = await runCli(['up', '--plan', planFile, '--json'], env, 180_000);
     assert.equal(up.code, 0, up.stderr);
@@ -154,6 +166,33 @@ describe('journeys on two RTX 4090s: a layer-split Plan, GPU power in the report
     });
     assert.equal(answer.type, 'message');
     assert.ok(answer.usage.output_tokens > 0);
+  });
+
+  it('3 (reading side): ops status, ops doctor and ops upgrade-models --check read the running GPU Plan', async (t) => {
+    if (!ready(t) || !plan) return;
+    const status = await runCli(['status', '--json'], env);
+    assert.equal(status.code, 0, status.stderr);
+    const s = JSON.parse(status.stdout) as {
+      engines: { name: string; state: string }[];
+      gateway: { state: string };
+    };
+    assert.deepEqual(
+      s.engines.map((e) => [e.name, e.state]),
+      [[plan.engines[0]?.name, 'healthy']],
+    );
+    assert.equal(s.gateway.state, 'healthy');
+
+    const doctor = await runCli(['doctor', '--json'], env);
+    const checks = (JSON.parse(doctor.stdout) as { checks: { id: string; status: string; detail: string }[] })
+      .checks;
+    const byId = Object.fromEntries(checks.map((c) => [c.id, c]));
+    for (const id of ['nvidia-driver', 'docker-nvidia-runtime', 'gpu-in-containers', 'engines', 'gateway'])
+      assert.equal(byId[id]?.status, 'ok', `${id}: ${JSON.stringify(byId[id])}`);
+
+    // 0 (up to date) or 10 (an upgrade is available): both are answers, never a refusal of the Plan.
+    const check = await runCli(['upgrade-models', '--check', '--json'], env);
+    assert.ok(check.code === 0 || check.code === 10, `exit ${check.code}: ${check.stderr}`);
+    assert.doesNotMatch(check.stderr, /no NVIDIA GPU|^error:/m);
   });
 
   it('5: the agent samples both GPUs’ power with nvidia-smi; the month’s report shows GPU energy in kWh', async (t) => {
