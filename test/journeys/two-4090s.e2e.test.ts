@@ -36,6 +36,44 @@ async function eventually<T>(
   }
 }
 
+/** Sends chat requests through the gateway until stopped; counts answers and failures (as a client would see). */
+function keepAsking(url: string) {
+  let stop = false;
+  const counts = { ok: 0, failed: 0, errors: [] as string[] };
+  const loop = (async () => {
+    while (!stop) {
+      try {
+        const res = await fetch(`${url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            model: 'quality',
+            messages: [{ role: 'user', content: 'hi' }],
+            max_tokens: 4,
+          }),
+          signal: AbortSignal.timeout(60_000),
+        });
+        const body = await res.text();
+        if (res.ok) counts.ok++;
+        else {
+          counts.failed++;
+          counts.errors.push(`${res.status} ${body.slice(0, 200)}`);
+        }
+      } catch (error) {
+        counts.failed++;
+        counts.errors.push(String(error));
+      }
+    }
+  })();
+  return {
+    counts,
+    stop: async () => {
+      stop = true;
+      await loop;
+    },
+  };
+}
+
 interface PlannedModel {
   source: { kind: string; repo?: string };
   file?: string;
@@ -64,6 +102,7 @@ describe('journeys on two RTX 4090s: a layer-split Plan, GPU power in the report
   let plan: { deployment: string; engines: PlanEngine[]; gateway: { port: number } };
   const deployment = testDeploymentName();
   const hub = new HubApiDouble();
+  let olderModel: string | undefined;
   // Small context and one agent keep the engine light; the 30B model still needs both cards at Q8_0.
   const intent = ['--models', 'qwen3-coder-30b-a3b', '--context', '8192', '--agents', '1'];
 
@@ -81,7 +120,16 @@ describe('journeys on two RTX 4090s: a layer-split Plan, GPU power in the report
       const bytes = join(kit.dir, `weights-${i}.gguf`);
       await writeSmokeModel({ out: bytes, size: 'tiny', seed: 21 + i });
       const sha256 = createHash('sha256').update(readFileSync(bytes)).digest('hex');
-      hub.addRepo(m.source.repo, 'c0ffee'.padEnd(40, '1'), [await diskFile(m.file, bytes, sha256)]);
+      const files = [await diskFile(m.file, bytes, sha256)];
+      // An older version of the same model for journey 3 to upgrade from (its own bytes, so its own blob).
+      if (i === 0 && m.file.includes('Q8_0')) {
+        const older = join(kit.dir, 'weights-older.gguf');
+        await writeSmokeModel({ out: older, size: 'tiny', seed: 31 });
+        const olderSha = createHash('sha256').update(readFileSync(older)).digest('hex');
+        olderModel = `hf:${m.source.repo}:${m.file.replace('Q8_0', 'Q6_K')}`;
+        files.push(await diskFile(m.file.replace('Q8_0', 'Q6_K'), older, olderSha));
+      }
+      hub.addRepo(m.source.repo, 'c0ffee'.padEnd(40, '1'), files);
     }
   });
   after(async () => {
@@ -226,5 +274,70 @@ describe('journeys on two RTX 4090s: a layer-split Plan, GPU power in the report
     const markdown = (await runCli(['report', '--format', 'md'], env)).stdout;
     assert.match(markdown, /\| GPU \| [\d.,]+ kWh \|/);
     assert.match(markdown, /\| gpu0 \| [\d.,]+ kWh \|/);
+  });
+
+  // Found by this journey, not yet fixed: on this GPU Plan (with monitoring) the blue/green switch removes
+  // Prometheus and the node exporter ("no longer in the Plan"), starts the new engine as <name>-<hash>, then its
+  // last deploy keeps the old entry "unchanged" and loses it ("the container disappeared"): exit 4.
+  it('3: ops upgrade-models --yes then ops rollback on the GPU Plan, with 0 failed requests under a continuous client', {
+    skip: 'waiting for a fix in ops upgrade-models (blue/green on a Plan with monitoring; see the comment above)',
+  }, async (t) => {
+    if (!ready(t) || !plan) return;
+    assert.ok(olderModel, 'the planner chose Q8_0, so Q6_K is the older version');
+    // The running version becomes the older quantization (a Plan edit, then ops up --pull fetches it with consent).
+    const current = join(env.OPS_HOME as string, 'plan.yaml');
+    const doc = parse(readFileSync(current, 'utf8'));
+    const newer = doc.engines[0].model as string;
+    // As ops plan names it for that quantization, the gateway's aliases following.
+    const [newName, oldName] = [
+      doc.engines[0].name as string,
+      (doc.engines[0].name as string).replace('q8-0', 'q6-k'),
+    ];
+    doc.engines[0].model = olderModel;
+    doc.engines[0].name = oldName;
+    for (const alias of Object.keys(doc.gateway.aliases ?? {}))
+      if (doc.gateway.aliases[alias] === newName) doc.gateway.aliases[alias] = oldName;
+    writeFileSync(current, stringify(doc));
+    const up = await runCli(['up', '--pull'], env, 180_000);
+    assert.equal(up.code, 0, up.stderr);
+    const check = await runCli(['upgrade-models', '--check'], env);
+    assert.equal(check.code, 10, check.stderr);
+    assert.match(check.stdout, /Q6_K\.gguf → .*Q8_0\.gguf/);
+
+    const load = keepAsking(`http://127.0.0.1:${plan.gateway.port}`);
+    try {
+      const upgrade = await runCli(['upgrade-models', '--yes', '--json'], env, 300_000);
+      assert.equal(upgrade.code, 0, upgrade.stderr);
+      assert.equal(JSON.parse(upgrade.stdout).outcome, 'switched');
+      assert.equal(parse(readFileSync(current, 'utf8')).engines[0].model, newer);
+
+      const rollback = await runCli(['rollback', '--yes', '--json'], env, 300_000);
+      assert.equal(rollback.code, 0, rollback.stderr);
+      assert.equal(JSON.parse(rollback.stdout).outcome, 'switched');
+      assert.equal(parse(readFileSync(current, 'utf8')).engines[0].model, olderModel);
+    } finally {
+      await load.stop();
+    }
+    t.diagnostic(
+      `requests during upgrade and rollback: ${load.counts.ok} answered, ${load.counts.failed} failed`,
+    );
+    assert.equal(load.counts.failed, 0, load.counts.errors.slice(0, 5).join('\n'));
+    assert.ok(load.counts.ok > 0);
+
+    // The engine that serves now still asks for both GPUs, with the split.
+    const engines = await kit.docker.listContainers({
+      filters: { label: [`ops.deployment=${deployment}`, 'ops.role=engine'] },
+    });
+    assert.equal(engines.length, 1, 'the retired engine is gone');
+    const inspected = await kit.docker.getContainer(engines[0]!.Id).inspect();
+    assert.deepEqual(inspected.HostConfig.DeviceRequests?.[0]?.DeviceIDs, ['0', '1']);
+    const report = JSON.parse((await runCli(['report', '--format', 'json'], env)).stdout);
+    assert.deepEqual(
+      report.modelChanges.attempts.map((a: { action: string; outcome: string }) => [a.action, a.outcome]),
+      [
+        ['upgrade', 'switched'],
+        ['rollback', 'switched'],
+      ],
+    );
   });
 });
