@@ -52,6 +52,12 @@ export const commands: (LazyCommands | RegisterCommand)[] = [
     load: async () => (await import('./deployment.js')).registerDeploymentCommands,
   },
   {
+    commands: {
+      code: 'code retrieval for local agents: index a repository, search it, serve it to Claude Code over MCP',
+    },
+    load: async () => (await import('./code.js')).registerCodeCommands,
+  },
+  {
     commands: { detect: 'detect GPUs, CPU, memory, disks, OS and Docker, and choose a hardware profile' },
     load: async () => (await import('./detect.js')).registerDetectCommand,
   },
