@@ -3,7 +3,7 @@ SHELL := /bin/bash
 OPS := node bin/ops.js
 NODE_TEST := node --import tsx --test --test-reporter=spec
 
-.PHONY: demo test deps build host image lint typecheck unit docker-tests e2e-tests bench clean-test-containers
+.PHONY: demo test deps build host gpu-sim image lint typecheck unit docker-tests e2e-tests bench clean-test-containers
 
 # `npm install`, not `npm ci`: the registry here does not serve every platform's optional binary of some
 # packages (biome), so the lock cannot list them all and `npm ci` refuses it; install still honours the lock.
@@ -28,6 +28,12 @@ host:
 	bash scripts/ensure-docker.sh
 	bash scripts/ensure-test-tools.sh
 
+# The simulated GPU host's Docker side (test/gpu-sim/README.md): restarts, once, the daemon ensure-docker.sh started
+# with NVIDIA's hook stand-in so `--gpus` works; a no-op where it already does; never touches a daemon ops did not
+# start (the GPU journeys then skip and say why). Before the docker tests, so no test container is running yet.
+gpu-sim: host
+	bash scripts/ensure-gpu-sim-docker.sh
+
 # The CPU llama.cpp engine image, the gateway image and the monitoring images (Prometheus, node exporter), from
 # Debian packages (each skipped when already built from the same inputs).
 image: build host
@@ -49,10 +55,10 @@ unit: build
 docker-tests: image
 	$(NODE_TEST) --test-concurrency=1 $$(find test -name '*.docker.test.ts' | sort)
 
-e2e-tests: image
+e2e-tests: image gpu-sim
 	$(NODE_TEST) --test-concurrency=1 $$(find test -name '*.e2e.test.ts' | sort)
 
-test: lint typecheck unit docker-tests e2e-tests
+test: lint typecheck unit gpu-sim docker-tests e2e-tests
 	@$(MAKE) --no-print-directory clean-test-containers
 
 demo: image

@@ -38,7 +38,9 @@ if have nvidia-smi; then
     fact nvidia.gpus "$(nvidia-smi --query-gpu=name,compute_cap --format=csv,noheader 2>/dev/null | sed 's/, */|/' | tr '\n' ';')"
   fi
 fi
-[ -r /proc/driver/nvidia/version ] && fact nvidia.module 1
+# nvidia-smi reaches the GPUs only through the loaded kernel module (/dev/nvidiactl), so a driver version from it
+# means the module is loaded even where /proc/driver/nvidia is not visible (WSL2, a namespaced /proc).
+if [ -r /proc/driver/nvidia/version ] || [ -n "${versions:-}" ]; then fact nvidia.module 1; fi
 # Why a module did not load: the kernel's last word on nvidia (signature rejected, GPU not supported by the flavour).
 kmsg="$( (dmesg 2>/dev/null || journalctl -k -b --no-pager 2>/dev/null) | grep -iE 'nvidia|NVRM' |
   grep -iE 'reject|verification failed|required key|not supported|unsigned|taint|failed' | tail -n1)"

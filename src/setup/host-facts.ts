@@ -30,7 +30,7 @@ export interface HostFacts {
   driverVersion: string | null;
   /** The CUDA version that driver supports, when a source says it (an nvidia-smi capture); else from the table. */
   driverCuda: string | null;
-  /** The nvidia kernel module is loaded (/proc/driver/nvidia/version exists). */
+  /** The nvidia kernel module is loaded (/proc/driver/nvidia/version exists, or nvidia-smi reports a driver). */
   nvidiaModule: boolean;
   nouveauLoaded: boolean;
   rebootRequired: boolean;

@@ -32,7 +32,8 @@ const steps = (...ids: string[]) => PROVISION_STEPS.filter((s) => ids.includes(s
  * The provisioning steps executed for real inside throwaway containers: a Debian 12 root made with debootstrap
  * (cached by label like the engine image), and the same root reporting itself as Ubuntu 24.04 in /etc/os-release — a
  * stand-in, since only Debian's archive is reachable here. NVIDIA's repositories are not reachable either: the GPU
- * steps' checks run against fake-nvidia-smi (named as such), their apply commands are covered by the dry-run tests.
+ * steps' checks run against the simulated GPU host's nvidia-smi stand-in (test/gpu-sim/bin/nvidia-smi, answering
+ * from a recorded report), their apply commands are covered by the dry-run tests.
  */
 describe('provisioning steps inside throwaway Debian 12 / Ubuntu-like containers', {
   timeout: 600_000,
@@ -56,11 +57,18 @@ describe('provisioning steps inside throwaway Debian 12 / Ubuntu-like containers
   after(async () => kit.cleanup(deployment));
 
   const standIn = (file: string) => readFileSync(join(import.meta.dirname, file), 'utf8');
-  /** fake-nvidia-smi on PATH as nvidia-smi (two RTX 4090s, driver 535.183.01), and an Ubuntu 24.04 label. */
+  /**
+   * The simulated GPU host's nvidia-smi stand-in on PATH, answering from two RTX 4090s' report (driver 535.183.01),
+   * and an Ubuntu 24.04 label.
+   */
   async function asUbuntuWithGpus(shell: Awaited<ReturnType<typeof startContainer>>) {
     await shell.run(
-      'cat > /usr/local/bin/fake-nvidia-smi && chmod +x /usr/local/bin/fake-nvidia-smi && ln -sf fake-nvidia-smi /usr/local/bin/nvidia-smi',
-      standIn('fake-nvidia-smi'),
+      'cat > /usr/local/bin/nvidia-smi && chmod +x /usr/local/bin/nvidia-smi',
+      readFileSync(join(import.meta.dirname, '..', 'gpu-sim', 'bin', 'nvidia-smi'), 'utf8'),
+    );
+    await shell.run(
+      'cat > /usr/local/bin/nvidia-smi.xml',
+      readFileSync(join(import.meta.dirname, '..', 'fixtures', 'nvidia-smi', 'rtx-4090-x2-535.xml'), 'utf8'),
     );
     await shell.run(
       `printf 'ID=ubuntu\\nVERSION_ID="24.04"\\nVERSION="24.04.3 LTS (Noble Numbat)"\\nPRETTY_NAME="Ubuntu 24.04.3 LTS (stand-in: a Debian 12 root)"\\n' > /etc/os-release`,
@@ -155,13 +163,15 @@ describe('provisioning steps inside throwaway Debian 12 / Ubuntu-like containers
     );
   });
 
-  it('Ubuntu-like stand-in with fake-nvidia-smi: the driver counts as present and is kept; the missing module asks for a reboot', async () => {
+  it('Ubuntu-like stand-in with the nvidia-smi stand-in: the driver answers, so driver and module count as present and nothing is applied', async () => {
     const shell = await startContainer('ubuntu-like');
-    const fake = readFileSync(join(import.meta.dirname, 'fake-nvidia-smi'), 'utf8');
-    await shell.run(
-      'cat > /usr/local/bin/fake-nvidia-smi && chmod +x /usr/local/bin/fake-nvidia-smi && ln -sf fake-nvidia-smi /usr/local/bin/nvidia-smi',
-      fake,
+    // The stand-in answers from the report beside it (two RTX 4090s, driver 535.183.01).
+    const standIn = readFileSync(join(import.meta.dirname, '..', 'gpu-sim', 'bin', 'nvidia-smi'), 'utf8');
+    const report = readFileSync(
+      join(import.meta.dirname, '..', 'fixtures', 'nvidia-smi', 'rtx-4090-x2-535.xml'),
     );
+    await shell.run('cat > /usr/local/bin/nvidia-smi && chmod +x /usr/local/bin/nvidia-smi', standIn);
+    await shell.run('cat > /usr/local/bin/nvidia-smi.xml', report.toString('utf8'));
     await shell.run(
       `printf 'ID=ubuntu\\nVERSION_ID="24.04"\\nPRETTY_NAME="Ubuntu 24.04 (stand-in: a Debian 12 root)"\\n' > /etc/os-release`,
     );
@@ -186,7 +196,15 @@ describe('provisioning steps inside throwaway Debian 12 / Ubuntu-like containers
       detail: 'driver 535.183.01',
       applied: false,
     });
-    assert.match(outcome.rebootRequired ?? '', /nvidia kernel module.*reboot, then run ops setup again/);
+    // No /proc/driver/nvidia in the container, but nvidia-smi answering means the module is loaded (as on WSL2).
+    assert.deepEqual(
+      outcome.steps.map((s) => [s.id, s.status, s.applied]),
+      [
+        ['nvidia-driver', 'satisfied', false],
+        ['kernel-module', 'satisfied', false],
+      ],
+    );
+    assert.equal(outcome.rebootRequired, undefined);
   });
 
   it('Secure Boot reported on (mokutil stand-in): ops makes the DKMS signing key, then says what to do at the next boot', async () => {

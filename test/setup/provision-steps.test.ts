@@ -37,6 +37,19 @@ describe('host provisioning decisions', () => {
     assert.match(all, /create-dev-char-symlinks/);
   });
 
+  it('a driver package installed but not answering yet (module not loaded): the module step is pending and may need a reboot', () => {
+    const facts = {
+      ...bareHostFacts(parseDistroFlag('ubuntu-24.04')),
+      pciGpus: 1,
+      packages: ['nvidia-open=550.54.14-1'],
+    };
+    const decisions = Object.fromEntries(decideSteps(facts, options).map((d) => [d.step.id, d]));
+    assert.equal(decisions['nvidia-driver']?.status, 'satisfied');
+    assert.equal(decisions['kernel-module']?.status, 'pending');
+    assert.match(decisions['kernel-module']?.detail ?? '', /nvidia-smi does not answer yet/);
+    assert.equal(decisions['kernel-module']?.step.mayNeedReboot, true);
+  });
+
   it('a box that already has them shows every step satisfied, and the existing CUDA is kept', () => {
     const facts = readHostFactsFile(join(FIXTURES, 'ubuntu-24.04-4090x2-ready.facts'));
     const status = statusOf({ ...facts, cudaToolkit: '12.4' });
