@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { ApiKeyCheck } from './auth.js';
 import { decideMaxTokens, slotContextTokens } from './context-limits.js';
-import { GatewayError } from './gateway-error.js';
+import { GatewayError, toGatewayError } from './gateway-error.js';
 import { type CloudOptions, resolveCloudOptions } from './hybrid/hybrid-options.js';
 import { HybridRouter } from './hybrid/hybrid-router.js';
 import { GatewayMetrics } from './metrics.js';
@@ -9,6 +9,7 @@ import type { ClaudeTierRule } from './model-aliases.js';
 import type { ChatCompletionRequest } from './openai/types.js';
 import { ResponseCache, type ResponseCacheOptions } from './response-cache.js';
 import { ModelRouter, type RoutePolicy } from './router.js';
+import { clip } from './shape-check.js';
 import { countPromptTokens, estimatePromptTokens, type TokenCount } from './token-counter.js';
 import type { ApiKind, UpstreamDescriptor, UsageRecord, UsageSink } from './types.js';
 import { type PoolChange, type Upstream, UpstreamPool } from './upstream-pool.js';
@@ -41,6 +42,8 @@ export interface GatewayOptions {
   cloud?: CloudOptions;
   /** Where the cloud API key is read from, once, at creation (default `process.env`). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Where the gateway's own failures are told, one line each (default: stderr). Never prompt contents. */
+  log?: (line: string) => void;
 }
 
 /** The built gateway's parts, shared by every handler. */
@@ -63,6 +66,11 @@ export interface GatewayContext {
    */
   reload(update: { upstreams: UpstreamDescriptor[]; aliases?: Record<string, string> }): PoolChange;
   recordUsage(record: Omit<UsageRecord, 'at'>): void;
+  /**
+   * Logs an error that is the gateway's own fault (a bug, not the client's or the upstream's), with its
+   * cause and stack: the client only sees "internal gateway error", so this line is where it can be found.
+   */
+  logInternal(where: string, error: unknown): void;
   /** Records a request that ended without an answer (refused, failed, or abandoned by the client). */
   recordFailure(
     api: ApiKind,
@@ -92,6 +100,7 @@ export function createGatewayContext(options: GatewayOptions): GatewayContext {
     [...pool.all(), ...pool.drainingUpstreams()].map((u) => u.snapshot()),
   );
   const sink = options.usageSink;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const locations = new Map(options.upstreams.map((u) => [u.name, u.location ?? 'local']));
   const routerFor = (upstreams: UpstreamDescriptor[], aliases: Record<string, string> | undefined) =>
     new ModelRouter(upstreams, {
@@ -131,7 +140,8 @@ export function createGatewayContext(options: GatewayOptions): GatewayContext {
       return change;
     },
     recordUsage(record) {
-      const full: UsageRecord = { at: new Date().toISOString(), ...record };
+      // The model name is the client's choice: a 200 KB one must not reach the spool or the metrics labels.
+      const full: UsageRecord = { at: new Date().toISOString(), ...record, model: clip(record.model) };
       metrics.observe(full);
       if (sink) {
         try {
@@ -140,6 +150,13 @@ export function createGatewayContext(options: GatewayOptions): GatewayContext {
           // A failing sink must not fail the request it records.
         }
       }
+    },
+    logInternal(where, error) {
+      const e = toGatewayError(error);
+      if (e.kind !== 'internal') return;
+      const cause =
+        e.cause instanceof Error ? (e.cause.stack ?? e.cause.message) : String(e.cause ?? e.message);
+      log(`ops gateway: internal error in ${where}: ${cause}`);
     },
     recordFailure(api, model, upstream, status, stream, startedAt) {
       context.recordUsage({

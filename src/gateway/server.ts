@@ -9,6 +9,7 @@ import { handleHealth, handleMetrics } from './handlers/health.js';
 import { handleMessages } from './handlers/messages.js';
 import { handleModels } from './handlers/models.js';
 import { sendError, sendJson } from './http-reply.js';
+import { clip } from './shape-check.js';
 
 export type { GatewayOptions } from './gateway-context.js';
 
@@ -27,6 +28,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const context = createGatewayContext(options);
   const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
     dispatch(context, req, res).catch((error) => {
+      context.logInternal(`${req.method} ${clip(req.url ?? '/')}`, error);
       if (!res.headersSent) sendError(res, 'openai', error);
       else res.destroy();
     });

@@ -7,6 +7,7 @@ import type {
   ChatToolCall,
   ChatToolChoice,
 } from '../openai/types.js';
+import { shown } from '../shape-check.js';
 import type {
   ContentBlock,
   ImageBlock,
@@ -16,6 +17,8 @@ import type {
   ToolChoice,
   ToolDefinition,
 } from './types.js';
+
+export { parseMessagesRequest } from './messages-shape.js';
 
 /**
  * Claude Code puts a per-request billing line in the system prompt (a text block starting with this prefix).
@@ -27,31 +30,6 @@ export interface TranslateOptions {
   upstreamModel: string;
   /** Whether the model takes images; without it image blocks are refused with an invalid_request_error. */
   vision: boolean;
-}
-
-/** Checks the shape of a Messages request enough to translate it; every refusal is an invalid_request_error. */
-export function parseMessagesRequest(body: unknown): MessagesRequest {
-  const b = body as Partial<MessagesRequest> | null;
-  if (!b || typeof b !== 'object' || Array.isArray(b)) throw invalid('request body must be a JSON object');
-  if (typeof b.model !== 'string' || !b.model) throw invalid('model: field required (a string)');
-  if (!Array.isArray(b.messages)) throw invalid('messages: field required (an array)');
-  if (typeof b.max_tokens !== 'number' || !Number.isInteger(b.max_tokens) || b.max_tokens < 1) {
-    throw invalid('max_tokens: field required (an integer ≥ 1)');
-  }
-  b.messages.forEach((m, i) => {
-    if (!m || (m.role !== 'user' && m.role !== 'assistant' && m.role !== 'system')) {
-      throw invalid(`messages.${i}.role: must be "user", "assistant" or "system"`);
-    }
-    if (typeof m.content !== 'string' && !Array.isArray(m.content)) {
-      throw invalid(`messages.${i}.content: must be a string or an array of content blocks`);
-    }
-  });
-  if (b.system !== undefined && typeof b.system !== 'string' && !Array.isArray(b.system)) {
-    throw invalid('system: must be a string or an array of text blocks');
-  }
-  if (b.stop_sequences !== undefined && !Array.isArray(b.stop_sequences))
-    throw invalid('stop_sequences: must be an array');
-  return b as MessagesRequest;
 }
 
 /** Translates an Anthropic Messages request to an OpenAI chat completions request for the upstream. */
@@ -158,7 +136,7 @@ function userMessages(m: MessageParam, at: number, options: TranslateOptions): C
         break;
       default:
         throw invalid(
-          `${path}.type: content block type ${JSON.stringify(block.type)} is not supported by this gateway`,
+          `${path}.type: content block type ${shown(block.type)} is not supported by this gateway`,
         );
     }
   });
@@ -191,7 +169,7 @@ function assistantMessage(m: MessageParam, at: number): ChatMessage | undefined 
         break;
       default:
         throw invalid(
-          `messages.${at}.content.${i}.type: ${JSON.stringify(block.type)} is not allowed in an assistant turn`,
+          `messages.${at}.content.${i}.type: ${shown(block.type)} is not allowed in an assistant turn`,
         );
     }
   });
@@ -216,7 +194,7 @@ function toolResultText(
         if (!options.vision) throw imageRefused(`${path}.content.${i}`);
         return '[image omitted: tool results can carry text only]';
       }
-      throw invalid(`${path}.content.${i}.type: ${JSON.stringify(b.type)} is not supported in a tool_result`);
+      throw invalid(`${path}.content.${i}.type: ${shown(b.type)} is not supported in a tool_result`);
     })
     .join('\n');
 }
@@ -261,7 +239,7 @@ function toChatToolChoice(choice: ToolChoice): ChatToolChoice {
       return { type: 'function', function: { name: choice.name } };
     default:
       throw invalid(
-        `tool_choice.type: ${JSON.stringify((choice as { type: unknown }).type)} is not one of auto, any, tool, none`,
+        `tool_choice.type: ${shown((choice as { type: unknown }).type)} is not one of auto, any, tool, none`,
       );
   }
 }

@@ -225,6 +225,7 @@ export async function handleMessages(
       cached: false,
     });
   } catch (error) {
+    gw.logInternal('POST /v1/messages', error);
     let status = 499;
     if (!controller.signal.aborted) {
       if (res.headersSent && translator) {
