@@ -28,7 +28,7 @@ export const BILLING_HEADER_PREFIX = 'x-anthropic-billing-header:';
 
 export interface TranslateOptions {
   upstreamModel: string;
-  /** Whether the model takes images; without it image blocks are refused with an invalid_request_error. */
+  /** Whether the model takes images; without it each image becomes a short text note saying it was omitted. */
   vision: boolean;
 }
 
@@ -128,7 +128,7 @@ function userMessages(m: MessageParam, at: number, options: TranslateOptions): C
       case 'document':
         parts.push({
           type: 'text',
-          text: documentText(block as Extract<ContentBlock, { type: 'document' }>, path),
+          text: documentText(block as Extract<ContentBlock, { type: 'document' }>),
         });
         break;
       case 'thinking':
@@ -189,18 +189,21 @@ function toolResultText(
   return r.content
     .map((b, i) => {
       if (b.type === 'text') return (b as TextBlock).text;
-      // OpenAI tool messages carry text only; an image in a tool result cannot be forwarded faithfully.
+      // OpenAI tool messages carry text only: an image a tool returned (Claude Code's Read of a PNG) cannot
+      // be forwarded there even to a vision model.
       if (b.type === 'image') {
-        if (!options.vision) throw imageRefused(`${path}.content.${i}`);
-        return '[image omitted: tool results can carry text only]';
+        const why = options.vision ? 'tool results can carry text only' : 'this model reads text only';
+        return omitted('image', (b as ImageBlock).source, why);
       }
+      if (b.type === 'document') return documentText(b as Extract<ContentBlock, { type: 'document' }>);
       throw invalid(`${path}.content.${i}.type: ${shown(b.type)} is not supported in a tool_result`);
     })
     .join('\n');
 }
 
 function imagePart(block: ImageBlock, path: string, options: TranslateOptions): ChatContentPart {
-  if (!options.vision) throw imageRefused(path);
+  if (!options.vision)
+    return { type: 'text', text: omitted('image', block.source, 'this model reads text only') };
   const s = block.source;
   if (s?.type === 'base64')
     return { type: 'image_url', image_url: { url: `data:${s.media_type};base64,${s.data}` } };
@@ -208,9 +211,40 @@ function imagePart(block: ImageBlock, path: string, options: TranslateOptions): 
   throw invalid(`${path}.source.type: must be "base64" or "url"`);
 }
 
-function documentText(block: Extract<ContentBlock, { type: 'document' }>, path: string): string {
-  if (block.source?.type === 'text' && typeof block.source.data === 'string') return block.source.data;
-  throw invalid(`${path}: only plain-text documents are supported by local models`);
+/**
+ * A document's text where it has one (`text` source, or `content` of text blocks); otherwise (a PDF) a
+ * placeholder: chat completions have no document part, and no local engine reads PDFs.
+ */
+function documentText(block: Extract<ContentBlock, { type: 'document' }>): string {
+  const s = block.source;
+  if (s?.type === 'text' && typeof s.data === 'string') return s.data;
+  if (s?.type === 'content' && Array.isArray(s.content)) {
+    const texts = s.content.filter(
+      (b): b is TextBlock => b?.type === 'text' && typeof (b as TextBlock).text === 'string',
+    );
+    if (texts.length) return texts.map((b) => b.text).join('\n');
+  }
+  return omitted('document', s, 'the local model is given text only');
+}
+
+/**
+ * The readable note that stands where an attachment was. Refusing the request instead (as the gateway once
+ * did) bricks a Claude Code session: the attachment stays in its history, so every later request, `/compact`
+ * included, is refused the same way until `/clear`. The note tells the model what the user sent, so it can
+ * say it cannot see it or ask for text.
+ */
+export function omitted(
+  what: 'image' | 'document',
+  source: { type?: string; media_type?: string; data?: unknown; url?: unknown } | undefined,
+  why: string,
+): string {
+  const media = typeof source?.media_type === 'string' ? source.media_type.slice(0, 60) : undefined;
+  const size =
+    source?.type === 'base64' && typeof source.data === 'string'
+      ? ` of about ${Math.max(1, Math.round((source.data.length * 3) / 4 / 1024))} KB`
+      : '';
+  const kind = media ? `${what} (${media}${size})` : `${what}${size}`;
+  return `[${kind} omitted by the ops gateway: ${why}; it cannot be shown to you]`;
 }
 
 /** Plain text stays a string: some chat templates handle only string content. */
@@ -242,10 +276,6 @@ function toChatToolChoice(choice: ToolChoice): ChatToolChoice {
         `tool_choice.type: ${shown((choice as { type: unknown }).type)} is not one of auto, any, tool, none`,
       );
   }
-}
-
-function imageRefused(path: string): GatewayError {
-  return invalid(`${path}: this model does not accept images; use a model with vision or send text only`);
 }
 
 function invalid(message: string): GatewayError {

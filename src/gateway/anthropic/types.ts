@@ -23,7 +23,7 @@ export interface ToolUseBlock {
 export interface ToolResultBlock {
   type: 'tool_result';
   tool_use_id: string;
-  content?: string | (TextBlock | ImageBlock | { type: string })[];
+  content?: string | (TextBlock | ImageBlock | DocumentBlock | { type: string })[];
   is_error?: boolean;
 }
 
@@ -33,7 +33,7 @@ export interface ThinkingBlock {
 
 export interface DocumentBlock {
   type: 'document';
-  source: { type: string; media_type?: string; data?: string };
+  source: { type: string; media_type?: string; data?: string; content?: (TextBlock | { type: string })[] };
 }
 
 export type ContentBlock =
