@@ -281,7 +281,9 @@ describe('OpenAI completion → Anthropic message', () => {
   it('maps every finish reason to a stop reason', () => {
     assert.deepEqual(toStopReason('stop', null, false), { stopReason: 'end_turn', stopSequence: null });
     assert.deepEqual(toStopReason('length', null, false), { stopReason: 'max_tokens', stopSequence: null });
-    assert.deepEqual(toStopReason('tool_calls', null, false), { stopReason: 'tool_use', stopSequence: null });
+    // A tool_calls finish with no call left to run ends the turn: tool_use would wait for results forever.
+    assert.deepEqual(toStopReason('tool_calls', null, false), { stopReason: 'end_turn', stopSequence: null });
+    assert.deepEqual(toStopReason('length', null, true), { stopReason: 'max_tokens', stopSequence: null });
     assert.deepEqual(toStopReason('stop', null, true), { stopReason: 'tool_use', stopSequence: null });
     assert.deepEqual(toStopReason('stop', 'END', false), {
       stopReason: 'stop_sequence',

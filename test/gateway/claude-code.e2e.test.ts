@@ -174,4 +174,64 @@ describe('Claude Code through the gateway', {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('parallel calls reusing index 0 (Ollama) and a <tool_call> written as text both run', {
+    timeout: 120_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ops-claude-tools-'));
+    const file = (n: string) => join(dir, n);
+    const fx = await startFixture(
+      (body) => {
+        const results = body.messages.filter((m: { role: string }) => m.role === 'tool').length;
+        if (!body.tools?.some((t: { function: { name: string } }) => t.function.name === 'Write'))
+          return { text: 'ok' };
+        const write = (name: string) => JSON.stringify({ file_path: file(name), content: name });
+        if (results === 0) {
+          // Ollama's OpenAI API: every parallel call at index 0, each with its own id.
+          return {
+            finishReason: 'tool_calls',
+            deltas: [
+              {
+                tool_calls: [
+                  {
+                    index: 0,
+                    id: 'call_a',
+                    type: 'function',
+                    function: { name: 'Write', arguments: write('a.txt') },
+                  },
+                ],
+              },
+              {
+                tool_calls: [
+                  {
+                    index: 0,
+                    id: 'call_b',
+                    type: 'function',
+                    function: { name: 'Write', arguments: write('b.txt') },
+                  },
+                ],
+              },
+            ],
+          };
+        }
+        // A template without tool parsing: the call arrives as Hermes/Qwen text.
+        if (results === 2)
+          return {
+            text: `Now the last one.\n<tool_call>\n{"name": "Write", "arguments": ${write('c.txt')}}\n</tool_call>`,
+          };
+        return { text: 'all written' };
+      },
+      { descriptor: { contextLength: 131072, parallel: 1 } },
+    );
+    try {
+      const r = await runClaude(fx.url, dir, ['-p', 'write three files', '--allowedTools', 'Write']);
+      assert.equal(r.code, 0, `claude exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+      assert.match(r.stdout, /all written/);
+      assert.doesNotMatch(r.stdout, /tool_call/);
+      for (const n of ['a.txt', 'b.txt', 'c.txt']) assert.equal(readFileSync(file(n), 'utf8'), n);
+    } finally {
+      await fx.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -35,6 +35,8 @@ export interface ScriptedReply {
   dieAfterChunks?: number;
   /** Streams only: send an in-stream error event after the first chunk (as llama.cpp does). */
   streamError?: string;
+  /** Streams only: these raw deltas instead of ones built from `text` and `toolCalls` (other servers' shapes). */
+  deltas?: object[];
 }
 
 export interface RecordedRequest {
@@ -186,6 +188,7 @@ async function streamReply(res: http.ServerResponse, body: LooseJson, reply: Scr
   });
   chunks.push(choice({ role: 'assistant', content: '' }));
   if (reply.reasoning) chunks.push(choice({ reasoning_content: reply.reasoning }));
+  for (const delta of reply.deltas ?? []) chunks.push(choice(delta));
   for (const piece of splitText(reply.text ?? '')) chunks.push(choice({ content: piece }));
   (reply.toolCalls ?? []).forEach((call, i) => {
     chunks.push(

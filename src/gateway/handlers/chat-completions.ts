@@ -157,7 +157,7 @@ export async function handleChatCompletions(
       status: failure ? 502 : 200,
     });
   } catch (error) {
-    gw.logInternal('POST /v1/chat/completions', error);
+    if (!controller.signal.aborted) gw.logInternal('POST /v1/chat/completions', error);
     // 499: the client closed the connection (nginx's convention); nothing is sent to nobody.
     const status = controller.signal.aborted ? 499 : sendError(res, 'openai', toGatewayError(error));
     if (res.headersSent && !res.writableEnded) res.end();

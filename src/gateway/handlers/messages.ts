@@ -135,7 +135,7 @@ export async function handleMessages(
       } catch {
         throw new GatewayError('upstream', `upstream ${upstream.name} answered with invalid JSON`);
       }
-      const message = chatCompletionToMessage(completion, model, count.tokens);
+      const message = chatCompletionToMessage(completion, model, count.tokens, chat.tools);
       if (cacheKey && !cached) gw.cache!.set(cacheKey, text);
       sendJson(res, 200, message, cached ? { 'x-ops-cache': 'hit' } : {});
       const latencyMs = Date.now() - startedAt;
@@ -151,7 +151,10 @@ export async function handleMessages(
       return;
     }
 
-    const t = new AnthropicStreamTranslator((frame) => res.write(frame), model, count.tokens);
+    const t = new AnthropicStreamTranslator((frame) => res.write(frame), model, count.tokens, {
+      ...(chat.tools ? { tools: chat.tools } : {}),
+      pingIntervalMs: gw.pingIntervalMs,
+    });
     translator = t;
     const commit = () => {
       if (res.headersSent) return;
@@ -225,7 +228,7 @@ export async function handleMessages(
       cached: false,
     });
   } catch (error) {
-    gw.logInternal('POST /v1/messages', error);
+    if (!controller.signal.aborted) gw.logInternal('POST /v1/messages', error);
     let status = 499;
     if (!controller.signal.aborted) {
       if (res.headersSent && translator) {
