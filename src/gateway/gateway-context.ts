@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { ApiKeyCheck } from './auth.js';
-import { decideMaxTokens, slotContextTokens } from './context-limits.js';
+import { type Compaction, compactConversation } from './compact-conversation.js';
+import { decideMaxTokens, ESTIMATE_MARGIN, MIN_ANSWER_TOKENS, slotContextTokens } from './context-limits.js';
 import { GatewayError, toGatewayError } from './gateway-error.js';
 import { type CloudOptions, resolveCloudOptions } from './hybrid/hybrid-options.js';
 import { HybridRouter } from './hybrid/hybrid-router.js';
@@ -42,6 +43,11 @@ export interface GatewayOptions {
   cloud?: CloudOptions;
   /** Where the cloud API key is read from, once, at creation (default `process.env`). */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Whether a Messages conversation that outgrows its slot is compacted by the gateway (default true):
+   * old tool results, then middle turns, elided with a marker the model can read.
+   */
+  compactConversations?: boolean;
   /** Where the gateway's own failures are told, one line each (default: stderr). Never prompt contents. */
   log?: (line: string) => void;
 }
@@ -56,6 +62,7 @@ export interface GatewayContext {
   maxBodyBytes: number;
   pingIntervalMs: number;
   exactCountAbove: number;
+  compactConversations: boolean;
   /** The cloud side of a hybrid policy; undefined when `local-only`. */
   hybrid: HybridRouter | undefined;
   /** The Plan the gateway routes by, when it was read from a file (`GET /health` shows it). */
@@ -123,6 +130,7 @@ export function createGatewayContext(options: GatewayOptions): GatewayContext {
     maxBodyBytes: options.maxBodyBytes ?? 32 * 1024 * 1024,
     pingIntervalMs: options.pingIntervalMs ?? 5000,
     exactCountAbove: options.exactCountAbove ?? 0.25,
+    compactConversations: options.compactConversations ?? true,
     hybrid: cloud
       ? new HybridRouter(
           cloud,
@@ -203,6 +211,55 @@ export async function fitToContext(
     else chat.max_tokens = decision.maxTokens;
   }
   return count;
+}
+
+/** A compaction as it is counted: how many (estimated) prompt tokens it took out. */
+export interface CountedCompaction extends Compaction {
+  tokensBefore: number;
+  tokensAfter: number;
+}
+
+/**
+ * `fitToContext`, and when the prompt does not fit (with room for an answer), the conversation compacted in
+ * place (`compactConversation`) to leave a quarter of the slot for the answer, then fitted again; a prompt
+ * that still does not fit is refused as before ("prompt is too long").
+ */
+export async function fitOrCompact(
+  gw: GatewayContext,
+  upstream: Upstream,
+  chat: ChatCompletionRequest,
+  requestedMaxTokens: number | undefined,
+  signal: AbortSignal,
+): Promise<{ count: TokenCount; compaction?: CountedCompaction }> {
+  try {
+    return { count: await fitToContext(gw, upstream, chat, requestedMaxTokens, signal) };
+  } catch (error) {
+    if (!gw.compactConversations || !isPromptTooLong(error)) throw error;
+    const slot = slotContextTokens(upstream.descriptor);
+    const reserve = Math.min(
+      requestedMaxTokens ?? MIN_ANSWER_TOKENS,
+      Math.max(MIN_ANSWER_TOKENS, Math.floor(slot / 4)),
+    );
+    // The target is in estimated tokens; the margin an estimate gets when fitted is taken off in advance.
+    const target = Math.floor((slot - reserve) / (1 + ESTIMATE_MARGIN));
+    const estimate = (messages: ChatCompletionRequest['messages']) =>
+      estimatePromptTokens({ messages, tools: chat.tools }).tokens;
+    const tokensBefore = estimate(chat.messages);
+    const compaction = compactConversation(chat.messages, target, estimate, slot);
+    if (!compaction) throw error;
+    chat.messages = compaction.messages;
+    const count = await fitToContext(gw, upstream, chat, requestedMaxTokens, signal);
+    return { count, compaction: { ...compaction, tokensBefore, tokensAfter: estimate(chat.messages) } };
+  }
+}
+
+/** Whether an error is the "prompt is too long" refusal (Claude Code's cue to compact). */
+export function isPromptTooLong(error: unknown): error is GatewayError {
+  return (
+    error instanceof GatewayError &&
+    error.kind === 'invalid_request' &&
+    error.message.startsWith('prompt is too long')
+  );
 }
 
 /** An AbortController that fires when the client disconnects before its answer is complete. */

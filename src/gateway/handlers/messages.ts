@@ -4,7 +4,13 @@ import { AnthropicStreamTranslator } from '../anthropic/stream-translator.js';
 import { messagesToChatRequest, parseMessagesRequest } from '../anthropic/to-openai.js';
 import { readChatStream } from '../chat-stream-reader.js';
 import { slotContextTokens } from '../context-limits.js';
-import { abortOnClientGone, fitToContext, type GatewayContext } from '../gateway-context.js';
+import {
+  abortOnClientGone,
+  type CountedCompaction,
+  fitOrCompact,
+  type GatewayContext,
+  isPromptTooLong,
+} from '../gateway-context.js';
 import { GatewayError, toGatewayError } from '../gateway-error.js';
 import { sendError, sendJson, startEventStream } from '../http-reply.js';
 import { isUnreachable } from '../hybrid/hybrid-router.js';
@@ -46,8 +52,9 @@ export async function handleMessages(
     const hybrid = gw.hybrid;
     let count: TokenCount;
     let tooLong: unknown;
+    let compaction: CountedCompaction | undefined;
     try {
-      count = await fitToContext(gw, upstream, chat, request.max_tokens, controller.signal);
+      ({ count, compaction } = await fitOrCompact(gw, upstream, chat, request.max_tokens, controller.signal));
     } catch (error) {
       if (!hybrid || !isPromptTooLong(error)) throw error;
       // Too long for this slot; whether it fits any other local context decides cloud or the error.
@@ -103,6 +110,7 @@ export async function handleMessages(
       upstream: upstream.name,
       route: upstream.descriptor.location ?? 'local',
       stream,
+      ...(compaction ? { compactedTokens: compaction.tokensBefore - compaction.tokensAfter } : {}),
     };
 
     if (!stream) {
@@ -243,12 +251,4 @@ export async function handleMessages(
     clearInterval(pingTimer);
     release?.();
   }
-}
-
-function isPromptTooLong(error: unknown): error is GatewayError {
-  return (
-    error instanceof GatewayError &&
-    error.kind === 'invalid_request' &&
-    error.message.startsWith('prompt is too long')
-  );
 }
