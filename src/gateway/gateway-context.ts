@@ -11,6 +11,7 @@ import type { ChatCompletionRequest } from './openai/types.js';
 import { ResponseCache, type ResponseCacheOptions } from './response-cache.js';
 import { ModelRouter, type RoutePolicy } from './router.js';
 import { clip } from './shape-check.js';
+import { type GatewayTimeouts, resolveTimeouts } from './timeouts.js';
 import { countPromptTokens, estimatePromptTokens, type TokenCount } from './token-counter.js';
 import type { ApiKind, UpstreamDescriptor, UsageRecord, UsageSink } from './types.js';
 import { type PoolChange, type Upstream, UpstreamPool } from './upstream-pool.js';
@@ -48,6 +49,8 @@ export interface GatewayOptions {
    * old tool results, then middle turns, elided with a marker the model can read.
    */
   compactConversations?: boolean;
+  /** Client and upstream timeouts; each missing one takes its default (`DEFAULT_TIMEOUTS`). */
+  timeouts?: Partial<GatewayTimeouts>;
   /** Where the gateway's own failures are told, one line each (default: stderr). Never prompt contents. */
   log?: (line: string) => void;
 }
@@ -63,6 +66,7 @@ export interface GatewayContext {
   pingIntervalMs: number;
   exactCountAbove: number;
   compactConversations: boolean;
+  timeouts: GatewayTimeouts;
   /** The cloud side of a hybrid policy; undefined when `local-only`. */
   hybrid: HybridRouter | undefined;
   /** The Plan the gateway routes by, when it was read from a file (`GET /health` shows it). */
@@ -101,7 +105,8 @@ export function createGatewayContext(options: GatewayOptions): GatewayContext {
   if (options.upstreams.length === 0) throw new Error('a gateway needs at least one upstream');
   const maxQueued = options.maxQueuedPerUpstream ?? 64;
   const cloud = resolveCloudOptions(options.cloud, maxQueued, options.env ?? process.env);
-  const pool = new UpstreamPool(options.upstreams, maxQueued);
+  const timeouts = resolveTimeouts(options.timeouts);
+  const pool = new UpstreamPool(options.upstreams, maxQueued, timeouts);
   // Draining upstreams stay in the metrics until their last request ends.
   const metrics = new GatewayMetrics(() =>
     [...pool.all(), ...pool.drainingUpstreams()].map((u) => u.snapshot()),
@@ -131,6 +136,7 @@ export function createGatewayContext(options: GatewayOptions): GatewayContext {
     pingIntervalMs: options.pingIntervalMs ?? 5000,
     exactCountAbove: options.exactCountAbove ?? 0.25,
     compactConversations: options.compactConversations ?? true,
+    timeouts,
     hybrid: cloud
       ? new HybridRouter(
           cloud,

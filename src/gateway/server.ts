@@ -26,13 +26,24 @@ export interface Gateway {
 /** Builds a gateway on node:http (no framework: the gateway's own overhead is part of what it sells). */
 export function createGateway(options: GatewayOptions): Gateway {
   const context = createGatewayContext(options);
-  const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
-    dispatch(context, req, res).catch((error) => {
-      context.logInternal(`${req.method} ${clip(req.url ?? '/')}`, error);
-      if (!res.headersSent) sendError(res, 'openai', error);
-      else res.destroy();
-    });
-  });
+  // A client that sends its headers or body slowly (or never) is cut, as is an idle keep-alive connection;
+  // answers may stream for as long as they take.
+  const server = http.createServer(
+    {
+      keepAliveTimeout: 65_000,
+      headersTimeout: context.timeouts.headersMs,
+      requestTimeout: context.timeouts.requestBodyMs,
+      // node:http checks both only this often (default 30 s); short limits need a closer look.
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(context.timeouts.headersMs / 4))),
+    },
+    (req, res) => {
+      dispatch(context, req, res).catch((error) => {
+        context.logInternal(`${req.method} ${clip(req.url ?? '/')}`, error);
+        if (!res.headersSent) sendError(res, 'openai', error);
+        else res.destroy();
+      });
+    },
+  );
   return {
     server,
     context,

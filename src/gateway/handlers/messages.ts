@@ -203,7 +203,8 @@ export async function handleMessages(
       }
     } catch (error) {
       if (controller.signal.aborted) throw error;
-      failure = `upstream ${upstream.name} connection lost`;
+      // A timeout says what timed out; anything else is a lost connection.
+      failure = error instanceof GatewayError ? error.message : `upstream ${upstream.name} connection lost`;
     }
     if (!failure && !done && !t.hasFinishReason)
       failure = `upstream ${upstream.name} closed the stream before it finished`;
