@@ -9,6 +9,7 @@ import { handleHealth, handleMetrics } from './handlers/health.js';
 import { handleMessages } from './handlers/messages.js';
 import { handleModels } from './handlers/models.js';
 import { sendError, sendJson } from './http-reply.js';
+import { guardRequest } from './request-guard.js';
 import { clip } from './shape-check.js';
 
 export type { GatewayOptions } from './gateway-context.js';
@@ -76,6 +77,14 @@ async function dispatch(gw: GatewayContext, req: IncomingMessage, res: ServerRes
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   const method = req.method ?? 'GET';
+  try {
+    guardRequest(req, path, gw.auth);
+  } catch (error) {
+    req.resume();
+    const api = path.startsWith('/v1/messages') || req.headers['anthropic-version'] ? 'anthropic' : 'openai';
+    sendError(res, api, error);
+    return;
+  }
   if (method === 'POST') {
     if (path === '/v1/messages') return handleMessages(gw, req, res);
     if (path === '/v1/chat/completions') return handleChatCompletions(gw, req, res);
