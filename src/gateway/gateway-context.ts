@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { ThinkingSigner } from './anthropic/thinking-signature.js';
 import { ApiKeyCheck } from './auth.js';
 import { type Compaction, compactConversation } from './compact-conversation.js';
 import { decideMaxTokens, ESTIMATE_MARGIN, MIN_ANSWER_TOKENS, slotContextTokens } from './context-limits.js';
@@ -49,6 +50,11 @@ export interface GatewayOptions {
    * old tool results, then middle turns, elided with a marker the model can read.
    */
   compactConversations?: boolean;
+  /**
+   * Whether a reasoning model's reasoning is returned as signed thinking blocks (and passed back to the
+   * engine when a client returns them); default true. Off, reasoning is dropped.
+   */
+  returnReasoning?: boolean;
   /** Client and upstream timeouts; each missing one takes its default (`DEFAULT_TIMEOUTS`). */
   timeouts?: Partial<GatewayTimeouts>;
   /** Where the gateway's own failures are told, one line each (default: stderr). Never prompt contents. */
@@ -67,6 +73,8 @@ export interface GatewayContext {
   exactCountAbove: number;
   compactConversations: boolean;
   timeouts: GatewayTimeouts;
+  /** Signs and checks thinking blocks; undefined when reasoning is not returned. */
+  thinking: ThinkingSigner | undefined;
   /** The cloud side of a hybrid policy; undefined when `local-only`. */
   hybrid: HybridRouter | undefined;
   /** The Plan the gateway routes by, when it was read from a file (`GET /health` shows it). */
@@ -137,6 +145,7 @@ export function createGatewayContext(options: GatewayOptions): GatewayContext {
     exactCountAbove: options.exactCountAbove ?? 0.25,
     compactConversations: options.compactConversations ?? true,
     timeouts,
+    thinking: options.returnReasoning === false ? undefined : new ThinkingSigner(),
     hybrid: cloud
       ? new HybridRouter(
           cloud,

@@ -15,6 +15,7 @@ export function gatewayOptionsFromPlan(
     ...(g?.cloud ? { cloud: g.cloud, env } : {}),
     ...(g?.timeouts ? { timeouts: dropUndefined(g.timeouts) } : {}),
     ...(g?.compactConversations !== undefined ? { compactConversations: g.compactConversations } : {}),
+    ...(g?.returnReasoning !== undefined ? { returnReasoning: g.returnReasoning } : {}),
   };
 }
 

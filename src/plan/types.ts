@@ -111,6 +111,8 @@ export const gatewaySchema = z.strictObject({
   timeouts: gatewayTimeoutsSchema.optional(),
   /** Whether the gateway compacts a Claude Code conversation that outgrows its slot (default true). */
   compactConversations: z.boolean().optional(),
+  /** Whether reasoning models' reasoning is returned as thinking blocks (default true). */
+  returnReasoning: z.boolean().optional(),
 });
 
 const image = z.string().min(1);

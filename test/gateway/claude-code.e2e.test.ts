@@ -234,4 +234,38 @@ describe('Claude Code through the gateway', {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("a reasoning model's thinking reaches Claude Code and comes back to the engine with the tool result", {
+    timeout: 120_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ops-claude-think-'));
+    const target = join(dir, 'plan.txt');
+    const returned: (string | undefined)[] = [];
+    const fx = await startFixture(
+      (body) => {
+        if (!body.tools?.some((t: { function: { name: string } }) => t.function.name === 'Write'))
+          return { text: 'ok' };
+        const assistant = body.messages.find((m: { role: string }) => m.role === 'assistant');
+        if (assistant) {
+          returned.push(assistant.reasoning_content);
+          return { text: 'written' };
+        }
+        return {
+          reasoning: 'The user wants a plan file; Write it.',
+          toolCalls: [{ name: 'Write', arguments: JSON.stringify({ file_path: target, content: 'plan' }) }],
+        };
+      },
+      { descriptor: { contextLength: 131072, parallel: 1 } },
+    );
+    try {
+      const r = await runClaude(fx.url, dir, ['-p', 'write plan.txt', '--allowedTools', 'Write']);
+      assert.equal(r.code, 0, `claude exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+      assert.match(r.stdout, /written/);
+      assert.equal(readFileSync(target, 'utf8'), 'plan');
+      assert.deepEqual(returned, ['The user wants a plan file; Write it.']);
+    } finally {
+      await fx.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -290,7 +290,7 @@ function complete(c: Case) {
     },
     'claude-x',
     10,
-    tools.length ? tools : undefined,
+    { tools: tools.length ? tools : undefined },
   );
   return { content: m.content, stop: m.stop_reason };
 }

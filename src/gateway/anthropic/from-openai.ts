@@ -1,5 +1,6 @@
 import type { ChatCompletion, ChatTool, ChatUsage } from '../openai/types.js';
 import { newId, settleToolCalls } from './settle-tool-calls.js';
+import type { ThinkingSigner } from './thinking-signature.js';
 import { ToolCallAssembler } from './tool-call-assembler.js';
 import type { MessageResponse, StopReason, Usage } from './types.js';
 
@@ -35,16 +36,28 @@ export function toUsage(
   return out;
 }
 
+/** A message's or delta's reasoning text: llama.cpp and vLLM say `reasoning_content`, gpt-oss `reasoning`. */
+export function reasoningOf(
+  m: { reasoning_content?: string | null; reasoning?: string | null } | undefined,
+): string {
+  const r = m?.reasoning_content ?? m?.reasoning;
+  return typeof r === 'string' ? r : '';
+}
+
 /**
- * A complete OpenAI chat completion → an Anthropic message. Reasoning text (`reasoning_content`) is dropped,
- * consistently with thinking blocks being dropped from requests and streams.
+ * A complete OpenAI chat completion → an Anthropic message. Reasoning (Qwen3 thinking, DeepSeek-R1,
+ * gpt-oss) becomes a signed thinking block first, when a signer is given.
  */
 export function chatCompletionToMessage(
   completion: ChatCompletion,
   requestedModel: string,
   promptTokens: number,
-  /** The tools the request offered: only then is text read for text-form tool calls. */
-  tools?: readonly ChatTool[],
+  options: {
+    /** The tools the request offered: only then is text read for text-form tool calls. */
+    tools?: readonly ChatTool[] | undefined;
+    /** Returns the model's reasoning as a signed thinking block; without it reasoning is dropped. */
+    signer?: ThinkingSigner | undefined;
+  } = {},
 ): MessageResponse {
   const choice = completion.choices?.[0];
   const content: MessageResponse['content'] = [];
@@ -61,9 +74,12 @@ export function chatCompletionToMessage(
   const settled = settleToolCalls({
     structured: assembler.result(),
     heldText: text,
-    tools,
+    tools: options.tools,
     finishReason: choice?.finish_reason,
   });
+  const reasoning = reasoningOf(choice?.message);
+  if (options.signer && reasoning)
+    content.push({ type: 'thinking', thinking: reasoning, signature: options.signer.sign(reasoning) });
   if (settled.text.length > 0) content.push({ type: 'text', text: settled.text });
   content.push(...settled.toolUses);
   const { stopReason, stopSequence } = toStopReason(

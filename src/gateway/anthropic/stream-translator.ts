@@ -2,15 +2,18 @@ import type { GatewayError } from '../gateway-error.js';
 import type { ChatCompletionChunk, ChatTool, ChatUsage } from '../openai/types.js';
 import { sseFrame } from '../sse-parser.js';
 import { anthropicErrorBody } from './errors.js';
-import { toStopReason, toUsage } from './from-openai.js';
+import { reasoningOf, toStopReason, toUsage } from './from-openai.js';
 import { newId, settleToolCalls } from './settle-tool-calls.js';
 import { TextToolCallScanner } from './text-tool-calls.js';
+import type { ThinkingSigner } from './thinking-signature.js';
 import { ToolCallAssembler } from './tool-call-assembler.js';
 import type { ToolUseBlock, Usage } from './types.js';
 
 export interface StreamTranslatorOptions {
   /** The tools the request offered: only then is text watched for text-form tool calls. */
   tools?: readonly ChatTool[];
+  /** Returns the model's reasoning as signed thinking blocks; without it reasoning is dropped. */
+  signer?: ThinkingSigner | undefined;
   /** While tool calls are being gathered nothing else is sent; a ping goes out this often (default 5 s). */
   pingIntervalMs?: number;
 }
@@ -22,13 +25,15 @@ export interface StreamTranslatorOptions {
  * answer ends and then sent whole, each as one `input_json_delta`: only then is it known which fragments
  * belong together, whether the output limit cut one, and whether text was a tool call written out — and so
  * a streamed answer settles exactly as the same answer sent complete (`settleToolCalls`).
- * Reasoning deltas are dropped, as thinking blocks are everywhere else in the gateway.
+ * Reasoning deltas become a thinking block (`thinking_delta`s, then a `signature_delta` as it closes) when a
+ * signer is given, and are dropped otherwise.
  */
 export class AnthropicStreamTranslator {
   private started = false;
   private finished = false;
   private nextIndex = 0;
   private textOpen: number | undefined;
+  private thinkingOpen: { index: number; text: string } | undefined;
   private readonly assembler = new ToolCallAssembler();
   private readonly scanner: TextToolCallScanner | undefined;
   private finishReason: string | null = null;
@@ -79,6 +84,12 @@ export class AnthropicStreamTranslator {
     const choice = chunk.choices?.[0];
     if (!choice) return undefined;
     const delta = choice.delta ?? {};
+    const reasoning = reasoningOf(delta);
+    if (reasoning && this.options.signer) {
+      this.firstTokenAt ??= Date.now();
+      this.outputBytes += Buffer.byteLength(reasoning);
+      this.thinking(reasoning);
+    }
     if (typeof delta.content === 'string' && delta.content.length > 0) {
       this.firstTokenAt ??= Date.now();
       this.outputBytes += Buffer.byteLength(delta.content);
@@ -117,6 +128,7 @@ export class AnthropicStreamTranslator {
       textBefore: this.textOpen !== undefined,
     });
     this.text(settled.text);
+    this.closeThinking();
     this.closeText();
     for (const use of settled.toolUses) this.toolUse(use);
     const { stopReason, stopSequence } = toStopReason(
@@ -147,8 +159,40 @@ export class AnthropicStreamTranslator {
     return toUsage(this.usage, this.promptTokens, Math.ceil(this.outputBytes / 4));
   }
 
+  private thinking(text: string): void {
+    this.closeText();
+    if (!this.thinkingOpen) {
+      this.thinkingOpen = { index: this.nextIndex++, text: '' };
+      this.emit('content_block_start', {
+        type: 'content_block_start',
+        index: this.thinkingOpen.index,
+        content_block: { type: 'thinking', thinking: '', signature: '' },
+      });
+    }
+    this.thinkingOpen.text += text;
+    this.emit('content_block_delta', {
+      type: 'content_block_delta',
+      index: this.thinkingOpen.index,
+      delta: { type: 'thinking_delta', thinking: text },
+    });
+  }
+
+  /** Closes a thinking block with the signature of all its text (Anthropic sends it last, as here). */
+  private closeThinking(): void {
+    const t = this.thinkingOpen;
+    if (!t) return;
+    this.thinkingOpen = undefined;
+    this.emit('content_block_delta', {
+      type: 'content_block_delta',
+      index: t.index,
+      delta: { type: 'signature_delta', signature: this.options.signer!.sign(t.text) },
+    });
+    this.emit('content_block_stop', { type: 'content_block_stop', index: t.index });
+  }
+
   private text(text: string): void {
     if (!text) return;
+    this.closeThinking();
     if (this.textOpen === undefined) {
       this.textOpen = this.nextIndex++;
       this.emit('content_block_start', {

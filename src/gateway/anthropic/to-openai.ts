@@ -14,6 +14,7 @@ import type {
   MessageParam,
   MessagesRequest,
   TextBlock,
+  ThinkingBlock,
   ToolChoice,
   ToolDefinition,
 } from './types.js';
@@ -30,6 +31,12 @@ export interface TranslateOptions {
   upstreamModel: string;
   /** Whether the model takes images; without it each image becomes a short text note saying it was omitted. */
   vision: boolean;
+  /**
+   * Checks a thinking block's signature; the thinking of blocks it accepts goes back to the engine as the
+   * assistant turn's `reasoning_content` (gpt-oss's template needs it between tool calls). Without it, or
+   * for blocks it refuses, thinking is dropped.
+   */
+  verifyThinking?: (thinking: string, signature: string) => boolean;
 }
 
 /** Translates an Anthropic Messages request to an OpenAI chat completions request for the upstream. */
@@ -46,7 +53,7 @@ export function messagesToChatRequest(
       const text = inlineSystemText(m);
       if (text) messages.push({ role: 'user', content: `<system-reminder>\n${text}\n</system-reminder>` });
     } else {
-      const assistant = assistantMessage(m, i);
+      const assistant = assistantMessage(m, i, options);
       if (assistant) messages.push(assistant);
     }
   });
@@ -144,10 +151,11 @@ function userMessages(m: MessageParam, at: number, options: TranslateOptions): C
   return out;
 }
 
-function assistantMessage(m: MessageParam, at: number): ChatMessage | undefined {
+function assistantMessage(m: MessageParam, at: number, options: TranslateOptions): ChatMessage | undefined {
   if (typeof m.content === 'string') return { role: 'assistant', content: m.content };
   const texts: string[] = [];
   const calls: ChatToolCall[] = [];
+  const reasoning: string[] = [];
   m.content.forEach((block, i) => {
     switch (block.type) {
       case 'text':
@@ -162,9 +170,18 @@ function assistantMessage(m: MessageParam, at: number): ChatMessage | undefined 
         });
         break;
       }
-      // Local models cannot check Anthropic's thinking signatures and never produced these blocks:
-      // they are dropped on the way in, as reasoning is dropped on the way out.
-      case 'thinking':
+      case 'thinking': {
+        // Only the gateway's own (signed) reasoning goes back; Anthropic's, or a forgery, is dropped.
+        const t = block as ThinkingBlock;
+        if (
+          options.verifyThinking &&
+          typeof t.thinking === 'string' &&
+          typeof t.signature === 'string' &&
+          options.verifyThinking(t.thinking, t.signature)
+        )
+          reasoning.push(t.thinking);
+        break;
+      }
       case 'redacted_thinking':
         break;
       default:
@@ -174,8 +191,12 @@ function assistantMessage(m: MessageParam, at: number): ChatMessage | undefined 
     }
   });
   if (!texts.length && !calls.length) return undefined;
-  const message: ChatMessage = { role: 'assistant', content: texts.length ? texts.join('\n') : null };
+  const message: Extract<ChatMessage, { role: 'assistant' }> = {
+    role: 'assistant',
+    content: texts.length ? texts.join('\n') : null,
+  };
   if (calls.length) message.tool_calls = calls;
+  if (reasoning.length) message.reasoning_content = reasoning.join('\n');
   return message;
 }
 

@@ -29,6 +29,8 @@ export interface ToolResultBlock {
 
 export interface ThinkingBlock {
   type: 'thinking' | 'redacted_thinking';
+  thinking?: string;
+  signature?: string;
 }
 
 export interface DocumentBlock {
@@ -92,7 +94,7 @@ export interface MessageResponse {
   type: 'message';
   role: 'assistant';
   model: string;
-  content: (TextBlock | ToolUseBlock)[];
+  content: (ThinkingBlock | TextBlock | ToolUseBlock)[];
   stop_reason: StopReason | null;
   stop_sequence: string | null;
   usage: Usage;

@@ -48,6 +48,7 @@ export async function handleMessages(
     const chat = messagesToChatRequest(request, {
       upstreamModel: upstream.upstreamModel,
       vision: upstream.descriptor.vision === true,
+      ...(gw.thinking ? { verifyThinking: gw.thinking.verify.bind(gw.thinking) } : {}),
     });
     const hybrid = gw.hybrid;
     let count: TokenCount;
@@ -143,7 +144,10 @@ export async function handleMessages(
       } catch {
         throw new GatewayError('upstream', `upstream ${upstream.name} answered with invalid JSON`);
       }
-      const message = chatCompletionToMessage(completion, model, count.tokens, chat.tools);
+      const message = chatCompletionToMessage(completion, model, count.tokens, {
+        tools: chat.tools,
+        signer: gw.thinking,
+      });
       if (cacheKey && !cached) gw.cache!.set(cacheKey, text);
       sendJson(res, 200, message, cached ? { 'x-ops-cache': 'hit' } : {});
       const latencyMs = Date.now() - startedAt;
@@ -161,6 +165,7 @@ export async function handleMessages(
 
     const t = new AnthropicStreamTranslator((frame) => res.write(frame), model, count.tokens, {
       ...(chat.tools ? { tools: chat.tools } : {}),
+      signer: gw.thinking,
       pingIntervalMs: gw.pingIntervalMs,
     });
     translator = t;
