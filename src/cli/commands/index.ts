@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { registerAgentCommand } from './agent.js';
+import { registerClaudeCommand } from './claude.js';
 import { registerDeployCommand } from './deploy.js';
 import { registerDeploymentCommands } from './deployment.js';
 import { registerDetectCommand } from './detect.js';
@@ -28,6 +29,7 @@ const commands: RegisterCommand[] = [
   registerModelsCommands,
   registerImagesCommands,
   registerGatewayCommand,
+  registerClaudeCommand,
   registerAgentCommand,
   registerLedgerCommands,
   registerDoctorCommand,
