@@ -55,6 +55,11 @@ export interface GatewayOptions {
    * engine when a client returns them); default true. Off, reasoning is dropped.
    */
   returnReasoning?: boolean;
+  /**
+   * Whether each conversation is kept on one llama.cpp slot (`id_slot`) so the engine's prompt cache is
+   * reused turn after turn (default true).
+   */
+  slotAffinity?: boolean;
   /** Client and upstream timeouts; each missing one takes its default (`DEFAULT_TIMEOUTS`). */
   timeouts?: Partial<GatewayTimeouts>;
   /** Where the gateway's own failures are told, one line each (default: stderr). Never prompt contents. */
@@ -73,6 +78,7 @@ export interface GatewayContext {
   exactCountAbove: number;
   compactConversations: boolean;
   timeouts: GatewayTimeouts;
+  slotAffinity: boolean;
   /** Signs and checks thinking blocks; undefined when reasoning is not returned. */
   thinking: ThinkingSigner | undefined;
   /** The cloud side of a hybrid policy; undefined when `local-only`. */
@@ -145,6 +151,7 @@ export function createGatewayContext(options: GatewayOptions): GatewayContext {
     exactCountAbove: options.exactCountAbove ?? 0.25,
     compactConversations: options.compactConversations ?? true,
     timeouts,
+    slotAffinity: options.slotAffinity ?? true,
     thinking: options.returnReasoning === false ? undefined : new ThinkingSigner(),
     hybrid: cloud
       ? new HybridRouter(

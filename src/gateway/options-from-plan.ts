@@ -16,6 +16,7 @@ export function gatewayOptionsFromPlan(
     ...(g?.timeouts ? { timeouts: dropUndefined(g.timeouts) } : {}),
     ...(g?.compactConversations !== undefined ? { compactConversations: g.compactConversations } : {}),
     ...(g?.returnReasoning !== undefined ? { returnReasoning: g.returnReasoning } : {}),
+    ...(g?.slotAffinity !== undefined ? { slotAffinity: g.slotAffinity } : {}),
   };
 }
 

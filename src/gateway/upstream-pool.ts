@@ -3,6 +3,7 @@ import https from 'node:https';
 import { AdmissionQueue } from './admission-queue.js';
 import { GatewayError } from './gateway-error.js';
 import type { QueueSnapshot } from './metrics.js';
+import { SlotAffinity } from './slot-affinity.js';
 import { DEFAULT_TIMEOUTS, type GatewayTimeouts } from './timeouts.js';
 import type { UpstreamDescriptor } from './types.js';
 
@@ -22,6 +23,8 @@ export interface UpstreamHealth {
  */
 export class Upstream {
   readonly queue: AdmissionQueue;
+  /** Session → llama.cpp slot, for prompt-cache reuse (used for llama.cpp engines only). */
+  readonly slots: SlotAffinity;
   private readonly agent: http.Agent;
   private readonly transport: typeof http | typeof https;
   private readonly base: URL;
@@ -46,6 +49,7 @@ export class Upstream {
       this.base.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
     this.root = this.base.pathname.replace(/\/v1$/, '').replace(/\/+$/, '');
     this.queue = new AdmissionQueue(descriptor.parallel, maxQueued);
+    this.slots = new SlotAffinity(descriptor.parallel);
   }
 
   get descriptor(): UpstreamDescriptor {
@@ -73,6 +77,7 @@ export class Upstream {
   update(next: UpstreamDescriptor): void {
     this.current = next;
     this.queue.setSlots(next.parallel);
+    this.slots.resize(next.parallel);
   }
 
   /** POSTs JSON to a path under the OpenAI base (e.g. `/chat/completions`); resolves on response headers. */

@@ -113,6 +113,8 @@ export const gatewaySchema = z.strictObject({
   compactConversations: z.boolean().optional(),
   /** Whether reasoning models' reasoning is returned as thinking blocks (default true). */
   returnReasoning: z.boolean().optional(),
+  /** Whether each conversation keeps its llama.cpp slot, for prompt-cache reuse (default true). */
+  slotAffinity: z.boolean().optional(),
 });
 
 const image = z.string().min(1);

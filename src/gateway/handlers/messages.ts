@@ -17,6 +17,7 @@ import { isUnreachable } from '../hybrid/hybrid-router.js';
 import type { ChatCompletion } from '../openai/types.js';
 import { parseJsonBody, readRequestBody } from '../read-body.js';
 import { ResponseCache } from '../response-cache.js';
+import { sessionKey } from '../slot-affinity.js';
 import { estimatePromptTokens, type TokenCount } from '../token-counter.js';
 import { upstreamFailure } from '../upstream-errors.js';
 import { readText } from '../upstream-pool.js';
@@ -105,6 +106,24 @@ export async function handleMessages(
       return upstreamRes;
     };
     const upstreamBody = JSON.stringify(chat);
+    /**
+     * Once admitted: on llama.cpp, the session's slot (`id_slot`) so the engine reuses its prompt cache;
+     * the slot is freed with the admission lease.
+     */
+    const admitted = (lease: { release: () => void }): string => {
+      const slot =
+        gw.slotAffinity && upstream.descriptor.engine === 'llama.cpp'
+          ? upstream.slots.acquire(sessionKey(request))
+          : undefined;
+      let released = false;
+      release = () => {
+        if (released) return;
+        released = true;
+        lease.release();
+        if (slot !== undefined) upstream.slots.release(slot);
+      };
+      return slot === undefined ? upstreamBody : JSON.stringify({ ...chat, id_slot: slot });
+    };
     const base = {
       api: 'anthropic' as const,
       model,
@@ -124,9 +143,9 @@ export async function handleMessages(
       const cached = text !== undefined;
       if (text === undefined) {
         const lease = await upstream.queue.acquire(route.priority, controller.signal);
-        release = lease.release;
+        const body = admitted(lease);
         gw.metrics.observeQueueWait(upstream.name, route.priority, lease.waitedMs);
-        const upstreamRes = await postLocal(upstreamBody);
+        const upstreamRes = await postLocal(body);
         if (!upstreamRes) return;
         text = await readText(upstreamRes);
         if (upstreamRes.statusCode !== 200) {
@@ -181,9 +200,9 @@ export async function handleMessages(
       t.ping();
       pingTimer = setInterval(() => t.ping(), gw.pingIntervalMs);
     });
-    release = lease.release;
+    const body = admitted(lease);
     gw.metrics.observeQueueWait(upstream.name, route.priority, lease.waitedMs);
-    const upstreamRes = await postLocal(upstreamBody);
+    const upstreamRes = await postLocal(body);
     clearInterval(pingTimer);
     if (!upstreamRes) return;
     if (upstreamRes.statusCode !== 200) {
