@@ -21,10 +21,23 @@ export type ContextDecision =
   | { fits: false; message: string; promptTokens: number; limit: number };
 
 /**
+ * The least room for an answer worth sending: below it the request is answered "prompt is too long" (which
+ * Claude Code understands) rather than sent with `max_tokens: 1`, which only produces a broken turn.
+ */
+export const MIN_ANSWER_TOKENS = 1024;
+
+/**
+ * Share added to a bytes/4 estimate as a margin: code and JSON tokenize at about 3–3.5 bytes per token, so
+ * bytes/4 under-counts them by up to a quarter.
+ */
+export const ESTIMATE_MARGIN = 0.25;
+
+/**
  * Decides the `max_tokens` to send: the request's, clamped to what is left of the slot after the prompt.
  * Claude Code asks for 32000 or more; an engine refuses (vLLM) or silently truncates (llama.cpp) when
- * prompt + max_tokens exceed the context. An estimated count keeps a margin of half the estimate, since
- * bytes/4 under-counts code. The refusal text is the one Claude Code understands (DESIGN.md §4).
+ * prompt + max_tokens exceed the context. An estimated count gets a margin of a quarter. When less than
+ * `MIN_ANSWER_TOKENS` (or the smaller amount asked for) would be left, the prompt is refused with the text
+ * Claude Code understands (DESIGN.md §4); the maximum it names is the most prompt that leaves that room.
  */
 export function decideMaxTokens(input: {
   promptTokens: number;
@@ -41,9 +54,18 @@ export function decideMaxTokens(input: {
       message: `prompt is too long: ${promptTokens} tokens > ${slotContext} maximum`,
     };
   }
-  const margin = input.source === 'estimate' ? Math.ceil(promptTokens / 2) : 0;
-  // At least one token of room is always offered: a prompt that fits must be allowed to answer.
-  const room = Math.max(1, slotContext - promptTokens - margin);
+  const margin = input.source === 'estimate' ? Math.ceil(promptTokens * ESTIMATE_MARGIN) : 0;
+  const room = slotContext - promptTokens - margin;
+  const floor = Math.min(input.requestedMaxTokens ?? MIN_ANSWER_TOKENS, MIN_ANSWER_TOKENS);
+  if (room < floor) {
+    const limit = Math.max(1, slotContext - floor);
+    return {
+      fits: false,
+      promptTokens: promptTokens + margin,
+      limit,
+      message: `prompt is too long: ${promptTokens + margin} tokens > ${limit} maximum`,
+    };
+  }
   const requested = input.requestedMaxTokens ?? room;
   return requested > room
     ? { fits: true, maxTokens: room, clamped: true }

@@ -1,7 +1,9 @@
 import type { ServerResponse } from 'node:http';
+import { ThinkingSigner } from './anthropic/thinking-signature.js';
 import { ApiKeyCheck } from './auth.js';
-import { decideMaxTokens, slotContextTokens } from './context-limits.js';
-import { GatewayError } from './gateway-error.js';
+import { type Compaction, compactConversation } from './compact-conversation.js';
+import { decideMaxTokens, ESTIMATE_MARGIN, MIN_ANSWER_TOKENS, slotContextTokens } from './context-limits.js';
+import { GatewayError, toGatewayError } from './gateway-error.js';
 import { type CloudOptions, resolveCloudOptions } from './hybrid/hybrid-options.js';
 import { HybridRouter } from './hybrid/hybrid-router.js';
 import { GatewayMetrics } from './metrics.js';
@@ -9,6 +11,8 @@ import type { ClaudeTierRule } from './model-aliases.js';
 import type { ChatCompletionRequest } from './openai/types.js';
 import { ResponseCache, type ResponseCacheOptions } from './response-cache.js';
 import { ModelRouter, type RoutePolicy } from './router.js';
+import { clip } from './shape-check.js';
+import { type GatewayTimeouts, resolveTimeouts } from './timeouts.js';
 import { countPromptTokens, estimatePromptTokens, type TokenCount } from './token-counter.js';
 import type { ApiKind, UpstreamDescriptor, UsageRecord, UsageSink } from './types.js';
 import { type PoolChange, type Upstream, UpstreamPool } from './upstream-pool.js';
@@ -41,6 +45,25 @@ export interface GatewayOptions {
   cloud?: CloudOptions;
   /** Where the cloud API key is read from, once, at creation (default `process.env`). */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Whether a Messages conversation that outgrows its slot is compacted by the gateway (default true):
+   * old tool results, then middle turns, elided with a marker the model can read.
+   */
+  compactConversations?: boolean;
+  /**
+   * Whether a reasoning model's reasoning is returned as signed thinking blocks (and passed back to the
+   * engine when a client returns them); default true. Off, reasoning is dropped.
+   */
+  returnReasoning?: boolean;
+  /**
+   * Whether each conversation is kept on one llama.cpp slot (`id_slot`) so the engine's prompt cache is
+   * reused turn after turn (default true).
+   */
+  slotAffinity?: boolean;
+  /** Client and upstream timeouts; each missing one takes its default (`DEFAULT_TIMEOUTS`). */
+  timeouts?: Partial<GatewayTimeouts>;
+  /** Where the gateway's own failures are told, one line each (default: stderr). Never prompt contents. */
+  log?: (line: string) => void;
 }
 
 /** The built gateway's parts, shared by every handler. */
@@ -53,6 +76,11 @@ export interface GatewayContext {
   maxBodyBytes: number;
   pingIntervalMs: number;
   exactCountAbove: number;
+  compactConversations: boolean;
+  timeouts: GatewayTimeouts;
+  slotAffinity: boolean;
+  /** Signs and checks thinking blocks; undefined when reasoning is not returned. */
+  thinking: ThinkingSigner | undefined;
   /** The cloud side of a hybrid policy; undefined when `local-only`. */
   hybrid: HybridRouter | undefined;
   /** The Plan the gateway routes by, when it was read from a file (`GET /health` shows it). */
@@ -63,6 +91,11 @@ export interface GatewayContext {
    */
   reload(update: { upstreams: UpstreamDescriptor[]; aliases?: Record<string, string> }): PoolChange;
   recordUsage(record: Omit<UsageRecord, 'at'>): void;
+  /**
+   * Logs an error that is the gateway's own fault (a bug, not the client's or the upstream's), with its
+   * cause and stack: the client only sees "internal gateway error", so this line is where it can be found.
+   */
+  logInternal(where: string, error: unknown): void;
   /** Records a request that ended without an answer (refused, failed, or abandoned by the client). */
   recordFailure(
     api: ApiKind,
@@ -86,12 +119,14 @@ export function createGatewayContext(options: GatewayOptions): GatewayContext {
   if (options.upstreams.length === 0) throw new Error('a gateway needs at least one upstream');
   const maxQueued = options.maxQueuedPerUpstream ?? 64;
   const cloud = resolveCloudOptions(options.cloud, maxQueued, options.env ?? process.env);
-  const pool = new UpstreamPool(options.upstreams, maxQueued);
+  const timeouts = resolveTimeouts(options.timeouts);
+  const pool = new UpstreamPool(options.upstreams, maxQueued, timeouts);
   // Draining upstreams stay in the metrics until their last request ends.
   const metrics = new GatewayMetrics(() =>
     [...pool.all(), ...pool.drainingUpstreams()].map((u) => u.snapshot()),
   );
   const sink = options.usageSink;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const locations = new Map(options.upstreams.map((u) => [u.name, u.location ?? 'local']));
   const routerFor = (upstreams: UpstreamDescriptor[], aliases: Record<string, string> | undefined) =>
     new ModelRouter(upstreams, {
@@ -114,6 +149,10 @@ export function createGatewayContext(options: GatewayOptions): GatewayContext {
     maxBodyBytes: options.maxBodyBytes ?? 32 * 1024 * 1024,
     pingIntervalMs: options.pingIntervalMs ?? 5000,
     exactCountAbove: options.exactCountAbove ?? 0.25,
+    compactConversations: options.compactConversations ?? true,
+    timeouts,
+    slotAffinity: options.slotAffinity ?? true,
+    thinking: options.returnReasoning === false ? undefined : new ThinkingSigner(),
     hybrid: cloud
       ? new HybridRouter(
           cloud,
@@ -131,7 +170,8 @@ export function createGatewayContext(options: GatewayOptions): GatewayContext {
       return change;
     },
     recordUsage(record) {
-      const full: UsageRecord = { at: new Date().toISOString(), ...record };
+      // The model name is the client's choice: a 200 KB one must not reach the spool or the metrics labels.
+      const full: UsageRecord = { at: new Date().toISOString(), ...record, model: clip(record.model) };
       metrics.observe(full);
       if (sink) {
         try {
@@ -140,6 +180,13 @@ export function createGatewayContext(options: GatewayOptions): GatewayContext {
           // A failing sink must not fail the request it records.
         }
       }
+    },
+    logInternal(where, error) {
+      const e = toGatewayError(error);
+      if (e.kind !== 'internal') return;
+      const cause =
+        e.cause instanceof Error ? (e.cause.stack ?? e.cause.message) : String(e.cause ?? e.message);
+      log(`ops gateway: internal error in ${where}: ${cause}`);
     },
     recordFailure(api, model, upstream, status, stream, startedAt) {
       context.recordUsage({
@@ -186,6 +233,55 @@ export async function fitToContext(
     else chat.max_tokens = decision.maxTokens;
   }
   return count;
+}
+
+/** A compaction as it is counted: how many (estimated) prompt tokens it took out. */
+export interface CountedCompaction extends Compaction {
+  tokensBefore: number;
+  tokensAfter: number;
+}
+
+/**
+ * `fitToContext`, and when the prompt does not fit (with room for an answer), the conversation compacted in
+ * place (`compactConversation`) to leave a quarter of the slot for the answer, then fitted again; a prompt
+ * that still does not fit is refused as before ("prompt is too long").
+ */
+export async function fitOrCompact(
+  gw: GatewayContext,
+  upstream: Upstream,
+  chat: ChatCompletionRequest,
+  requestedMaxTokens: number | undefined,
+  signal: AbortSignal,
+): Promise<{ count: TokenCount; compaction?: CountedCompaction }> {
+  try {
+    return { count: await fitToContext(gw, upstream, chat, requestedMaxTokens, signal) };
+  } catch (error) {
+    if (!gw.compactConversations || !isPromptTooLong(error)) throw error;
+    const slot = slotContextTokens(upstream.descriptor);
+    const reserve = Math.min(
+      requestedMaxTokens ?? MIN_ANSWER_TOKENS,
+      Math.max(MIN_ANSWER_TOKENS, Math.floor(slot / 4)),
+    );
+    // The target is in estimated tokens; the margin an estimate gets when fitted is taken off in advance.
+    const target = Math.floor((slot - reserve) / (1 + ESTIMATE_MARGIN));
+    const estimate = (messages: ChatCompletionRequest['messages']) =>
+      estimatePromptTokens({ messages, tools: chat.tools }).tokens;
+    const tokensBefore = estimate(chat.messages);
+    const compaction = compactConversation(chat.messages, target, estimate, slot);
+    if (!compaction) throw error;
+    chat.messages = compaction.messages;
+    const count = await fitToContext(gw, upstream, chat, requestedMaxTokens, signal);
+    return { count, compaction: { ...compaction, tokensBefore, tokensAfter: estimate(chat.messages) } };
+  }
+}
+
+/** Whether an error is the "prompt is too long" refusal (Claude Code's cue to compact). */
+export function isPromptTooLong(error: unknown): error is GatewayError {
+  return (
+    error instanceof GatewayError &&
+    error.kind === 'invalid_request' &&
+    error.message.startsWith('prompt is too long')
+  );
 }
 
 /** An AbortController that fires when the client disconnects before its answer is complete. */

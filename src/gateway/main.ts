@@ -14,6 +14,7 @@ import { isOpsError } from '../core/errors.js';
 import type { Plan } from '../plan/types.js';
 import { validatePlan } from '../plan/validate-plan.js';
 import { apiKeysFromEnv } from './auth.js';
+import { gatewayOptionsFromPlan } from './options-from-plan.js';
 import { holdFileFor, watchGatewayFiles } from './plan-watcher.js';
 import { createGateway } from './server.js';
 import { upstreamsFromPlan } from './upstreams-from-plan.js';
@@ -37,9 +38,8 @@ async function serve(env: NodeJS.ProcessEnv): Promise<void> {
   const spool = env.OPS_USAGE_SPOOL ? createUsageSpool(env.OPS_USAGE_SPOOL) : undefined;
   const gateway = createGateway({
     upstreams: upstreamsFromPlan(plan, env),
-    aliases: plan.gateway?.aliases ?? {},
+    ...gatewayOptionsFromPlan(plan, env),
     apiKeys: apiKeysFromEnv(env),
-    ...(plan.gateway?.cloud ? { cloud: plan.gateway.cloud, env } : {}),
     ...(spool ? { usageSink: spool } : {}),
   });
   gateway.context.plan = { sha256: sha256(planText), loadedAt: new Date().toISOString() };

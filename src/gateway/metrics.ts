@@ -21,6 +21,8 @@ export class GatewayMetrics {
   private readonly ttft: Histogram<'api' | 'upstream'>;
   private readonly queueWait: Histogram<'upstream' | 'priority'>;
   private readonly cache: Counter<'result'>;
+  private readonly compactions: Counter<'upstream'>;
+  private readonly compactedTokens: Counter<'upstream'>;
 
   constructor(snapshot: () => QueueSnapshot[]) {
     const registers = [this.registry];
@@ -64,6 +66,18 @@ export class GatewayMetrics {
       labelNames: ['result'],
       registers,
     });
+    this.compactions = new Counter({
+      name: 'ops_gateway_compactions_total',
+      help: 'Conversations the gateway compacted to fit a slot context',
+      labelNames: ['upstream'],
+      registers,
+    });
+    this.compactedTokens = new Counter({
+      name: 'ops_gateway_compacted_tokens_total',
+      help: 'Prompt tokens (estimated) elided by compaction',
+      labelNames: ['upstream'],
+      registers,
+    });
     new Gauge({
       name: 'ops_gateway_queue_depth',
       help: 'Requests waiting for an upstream slot',
@@ -97,6 +111,10 @@ export class GatewayMetrics {
       this.tokens.inc({ upstream: record.upstream, direction: 'input' }, record.inputTokens);
     if (record.outputTokens)
       this.tokens.inc({ upstream: record.upstream, direction: 'output' }, record.outputTokens);
+    if (record.compactedTokens !== undefined) {
+      this.compactions.inc({ upstream: record.upstream });
+      this.compactedTokens.inc({ upstream: record.upstream }, record.compactedTokens);
+    }
   }
 
   observeQueueWait(upstream: string, priority: string, waitedMs: number): void {

@@ -1,5 +1,6 @@
 import { GatewayError } from './gateway-error.js';
 import { buildAliasTable, type ClaudeTierRule, claudeTierOf, DEFAULT_CLAUDE_TIERS } from './model-aliases.js';
+import { shown } from './shape-check.js';
 import type { Priority, UpstreamDescriptor } from './types.js';
 
 /** Where a request goes, and why (kept for logs and tests). */
@@ -59,7 +60,7 @@ export class ModelRouter {
     if (!route) {
       throw new GatewayError(
         'not_found',
-        `model ${JSON.stringify(request.model)} is not served here; known models: ${[...this.table.keys()].join(', ')}`,
+        `model ${shown(request.model)} is not served here; known models: ${[...this.table.keys()].join(', ')}`,
       );
     }
     return route;

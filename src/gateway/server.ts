@@ -9,6 +9,8 @@ import { handleHealth, handleMetrics } from './handlers/health.js';
 import { handleMessages } from './handlers/messages.js';
 import { handleModels } from './handlers/models.js';
 import { sendError, sendJson } from './http-reply.js';
+import { guardRequest } from './request-guard.js';
+import { clip } from './shape-check.js';
 
 export type { GatewayOptions } from './gateway-context.js';
 
@@ -25,12 +27,24 @@ export interface Gateway {
 /** Builds a gateway on node:http (no framework: the gateway's own overhead is part of what it sells). */
 export function createGateway(options: GatewayOptions): Gateway {
   const context = createGatewayContext(options);
-  const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
-    dispatch(context, req, res).catch((error) => {
-      if (!res.headersSent) sendError(res, 'openai', error);
-      else res.destroy();
-    });
-  });
+  // A client that sends its headers or body slowly (or never) is cut, as is an idle keep-alive connection;
+  // answers may stream for as long as they take.
+  const server = http.createServer(
+    {
+      keepAliveTimeout: 65_000,
+      headersTimeout: context.timeouts.headersMs,
+      requestTimeout: context.timeouts.requestBodyMs,
+      // node:http checks both only this often (default 30 s); short limits need a closer look.
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(context.timeouts.headersMs / 4))),
+    },
+    (req, res) => {
+      dispatch(context, req, res).catch((error) => {
+        context.logInternal(`${req.method} ${clip(req.url ?? '/')}`, error);
+        if (!res.headersSent) sendError(res, 'openai', error);
+        else res.destroy();
+      });
+    },
+  );
   return {
     server,
     context,
@@ -63,6 +77,14 @@ async function dispatch(gw: GatewayContext, req: IncomingMessage, res: ServerRes
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   const method = req.method ?? 'GET';
+  try {
+    guardRequest(req, path, gw.auth);
+  } catch (error) {
+    req.resume();
+    const api = path.startsWith('/v1/messages') || req.headers['anthropic-version'] ? 'anthropic' : 'openai';
+    sendError(res, api, error);
+    return;
+  }
   if (method === 'POST') {
     if (path === '/v1/messages') return handleMessages(gw, req, res);
     if (path === '/v1/chat/completions') return handleChatCompletions(gw, req, res);

@@ -58,6 +58,8 @@ export interface UsageRecord {
   status: number;
   stream: boolean;
   cached: boolean;
+  /** Prompt tokens (estimated) the gateway elided to fit the slot's context; absent when it elided none. */
+  compactedTokens?: number;
 }
 
 export type UsageSink = (record: UsageRecord) => void;

@@ -3,6 +3,8 @@ import https from 'node:https';
 import { AdmissionQueue } from './admission-queue.js';
 import { GatewayError } from './gateway-error.js';
 import type { QueueSnapshot } from './metrics.js';
+import { SlotAffinity } from './slot-affinity.js';
+import { DEFAULT_TIMEOUTS, type GatewayTimeouts } from './timeouts.js';
 import type { UpstreamDescriptor } from './types.js';
 
 /** Health of one upstream as `GET /health` reports it. */
@@ -21,6 +23,8 @@ export interface UpstreamHealth {
  */
 export class Upstream {
   readonly queue: AdmissionQueue;
+  /** Session → llama.cpp slot, for prompt-cache reuse (used for llama.cpp engines only). */
+  readonly slots: SlotAffinity;
   private readonly agent: http.Agent;
   private readonly transport: typeof http | typeof https;
   private readonly base: URL;
@@ -28,7 +32,11 @@ export class Upstream {
   private readonly root: string;
   private current: UpstreamDescriptor;
 
-  constructor(descriptor: UpstreamDescriptor, maxQueued: number) {
+  constructor(
+    descriptor: UpstreamDescriptor,
+    maxQueued: number,
+    private readonly timeouts: GatewayTimeouts = DEFAULT_TIMEOUTS,
+  ) {
     this.current = descriptor;
     this.base = new URL(descriptor.baseUrl.replace(/\/+$/, ''));
     this.transport = this.base.protocol === 'https:' ? https : http;
@@ -41,6 +49,7 @@ export class Upstream {
       this.base.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
     this.root = this.base.pathname.replace(/\/v1$/, '').replace(/\/+$/, '');
     this.queue = new AdmissionQueue(descriptor.parallel, maxQueued);
+    this.slots = new SlotAffinity(descriptor.parallel);
   }
 
   get descriptor(): UpstreamDescriptor {
@@ -68,6 +77,7 @@ export class Upstream {
   update(next: UpstreamDescriptor): void {
     this.current = next;
     this.queue.setSlots(next.parallel);
+    this.slots.resize(next.parallel);
   }
 
   /** POSTs JSON to a path under the OpenAI base (e.g. `/chat/completions`); resolves on response headers. */
@@ -144,7 +154,9 @@ export class Upstream {
       headers['content-length'] = Buffer.byteLength(body);
     }
     if (this.descriptor.apiKey) headers.authorization = `Bearer ${this.descriptor.apiKey}`;
+    const { upstreamConnectMs, upstreamFirstByteMs, upstreamIdleMs } = this.timeouts;
     return new Promise((resolve, reject) => {
+      let firstByteTimer: NodeJS.Timeout | undefined;
       const req = this.transport.request(
         {
           protocol: this.base.protocol,
@@ -156,17 +168,64 @@ export class Upstream {
           agent: this.agent,
           signal,
         },
-        resolve,
+        (res) => {
+          clearTimeout(firstByteTimer);
+          this.watchIdle(res, upstreamIdleMs);
+          resolve(res);
+        },
       );
+      // A wedged or unreachable engine must not hold a client's turn (and a slot) for its own timeouts.
+      req.on('socket', (socket) => {
+        if (!socket.connecting) return;
+        const timer = setTimeout(
+          () => req.destroy(this.timeoutError(`did not accept a connection within ${upstreamConnectMs} ms`)),
+          upstreamConnectMs,
+        );
+        socket.once('connect', () => clearTimeout(timer));
+        socket.once('close', () => clearTimeout(timer));
+      });
+      firstByteTimer = setTimeout(
+        () => req.destroy(this.timeoutError(`did not answer within ${upstreamFirstByteMs} ms`)),
+        upstreamFirstByteMs,
+      );
+      req.on('close', () => clearTimeout(firstByteTimer));
       req.on('error', (error) => {
+        clearTimeout(firstByteTimer);
         const code = (error as NodeJS.ErrnoException).code;
         if (signal?.aborted) reject(signal.reason ?? error);
+        else if (error instanceof GatewayError) reject(error);
         else if (req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE'))
           reject(new StaleSocketError(this.wrapError(error)));
         else reject(this.wrapError(error));
       });
       req.end(body);
     });
+  }
+
+  /**
+   * Cuts an answer whose body goes silent for `idleMs` (an engine wedged mid-stream, or trickling nothing):
+   * the body stream then fails with a timeout error, which its reader reports.
+   */
+  private watchIdle(res: IncomingMessage, idleMs: number): void {
+    const socket = res.socket;
+    if (!socket) return;
+    const onTimeout = () => res.destroy(this.timeoutError(`sent nothing for ${idleMs} ms`));
+    socket.setTimeout(idleMs);
+    socket.on('timeout', onTimeout);
+    const done = () => {
+      socket.off('timeout', onTimeout);
+      socket.setTimeout(0);
+    };
+    res.once('end', done);
+    res.once('close', done);
+  }
+
+  /**
+   * A timed-out upstream is an overload to the client (Anthropic's `overloaded_error`, retried by Claude
+   * Code) when nothing was sent yet; a stream under way reports it in-band.
+   */
+  private timeoutError(what: string): GatewayError {
+    return new GatewayError('overloaded', `upstream ${this.name} ${what}`, { retryAfterS: 5 });
   }
 
   private wrapError(error: Error): GatewayError {
@@ -210,8 +269,9 @@ export class UpstreamPool {
   constructor(
     descriptors: readonly UpstreamDescriptor[],
     private readonly maxQueuedPerUpstream: number,
+    private readonly timeouts: GatewayTimeouts = DEFAULT_TIMEOUTS,
   ) {
-    for (const d of descriptors) this.byName.set(d.name, new Upstream(d, maxQueuedPerUpstream));
+    for (const d of descriptors) this.byName.set(d.name, new Upstream(d, maxQueuedPerUpstream, timeouts));
   }
 
   get(name: string): Upstream {
@@ -248,7 +308,7 @@ export class UpstreamPool {
         continue;
       }
       if (existing) this.retire(existing);
-      const fresh = new Upstream(d, this.maxQueuedPerUpstream);
+      const fresh = new Upstream(d, this.maxQueuedPerUpstream, this.timeouts);
       if (this.heldNames.has(d.name)) fresh.queue.hold(true);
       next.set(d.name, fresh);
       change.added.push(d.name);

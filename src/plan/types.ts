@@ -92,6 +92,15 @@ export const gatewayCloudSchema = z.strictObject({
     .optional(),
 });
 
+/** Gateway timeouts in milliseconds; each absent one takes the gateway's default (src/gateway/timeouts.ts). */
+export const gatewayTimeoutsSchema = z.strictObject({
+  headersMs: z.number().int().min(100).optional(),
+  requestBodyMs: z.number().int().min(100).optional(),
+  upstreamConnectMs: z.number().int().min(100).optional(),
+  upstreamFirstByteMs: z.number().int().min(100).optional(),
+  upstreamIdleMs: z.number().int().min(100).optional(),
+});
+
 export const gatewaySchema = z.strictObject({
   enabled: z.boolean().default(true),
   port: port.default(8080),
@@ -99,6 +108,13 @@ export const gatewaySchema = z.strictObject({
   /** Alias → engine entry name, e.g. `quality: coder-32b`. Entry names and their own aliases route too. */
   aliases: z.record(alias, name).default({}),
   cloud: gatewayCloudSchema.optional(),
+  timeouts: gatewayTimeoutsSchema.optional(),
+  /** Whether the gateway compacts a Claude Code conversation that outgrows its slot (default true). */
+  compactConversations: z.boolean().optional(),
+  /** Whether reasoning models' reasoning is returned as thinking blocks (default true). */
+  returnReasoning: z.boolean().optional(),
+  /** Whether each conversation keeps its llama.cpp slot, for prompt-cache reuse (default true). */
+  slotAffinity: z.boolean().optional(),
 });
 
 const image = z.string().min(1);

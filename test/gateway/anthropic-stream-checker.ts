@@ -94,6 +94,8 @@ export function checkAnthropicStream(text: string): CheckedStream {
         const d = e.data.delta;
         const block = out.content[open!.index];
         if (open!.type === 'text' && d.type === 'text_delta') block.text += d.text;
+        else if (open!.type === 'thinking' && d.type === 'thinking_delta') block.thinking += d.thinking;
+        else if (open!.type === 'thinking' && d.type === 'signature_delta') block.signature += d.signature;
         else if (open!.type === 'tool_use' && d.type === 'input_json_delta') open!.json += d.partial_json;
         else fail(i, `${d.type} in a ${open!.type} block`);
         break;

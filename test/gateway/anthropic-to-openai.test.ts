@@ -147,30 +147,70 @@ describe('Anthropic request → OpenAI chat request', () => {
     ]);
   });
 
-  it('refuses images unless the model has vision, and maps them when it does', () => {
+  it('gives a text-only model a note in place of an image, PDF or tool-result image; a vision model gets the image', () => {
     const image = {
       role: 'user' as const,
       content: [
         { type: 'text' as const, text: 'what is this' },
         {
           type: 'image' as const,
-          source: { type: 'base64' as const, media_type: 'image/png', data: 'AAAA' },
+          source: { type: 'base64' as const, media_type: 'image/png', data: 'A'.repeat(4096) },
         },
       ],
     };
-    assert.throws(
-      () => messagesToChatRequest(req({ messages: [image] }), opts),
-      (e: unknown) =>
-        e instanceof GatewayError && e.kind === 'invalid_request' && /does not accept images/.test(e.message),
-    );
-    const out = messagesToChatRequest(req({ messages: [image] }), { ...opts, vision: true });
+    const out = messagesToChatRequest(req({ messages: [image] }), opts);
     assert.deepEqual(out.messages[0], {
+      role: 'user',
+      content:
+        'what is this\n[image (image/png of about 3 KB) omitted by the ops gateway: this model reads text only; it cannot be shown to you]',
+    });
+    const vision = messagesToChatRequest(req({ messages: [image] }), { ...opts, vision: true });
+    assert.deepEqual(vision.messages[0], {
       role: 'user',
       content: [
         { type: 'text', text: 'what is this' },
-        { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } },
+        { type: 'image_url', image_url: { url: `data:image/png;base64,${'A'.repeat(4096)}` } },
       ],
     });
+    const pdf = {
+      role: 'user' as const,
+      content: [
+        {
+          type: 'document' as const,
+          source: { type: 'base64', media_type: 'application/pdf', data: 'JVBE' },
+        },
+        {
+          type: 'document' as const,
+          source: { type: 'content', content: [{ type: 'text', text: 'page 1' }] },
+        },
+      ],
+    };
+    for (const vision of [false, true]) {
+      const m = messagesToChatRequest(req({ messages: [pdf] }), { ...opts, vision }).messages[0];
+      assert.match(
+        String(m?.content),
+        /^\[document \(application\/pdf of about 1 KB\) omitted by the ops gateway.*\]\npage 1$/,
+      );
+    }
+    const toolImage = [
+      {
+        role: 'assistant' as const,
+        content: [{ type: 'tool_use' as const, id: 't1', name: 'Read', input: {} }],
+      },
+      {
+        role: 'user' as const,
+        content: [
+          {
+            type: 'tool_result' as const,
+            tool_use_id: 't1',
+            content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AAAA' } }],
+          },
+        ],
+      },
+    ];
+    const t = messagesToChatRequest(req({ messages: toolImage }), opts).messages[1];
+    assert.equal(t?.role, 'tool');
+    assert.match(String(t?.content), /^\[image \(image\/png of about 1 KB\) omitted .*reads text only/);
   });
 
   it('rejects malformed requests with a field path', () => {
@@ -241,7 +281,9 @@ describe('OpenAI completion → Anthropic message', () => {
   it('maps every finish reason to a stop reason', () => {
     assert.deepEqual(toStopReason('stop', null, false), { stopReason: 'end_turn', stopSequence: null });
     assert.deepEqual(toStopReason('length', null, false), { stopReason: 'max_tokens', stopSequence: null });
-    assert.deepEqual(toStopReason('tool_calls', null, false), { stopReason: 'tool_use', stopSequence: null });
+    // A tool_calls finish with no call left to run ends the turn: tool_use would wait for results forever.
+    assert.deepEqual(toStopReason('tool_calls', null, false), { stopReason: 'end_turn', stopSequence: null });
+    assert.deepEqual(toStopReason('length', null, true), { stopReason: 'max_tokens', stopSequence: null });
     assert.deepEqual(toStopReason('stop', null, true), { stopReason: 'tool_use', stopSequence: null });
     assert.deepEqual(toStopReason('stop', 'END', false), {
       stopReason: 'stop_sequence',

@@ -1,12 +1,46 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { startFixture } from './gateway-fixture.js';
 
 const CLAUDE = resolve('node_modules/.bin/claude');
+
+/** Runs `claude ARGS` in `dir` against the gateway, offline, bounded to 60 s. */
+function runClaude(url: string, dir: string, args: string[]) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+    const child = spawn(CLAUDE, args, {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH,
+        HOME: dir,
+        CLAUDE_CONFIG_DIR: join(dir, '.claude'),
+        ANTHROPIC_BASE_URL: url,
+        ANTHROPIC_AUTH_TOKEN: 'test',
+        DISABLE_TELEMETRY: '1',
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+        DISABLE_AUTOUPDATER: '1',
+        API_TIMEOUT_MS: '30000',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A valid 1×1 PNG. */
+const PNG_1X1 =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
 /**
  * The real Claude Code CLI against the gateway, offline. The scripted upstream plays the model: it calls
@@ -83,6 +117,152 @@ describe('Claude Code through the gateway', {
         paths.join(', '),
       );
       assert.ok(fx.usage.every((u) => u.status === 200 && u.api === 'anthropic'));
+    } finally {
+      await fx.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a text-only model gets a note for a PNG Claude Code reads, and the session goes on (--continue too)', {
+    timeout: 150_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ops-claude-png-'));
+    const png = join(dir, 'shot.png');
+    writeFileSync(png, Buffer.from(PNG_1X1, 'base64'));
+    const toolContents: string[] = [];
+    const fx = await startFixture(
+      (body) => {
+        const tools = body.messages.filter((m: { role: string }) => m.role === 'tool');
+        for (const t of tools) toolContents.push(String(t.content));
+        const last = body.messages.at(-1);
+        if (last.role === 'tool') return { text: 'I read it: done' };
+        if (tools.length) return { text: 'still here' };
+        if (body.tools?.some((t: { function: { name: string } }) => t.function.name === 'Read'))
+          return { toolCalls: [{ name: 'Read', arguments: JSON.stringify({ file_path: png }) }] };
+        return { text: 'ok' };
+      },
+      { descriptor: { contextLength: 131072, parallel: 1, vision: false } },
+    );
+    try {
+      const first = await runClaude(fx.url, dir, ['-p', 'look at shot.png', '--allowedTools', 'Read']);
+      assert.equal(
+        first.code,
+        0,
+        `claude exited ${first.code}\nstdout: ${first.stdout}\nstderr: ${first.stderr}`,
+      );
+      assert.match(first.stdout, /I read it: done/);
+      assert.ok(
+        toolContents.some((c) =>
+          /\[image \(image\/png[^\]]*\) omitted by the ops gateway: this model reads text only/.test(c),
+        ),
+        `tool results seen: ${toolContents.join(' | ').slice(0, 500)}`,
+      );
+      // The image stays in the conversation's history: the next turn must not be refused for it.
+      const next = await runClaude(fx.url, dir, ['-p', 'anything else?', '--continue']);
+      assert.equal(
+        next.code,
+        0,
+        `claude exited ${next.code}\nstdout: ${next.stdout}\nstderr: ${next.stderr}`,
+      );
+      assert.match(next.stdout, /still here/);
+      assert.ok(
+        fx.usage.every((u) => u.status === 200),
+        JSON.stringify(fx.usage.map((u) => u.status)),
+      );
+    } finally {
+      await fx.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('parallel calls reusing index 0 (Ollama) and a <tool_call> written as text both run', {
+    timeout: 120_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ops-claude-tools-'));
+    const file = (n: string) => join(dir, n);
+    const fx = await startFixture(
+      (body) => {
+        const results = body.messages.filter((m: { role: string }) => m.role === 'tool').length;
+        if (!body.tools?.some((t: { function: { name: string } }) => t.function.name === 'Write'))
+          return { text: 'ok' };
+        const write = (name: string) => JSON.stringify({ file_path: file(name), content: name });
+        if (results === 0) {
+          // Ollama's OpenAI API: every parallel call at index 0, each with its own id.
+          return {
+            finishReason: 'tool_calls',
+            deltas: [
+              {
+                tool_calls: [
+                  {
+                    index: 0,
+                    id: 'call_a',
+                    type: 'function',
+                    function: { name: 'Write', arguments: write('a.txt') },
+                  },
+                ],
+              },
+              {
+                tool_calls: [
+                  {
+                    index: 0,
+                    id: 'call_b',
+                    type: 'function',
+                    function: { name: 'Write', arguments: write('b.txt') },
+                  },
+                ],
+              },
+            ],
+          };
+        }
+        // A template without tool parsing: the call arrives as Hermes/Qwen text.
+        if (results === 2)
+          return {
+            text: `Now the last one.\n<tool_call>\n{"name": "Write", "arguments": ${write('c.txt')}}\n</tool_call>`,
+          };
+        return { text: 'all written' };
+      },
+      { descriptor: { contextLength: 131072, parallel: 1 } },
+    );
+    try {
+      const r = await runClaude(fx.url, dir, ['-p', 'write three files', '--allowedTools', 'Write']);
+      assert.equal(r.code, 0, `claude exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+      assert.match(r.stdout, /all written/);
+      assert.doesNotMatch(r.stdout, /tool_call/);
+      for (const n of ['a.txt', 'b.txt', 'c.txt']) assert.equal(readFileSync(file(n), 'utf8'), n);
+    } finally {
+      await fx.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a reasoning model's thinking reaches Claude Code and comes back to the engine with the tool result", {
+    timeout: 120_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ops-claude-think-'));
+    const target = join(dir, 'plan.txt');
+    const returned: (string | undefined)[] = [];
+    const fx = await startFixture(
+      (body) => {
+        if (!body.tools?.some((t: { function: { name: string } }) => t.function.name === 'Write'))
+          return { text: 'ok' };
+        const assistant = body.messages.find((m: { role: string }) => m.role === 'assistant');
+        if (assistant) {
+          returned.push(assistant.reasoning_content);
+          return { text: 'written' };
+        }
+        return {
+          reasoning: 'The user wants a plan file; Write it.',
+          toolCalls: [{ name: 'Write', arguments: JSON.stringify({ file_path: target, content: 'plan' }) }],
+        };
+      },
+      { descriptor: { contextLength: 131072, parallel: 1 } },
+    );
+    try {
+      const r = await runClaude(fx.url, dir, ['-p', 'write plan.txt', '--allowedTools', 'Write']);
+      assert.equal(r.code, 0, `claude exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+      assert.match(r.stdout, /written/);
+      assert.equal(readFileSync(target, 'utf8'), 'plan');
+      assert.deepEqual(returned, ['The user wants a plan file; Write it.']);
     } finally {
       await fx.close();
       rmSync(dir, { recursive: true, force: true });

@@ -172,7 +172,37 @@ describe('context limits', () => {
       requestedMaxTokens: 32000,
       slotContext: 8192,
     });
-    assert.equal(estimated.fits && estimated.maxTokens, 6692);
+    assert.equal(estimated.fits && estimated.maxTokens, 6942);
+    // Claude Code's first request (~19K tokens) on a 28K slot without a tokenizer: a real answer, not 1 token.
+    const first = decideMaxTokens({
+      promptTokens: 19000,
+      source: 'estimate',
+      requestedMaxTokens: 64000,
+      slotContext: 28672,
+    });
+    assert.deepEqual(first, { fits: true, maxTokens: 4922, clamped: true });
+    // Too little room left for an answer: refused in the words Claude Code understands, never max_tokens 1.
+    const cramped = decideMaxTokens({
+      promptTokens: 22500,
+      source: 'estimate',
+      requestedMaxTokens: 64000,
+      slotContext: 28672,
+    });
+    assert.equal(!cramped.fits && cramped.message, 'prompt is too long: 28125 tokens > 27648 maximum');
+    const exact = decideMaxTokens({
+      promptTokens: 8000,
+      source: 'tokenizer',
+      requestedMaxTokens: 64000,
+      slotContext: 8192,
+    });
+    assert.equal(!exact.fits && exact.message, 'prompt is too long: 8000 tokens > 7168 maximum');
+    const small = decideMaxTokens({
+      promptTokens: 8000,
+      source: 'tokenizer',
+      requestedMaxTokens: 50,
+      slotContext: 8192,
+    });
+    assert.deepEqual(small, { fits: true, maxTokens: 50, clamped: false });
     const refused = decideMaxTokens({
       promptTokens: 9000,
       source: 'tokenizer',

@@ -35,6 +35,10 @@ export interface ScriptedReply {
   dieAfterChunks?: number;
   /** Streams only: send an in-stream error event after the first chunk (as llama.cpp does). */
   streamError?: string;
+  /** Streams only: after this many chunks, send nothing more and keep the connection open (a wedged engine). */
+  stallAfterChunks?: number;
+  /** Streams only: these raw deltas instead of ones built from `text` and `toolCalls` (other servers' shapes). */
+  deltas?: object[];
 }
 
 export interface RecordedRequest {
@@ -105,7 +109,7 @@ export async function startScriptedUpstream(
     }
     if (body?.stream) {
       await streamReply(res, body, reply);
-      finished = !reply.dieAfterChunks;
+      finished = !reply.dieAfterChunks && reply.stallAfterChunks === undefined;
       return;
     }
     finished = true;
@@ -186,6 +190,7 @@ async function streamReply(res: http.ServerResponse, body: LooseJson, reply: Scr
   });
   chunks.push(choice({ role: 'assistant', content: '' }));
   if (reply.reasoning) chunks.push(choice({ reasoning_content: reply.reasoning }));
+  for (const delta of reply.deltas ?? []) chunks.push(choice(delta));
   for (const piece of splitText(reply.text ?? '')) chunks.push(choice({ content: piece }));
   (reply.toolCalls ?? []).forEach((call, i) => {
     chunks.push(
@@ -206,6 +211,10 @@ async function streamReply(res: http.ServerResponse, body: LooseJson, reply: Scr
   chunks.push(choice({}, finishReasonOf(reply), reply.stopReason ? { stop_reason: reply.stopReason } : {}));
   if (body?.stream_options?.include_usage) chunks.push({ ...base, choices: [], usage: usageOf(reply) });
   for (let i = 0; i < chunks.length; i++) {
+    if (reply.stallAfterChunks !== undefined && i >= reply.stallAfterChunks) {
+      await new Promise((resolve) => res.once('close', resolve));
+      return;
+    }
     if (reply.dieAfterChunks !== undefined && i >= reply.dieAfterChunks) {
       res.socket?.destroy();
       return;

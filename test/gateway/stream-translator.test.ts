@@ -59,7 +59,7 @@ describe('OpenAI chunks → Anthropic stream events', () => {
     assert.match(unnamed.content[0].id, /^toolu_/);
   });
 
-  it('text after a tool call opens a new block with the next index', () => {
+  it('text after a tool call is shown first: tool calls are sent whole once the answer has ended', () => {
     const s = translate([
       chunk(tool(0, { name: 'T', arguments: '{}' }, 'c')),
       chunk({ content: 'after' }),
@@ -67,7 +67,7 @@ describe('OpenAI chunks → Anthropic stream events', () => {
     ]);
     assert.deepEqual(
       s.content.map((b) => b.type),
-      ['tool_use', 'text'],
+      ['text', 'tool_use'],
     );
   });
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { OpsError } from '../../core/errors.js';
 import { apiKeysFromEnv } from '../../gateway/auth.js';
+import { gatewayOptionsFromPlan } from '../../gateway/options-from-plan.js';
 import { createGateway } from '../../gateway/server.js';
 import { upstreamsFromPlan } from '../../gateway/upstreams-from-plan.js';
 import { readPlan } from '../../plan/load-plan.js';
@@ -39,9 +40,8 @@ export function registerGatewayCommand(program: Command, getContext: () => CliCo
       const upstreams = upstreamsFromPlan(plan, process.env);
       const gateway = createGateway({
         upstreams,
-        aliases: plan.gateway?.aliases ?? {},
+        ...gatewayOptionsFromPlan(plan, process.env),
         apiKeys: apiKeysFromEnv(process.env),
-        ...(plan.gateway?.cloud ? { cloud: plan.gateway.cloud, env: process.env } : {}),
         // One line per request, without prompt contents (those are never logged).
         usageSink: (r) =>
           ctx.bus.emit({

@@ -116,6 +116,13 @@ export const commands: (LazyCommands | RegisterCommand)[] = [
     },
     load: async () => (await import('./deploy.js')).registerDeployCommand,
   },
+  {
+    commands: {
+      claude:
+        "start Claude Code against this box's gateway (base URL, key, model tiers, offline settings, local timeouts) after checking one tool round trip; `--print-env` prints the settings for shells and IDEs",
+    },
+    load: async () => (await import('./claude.js')).registerClaudeCommand,
+  },
 ];
 
 /**

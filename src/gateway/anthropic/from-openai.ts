@@ -1,26 +1,25 @@
-import { randomBytes } from 'node:crypto';
 import { withCachedPromptTokens } from '../cached-prompt-tokens.js';
-import type { ChatCompletion, ChatUsage } from '../openai/types.js';
-import type { MessageResponse, StopReason, ToolUseBlock, Usage } from './types.js';
+import type { ChatCompletion, ChatTool, ChatUsage } from '../openai/types.js';
+import { newId, settleToolCalls } from './settle-tool-calls.js';
+import type { ThinkingSigner } from './thinking-signature.js';
+import { ToolCallAssembler } from './tool-call-assembler.js';
+import type { MessageResponse, StopReason, Usage } from './types.js';
 
-/** Anthropic-style ids (`msg_…`, `toolu_…`) for what the upstream did not name. */
-export function newId(prefix: 'msg' | 'toolu'): string {
-  return `${prefix}_${randomBytes(12).toString('base64url')}`;
-}
+export { newId } from './settle-tool-calls.js';
 
 /**
- * OpenAI finish_reason → Anthropic stop_reason. OpenAI does not say which stop string matched; vLLM does
- * (`stop_reason` on the choice), so a string there means `stop_sequence`.
+ * OpenAI finish_reason → Anthropic stop_reason. `tool_use` only when the answer carries tool calls to run
+ * (a `tool_calls` finish with none left would leave Claude Code waiting for results it cannot produce); an
+ * answer cut by the limit is `max_tokens` even mid tool call. OpenAI does not say which stop string matched;
+ * vLLM does (`stop_reason` on the choice), so a string there means `stop_sequence`.
  */
 export function toStopReason(
   finishReason: string | null | undefined,
   matchedStop: string | number | null | undefined,
-  hadToolCalls: boolean,
+  hasToolUses: boolean,
 ): { stopReason: StopReason; stopSequence: string | null } {
-  if (hadToolCalls || finishReason === 'tool_calls' || finishReason === 'function_call') {
-    return { stopReason: 'tool_use', stopSequence: null };
-  }
   if (finishReason === 'length') return { stopReason: 'max_tokens', stopSequence: null };
+  if (hasToolUses) return { stopReason: 'tool_use', stopSequence: null };
   if (typeof matchedStop === 'string') return { stopReason: 'stop_sequence', stopSequence: matchedStop };
   return { stopReason: 'end_turn', stopSequence: null };
 }
@@ -38,44 +37,56 @@ export function toUsage(
   return out;
 }
 
-/** Tool arguments arrive as JSON text; a model that wrote invalid JSON gets its text kept under `_raw`. */
-export function parseToolArguments(text: string): unknown {
-  if (!text.trim()) return {};
-  try {
-    const value: unknown = JSON.parse(text);
-    return value && typeof value === 'object' && !Array.isArray(value) ? value : { _raw: text };
-  } catch {
-    return { _raw: text };
-  }
+/** A message's or delta's reasoning text: llama.cpp and vLLM say `reasoning_content`, gpt-oss `reasoning`. */
+export function reasoningOf(
+  m: { reasoning_content?: string | null; reasoning?: string | null } | undefined,
+): string {
+  const r = m?.reasoning_content ?? m?.reasoning;
+  return typeof r === 'string' ? r : '';
 }
 
 /**
- * A complete OpenAI chat completion → an Anthropic message. Reasoning text (`reasoning_content`) is dropped,
- * consistently with thinking blocks being dropped from requests and streams.
+ * A complete OpenAI chat completion → an Anthropic message. Reasoning (Qwen3 thinking, DeepSeek-R1,
+ * gpt-oss) becomes a signed thinking block first, when a signer is given.
  */
 export function chatCompletionToMessage(
   completion: ChatCompletion,
   requestedModel: string,
   promptTokens: number,
+  options: {
+    /** The tools the request offered: only then is text read for text-form tool calls. */
+    tools?: readonly ChatTool[] | undefined;
+    /** Returns the model's reasoning as a signed thinking block; without it reasoning is dropped. */
+    signer?: ThinkingSigner | undefined;
+  } = {},
 ): MessageResponse {
   const choice = completion.choices?.[0];
   const content: MessageResponse['content'] = [];
-  const text = choice?.message?.content;
-  if (typeof text === 'string' && text.length > 0) content.push({ type: 'text', text });
-  const toolCalls = choice?.message?.tool_calls ?? [];
-  for (const call of toolCalls) {
-    const block: ToolUseBlock = {
-      type: 'tool_use',
-      id: call.id || newId('toolu'),
-      name: call.function.name,
-      input: parseToolArguments(call.function.arguments ?? ''),
-    };
-    content.push(block);
+  const raw = choice?.message?.content;
+  const text = typeof raw === 'string' ? raw : '';
+  const assembler = new ToolCallAssembler();
+  // Each entry of a complete message is its own call, whatever index or id the server gave it.
+  const calls: unknown = choice?.message?.tool_calls;
+  if (Array.isArray(calls)) {
+    calls.forEach((call, i) => {
+      if (call && typeof call === 'object') assembler.add({ ...call, index: i });
+    });
   }
+  const settled = settleToolCalls({
+    structured: assembler.result(),
+    heldText: text,
+    tools: options.tools,
+    finishReason: choice?.finish_reason,
+  });
+  const reasoning = reasoningOf(choice?.message);
+  if (options.signer && reasoning)
+    content.push({ type: 'thinking', thinking: reasoning, signature: options.signer.sign(reasoning) });
+  if (settled.text.length > 0) content.push({ type: 'text', text: settled.text });
+  content.push(...settled.toolUses);
   const { stopReason, stopSequence } = toStopReason(
     choice?.finish_reason,
     choice?.stop_reason,
-    toolCalls.length > 0,
+    settled.toolUses.length > 0,
   );
   return {
     id: newId('msg'),
@@ -88,7 +99,7 @@ export function chatCompletionToMessage(
     usage: toUsage(
       withCachedPromptTokens(completion.usage, completion.timings),
       promptTokens,
-      Math.ceil(Buffer.byteLength(text ?? '') / 4),
+      Math.ceil(Buffer.byteLength(text) / 4),
     ),
   };
 }

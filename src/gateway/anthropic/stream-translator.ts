@@ -1,43 +1,47 @@
 import { withCachedPromptTokens } from '../cached-prompt-tokens.js';
 import type { GatewayError } from '../gateway-error.js';
-import type { ChatCompletionChunk, ChatUsage } from '../openai/types.js';
+import type { ChatCompletionChunk, ChatTool, ChatUsage } from '../openai/types.js';
 import { sseFrame } from '../sse-parser.js';
 import { anthropicErrorBody } from './errors.js';
-import { newId, toStopReason, toUsage } from './from-openai.js';
-import type { Usage } from './types.js';
+import { reasoningOf, toStopReason, toUsage } from './from-openai.js';
+import { newId, settleToolCalls } from './settle-tool-calls.js';
+import { TextToolCallScanner } from './text-tool-calls.js';
+import type { ThinkingSigner } from './thinking-signature.js';
+import { ToolCallAssembler } from './tool-call-assembler.js';
+import type { ToolUseBlock, Usage } from './types.js';
 
-interface OpenBlock {
-  index: number;
-  kind: 'text' | 'tool_use';
-  /** OpenAI tool call index, for tool_use blocks. */
-  toolIndex?: number;
-}
-
-interface PendingTool {
-  id: string | undefined;
-  name: string | undefined;
-  args: string;
+export interface StreamTranslatorOptions {
+  /** The tools the request offered: only then is text watched for text-form tool calls. */
+  tools?: readonly ChatTool[];
+  /** Returns the model's reasoning as signed thinking blocks; without it reasoning is dropped. */
+  signer?: ThinkingSigner | undefined;
+  /** While tool calls are being gathered nothing else is sent; a ping goes out this often (default 5 s). */
+  pingIntervalMs?: number;
 }
 
 /**
  * OpenAI chat completion chunks → Anthropic stream events, keeping Anthropic's invariants: one
- * `message_start`; blocks opened and closed one at a time with contiguous indexes (text, then each tool_use);
- * tool arguments as `input_json_delta`; `message_delta` with stop_reason and final usage; `message_stop`.
- * Reasoning deltas are dropped, as thinking blocks are everywhere else in the gateway.
+ * `message_start`; blocks opened and closed one at a time with contiguous indexes; `message_delta` with
+ * stop_reason and final usage; `message_stop`. Text streams as it comes. Tool calls are gathered until the
+ * answer ends and then sent whole, each as one `input_json_delta`: only then is it known which fragments
+ * belong together, whether the output limit cut one, and whether text was a tool call written out — and so
+ * a streamed answer settles exactly as the same answer sent complete (`settleToolCalls`).
+ * Reasoning deltas become a thinking block (`thinking_delta`s, then a `signature_delta` as it closes) when a
+ * signer is given, and are dropped otherwise.
  */
 export class AnthropicStreamTranslator {
   private started = false;
   private finished = false;
   private nextIndex = 0;
-  private open: OpenBlock | undefined;
-  /** Tool calls whose name has not arrived yet (a block needs its name when it opens). */
-  private readonly pending = new Map<number, PendingTool>();
-  private readonly closedTools = new Set<number>();
-  private sawToolCall = false;
+  private textOpen: number | undefined;
+  private thinkingOpen: { index: number; text: string } | undefined;
+  private readonly assembler = new ToolCallAssembler();
+  private readonly scanner: TextToolCallScanner | undefined;
   private finishReason: string | null = null;
   private matchedStop: string | number | null = null;
   private usage: ChatUsage | null = null;
   private outputBytes = 0;
+  private lastSentAt = Date.now();
   /** Milliseconds since epoch of the first generated text or tool call. */
   firstTokenAt: number | undefined;
 
@@ -45,31 +49,32 @@ export class AnthropicStreamTranslator {
     private readonly send: (frame: string) => void,
     private readonly requestedModel: string,
     private readonly promptTokens: number,
-  ) {}
+    private readonly options: StreamTranslatorOptions = {},
+  ) {
+    this.scanner = options.tools?.length ? new TextToolCallScanner() : undefined;
+  }
 
   /** Sends `message_start` once; called early when the request has to queue, so pings can follow it. */
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.send(
-      sseFrame('message_start', {
-        type: 'message_start',
-        message: {
-          id: newId('msg'),
-          type: 'message',
-          role: 'assistant',
-          model: this.requestedModel,
-          content: [],
-          stop_reason: null,
-          stop_sequence: null,
-          usage: { input_tokens: this.promptTokens, output_tokens: 0 },
-        },
-      }),
-    );
+    this.emit('message_start', {
+      type: 'message_start',
+      message: {
+        id: newId('msg'),
+        type: 'message',
+        role: 'assistant',
+        model: this.requestedModel,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: this.promptTokens, output_tokens: 0 },
+      },
+    });
   }
 
   ping(): void {
-    if (!this.finished) this.send(sseFrame('ping', { type: 'ping' }));
+    if (!this.finished) this.emit('ping', { type: 'ping' });
   }
 
   /** Translates one upstream chunk. Returns an error message when the chunk reports an upstream failure. */
@@ -80,8 +85,28 @@ export class AnthropicStreamTranslator {
     const choice = chunk.choices?.[0];
     if (!choice) return undefined;
     const delta = choice.delta ?? {};
-    if (typeof delta.content === 'string' && delta.content.length > 0) this.text(delta.content);
-    for (const call of delta.tool_calls ?? []) this.toolCall(call);
+    const reasoning = reasoningOf(delta);
+    if (reasoning && this.options.signer) {
+      this.firstTokenAt ??= Date.now();
+      this.outputBytes += Buffer.byteLength(reasoning);
+      this.thinking(reasoning);
+    }
+    if (typeof delta.content === 'string' && delta.content.length > 0) {
+      this.firstTokenAt ??= Date.now();
+      this.outputBytes += Buffer.byteLength(delta.content);
+      this.text(this.scanner ? this.scanner.push(delta.content) : delta.content);
+    }
+    const calls: unknown = delta.tool_calls;
+    if (Array.isArray(calls)) {
+      for (const call of calls) {
+        if (!call || typeof call !== 'object') continue;
+        this.firstTokenAt ??= Date.now();
+        const args = (call as { function?: { arguments?: unknown } }).function?.arguments;
+        this.outputBytes += typeof args === 'string' ? Buffer.byteLength(args) : 0;
+        this.assembler.add(call);
+      }
+    }
+    if (this.scanner || this.assembler.size > 0) this.keepAlive();
     if (choice.finish_reason) this.finishReason = choice.finish_reason;
     if (choice.stop_reason !== undefined && choice.stop_reason !== null)
       this.matchedStop = choice.stop_reason;
@@ -93,21 +118,32 @@ export class AnthropicStreamTranslator {
     return this.finishReason !== null;
   }
 
-  /** Closes the open block and sends `message_delta` and `message_stop`. Returns the usage reported. */
+  /** Sends the held text and the tool calls, then `message_delta` and `message_stop`. Returns the usage. */
   finish(): Usage {
     this.start();
-    this.flushPendingTools();
-    this.closeOpen();
-    const { stopReason, stopSequence } = toStopReason(this.finishReason, this.matchedStop, this.sawToolCall);
-    const usage = toUsage(this.usage, this.promptTokens, Math.ceil(this.outputBytes / 4));
-    this.send(
-      sseFrame('message_delta', {
-        type: 'message_delta',
-        delta: { stop_reason: stopReason, stop_sequence: stopSequence },
-        usage,
-      }),
+    const settled = settleToolCalls({
+      structured: this.assembler.result(),
+      heldText: this.scanner?.end() ?? '',
+      tools: this.options.tools,
+      finishReason: this.finishReason,
+      textBefore: this.textOpen !== undefined,
+    });
+    this.text(settled.text);
+    this.closeThinking();
+    this.closeText();
+    for (const use of settled.toolUses) this.toolUse(use);
+    const { stopReason, stopSequence } = toStopReason(
+      this.finishReason,
+      this.matchedStop,
+      settled.toolUses.length > 0,
     );
-    this.send(sseFrame('message_stop', { type: 'message_stop' }));
+    const usage = toUsage(this.usage, this.promptTokens, Math.ceil(this.outputBytes / 4));
+    this.emit('message_delta', {
+      type: 'message_delta',
+      delta: { stop_reason: stopReason, stop_sequence: stopSequence },
+      usage,
+    });
+    this.emit('message_stop', { type: 'message_stop' });
     this.finished = true;
     return usage;
   }
@@ -116,7 +152,7 @@ export class AnthropicStreamTranslator {
   fail(error: GatewayError): void {
     if (this.finished) return;
     this.finished = true;
-    this.send(sseFrame('error', anthropicErrorBody(error)));
+    this.emit('error', anthropicErrorBody(error));
   }
 
   /** Usage counted so far (for the usage record of a failed stream). */
@@ -124,80 +160,83 @@ export class AnthropicStreamTranslator {
     return toUsage(this.usage, this.promptTokens, Math.ceil(this.outputBytes / 4));
   }
 
-  private text(text: string): void {
-    this.firstTokenAt ??= Date.now();
-    this.outputBytes += Buffer.byteLength(text);
-    if (this.open?.kind !== 'text') {
-      this.closeOpen();
-      this.openBlock({ kind: 'text' }, { type: 'text', text: '' });
-    }
-    this.delta({ type: 'text_delta', text });
-  }
-
-  private toolCall(
-    call: NonNullable<NonNullable<ChatCompletionChunk['choices']>[number]['delta']['tool_calls']>[number],
-  ): void {
-    this.firstTokenAt ??= Date.now();
-    this.sawToolCall = true;
-    const toolIndex = call.index ?? 0;
-    const args = call.function?.arguments ?? '';
-    this.outputBytes += Buffer.byteLength(args);
-    if (this.open?.kind === 'tool_use' && this.open.toolIndex === toolIndex) {
-      if (args) this.delta({ type: 'input_json_delta', partial_json: args });
-      return;
-    }
-    // Upstreams send tool calls one after another; a fragment for a call already closed cannot be placed
-    // in Anthropic's strictly ordered stream, so it is dropped rather than reopening a block.
-    if (this.closedTools.has(toolIndex)) return;
-    const pending = this.pending.get(toolIndex) ?? { id: undefined, name: undefined, args: '' };
-    pending.id ??= call.id;
-    pending.name ??= call.function?.name;
-    pending.args += args;
-    if (!pending.name) {
-      this.pending.set(toolIndex, pending);
-      return;
-    }
-    this.pending.delete(toolIndex);
-    this.openTool(toolIndex, pending);
-  }
-
-  private openTool(toolIndex: number, tool: PendingTool): void {
-    this.closeOpen();
-    this.openBlock(
-      { kind: 'tool_use', toolIndex },
-      { type: 'tool_use', id: tool.id || newId('toolu'), name: tool.name ?? '', input: {} },
-    );
-    if (tool.args) this.delta({ type: 'input_json_delta', partial_json: tool.args });
-  }
-
-  private flushPendingTools(): void {
-    for (const [toolIndex, tool] of [...this.pending].sort((a, b) => a[0] - b[0])) {
-      this.pending.delete(toolIndex);
-      this.openTool(toolIndex, { ...tool, name: tool.name ?? 'unknown_tool' });
-    }
-  }
-
-  private openBlock(block: Omit<OpenBlock, 'index'>, contentBlock: object): void {
-    this.open = { ...block, index: this.nextIndex++ };
-    this.send(
-      sseFrame('content_block_start', {
+  private thinking(text: string): void {
+    this.closeText();
+    if (!this.thinkingOpen) {
+      this.thinkingOpen = { index: this.nextIndex++, text: '' };
+      this.emit('content_block_start', {
         type: 'content_block_start',
-        index: this.open.index,
-        content_block: contentBlock,
-      }),
-    );
+        index: this.thinkingOpen.index,
+        content_block: { type: 'thinking', thinking: '', signature: '' },
+      });
+    }
+    this.thinkingOpen.text += text;
+    this.emit('content_block_delta', {
+      type: 'content_block_delta',
+      index: this.thinkingOpen.index,
+      delta: { type: 'thinking_delta', thinking: text },
+    });
   }
 
-  private delta(delta: object): void {
-    this.send(
-      sseFrame('content_block_delta', { type: 'content_block_delta', index: this.open!.index, delta }),
-    );
+  /** Closes a thinking block with the signature of all its text (Anthropic sends it last, as here). */
+  private closeThinking(): void {
+    const t = this.thinkingOpen;
+    if (!t) return;
+    this.thinkingOpen = undefined;
+    this.emit('content_block_delta', {
+      type: 'content_block_delta',
+      index: t.index,
+      delta: { type: 'signature_delta', signature: this.options.signer!.sign(t.text) },
+    });
+    this.emit('content_block_stop', { type: 'content_block_stop', index: t.index });
   }
 
-  private closeOpen(): void {
-    if (!this.open) return;
-    this.send(sseFrame('content_block_stop', { type: 'content_block_stop', index: this.open.index }));
-    if (this.open.toolIndex !== undefined) this.closedTools.add(this.open.toolIndex);
-    this.open = undefined;
+  private text(text: string): void {
+    if (!text) return;
+    this.closeThinking();
+    if (this.textOpen === undefined) {
+      this.textOpen = this.nextIndex++;
+      this.emit('content_block_start', {
+        type: 'content_block_start',
+        index: this.textOpen,
+        content_block: { type: 'text', text: '' },
+      });
+    }
+    this.emit('content_block_delta', {
+      type: 'content_block_delta',
+      index: this.textOpen,
+      delta: { type: 'text_delta', text },
+    });
+  }
+
+  private closeText(): void {
+    if (this.textOpen === undefined) return;
+    this.emit('content_block_stop', { type: 'content_block_stop', index: this.textOpen });
+    this.textOpen = undefined;
+  }
+
+  private toolUse(use: ToolUseBlock): void {
+    const index = this.nextIndex++;
+    this.emit('content_block_start', {
+      type: 'content_block_start',
+      index,
+      content_block: { type: 'tool_use', id: use.id, name: use.name, input: {} },
+    });
+    this.emit('content_block_delta', {
+      type: 'content_block_delta',
+      index,
+      delta: { type: 'input_json_delta', partial_json: JSON.stringify(use.input) },
+    });
+    this.emit('content_block_stop', { type: 'content_block_stop', index });
+  }
+
+  /** A ping when nothing has been sent for a while (tool calls and held text are not sent as they come). */
+  private keepAlive(): void {
+    if (Date.now() - this.lastSentAt >= (this.options.pingIntervalMs ?? 5000)) this.ping();
+  }
+
+  private emit(event: string, data: object): void {
+    this.lastSentAt = Date.now();
+    this.send(sseFrame(event, data));
   }
 }

@@ -7,15 +7,19 @@ import type {
   ChatToolCall,
   ChatToolChoice,
 } from '../openai/types.js';
+import { shown } from '../shape-check.js';
 import type {
   ContentBlock,
   ImageBlock,
   MessageParam,
   MessagesRequest,
   TextBlock,
+  ThinkingBlock,
   ToolChoice,
   ToolDefinition,
 } from './types.js';
+
+export { parseMessagesRequest } from './messages-shape.js';
 
 /**
  * Claude Code puts a per-request billing line in the system prompt (a text block starting with this prefix).
@@ -25,33 +29,14 @@ export const BILLING_HEADER_PREFIX = 'x-anthropic-billing-header:';
 
 export interface TranslateOptions {
   upstreamModel: string;
-  /** Whether the model takes images; without it image blocks are refused with an invalid_request_error. */
+  /** Whether the model takes images; without it each image becomes a short text note saying it was omitted. */
   vision: boolean;
-}
-
-/** Checks the shape of a Messages request enough to translate it; every refusal is an invalid_request_error. */
-export function parseMessagesRequest(body: unknown): MessagesRequest {
-  const b = body as Partial<MessagesRequest> | null;
-  if (!b || typeof b !== 'object' || Array.isArray(b)) throw invalid('request body must be a JSON object');
-  if (typeof b.model !== 'string' || !b.model) throw invalid('model: field required (a string)');
-  if (!Array.isArray(b.messages)) throw invalid('messages: field required (an array)');
-  if (typeof b.max_tokens !== 'number' || !Number.isInteger(b.max_tokens) || b.max_tokens < 1) {
-    throw invalid('max_tokens: field required (an integer ≥ 1)');
-  }
-  b.messages.forEach((m, i) => {
-    if (!m || (m.role !== 'user' && m.role !== 'assistant' && m.role !== 'system')) {
-      throw invalid(`messages.${i}.role: must be "user", "assistant" or "system"`);
-    }
-    if (typeof m.content !== 'string' && !Array.isArray(m.content)) {
-      throw invalid(`messages.${i}.content: must be a string or an array of content blocks`);
-    }
-  });
-  if (b.system !== undefined && typeof b.system !== 'string' && !Array.isArray(b.system)) {
-    throw invalid('system: must be a string or an array of text blocks');
-  }
-  if (b.stop_sequences !== undefined && !Array.isArray(b.stop_sequences))
-    throw invalid('stop_sequences: must be an array');
-  return b as MessagesRequest;
+  /**
+   * Checks a thinking block's signature; the thinking of blocks it accepts goes back to the engine as the
+   * assistant turn's `reasoning_content` (gpt-oss's template needs it between tool calls). Without it, or
+   * for blocks it refuses, thinking is dropped.
+   */
+  verifyThinking?: (thinking: string, signature: string) => boolean;
 }
 
 /** Translates an Anthropic Messages request to an OpenAI chat completions request for the upstream. */
@@ -68,7 +53,7 @@ export function messagesToChatRequest(
       const text = inlineSystemText(m);
       if (text) messages.push({ role: 'user', content: `<system-reminder>\n${text}\n</system-reminder>` });
     } else {
-      const assistant = assistantMessage(m, i);
+      const assistant = assistantMessage(m, i, options);
       if (assistant) messages.push(assistant);
     }
   });
@@ -150,7 +135,7 @@ function userMessages(m: MessageParam, at: number, options: TranslateOptions): C
       case 'document':
         parts.push({
           type: 'text',
-          text: documentText(block as Extract<ContentBlock, { type: 'document' }>, path),
+          text: documentText(block as Extract<ContentBlock, { type: 'document' }>),
         });
         break;
       case 'thinking':
@@ -158,7 +143,7 @@ function userMessages(m: MessageParam, at: number, options: TranslateOptions): C
         break;
       default:
         throw invalid(
-          `${path}.type: content block type ${JSON.stringify(block.type)} is not supported by this gateway`,
+          `${path}.type: content block type ${shown(block.type)} is not supported by this gateway`,
         );
     }
   });
@@ -166,10 +151,11 @@ function userMessages(m: MessageParam, at: number, options: TranslateOptions): C
   return out;
 }
 
-function assistantMessage(m: MessageParam, at: number): ChatMessage | undefined {
+function assistantMessage(m: MessageParam, at: number, options: TranslateOptions): ChatMessage | undefined {
   if (typeof m.content === 'string') return { role: 'assistant', content: m.content };
   const texts: string[] = [];
   const calls: ChatToolCall[] = [];
+  const reasoning: string[] = [];
   m.content.forEach((block, i) => {
     switch (block.type) {
       case 'text':
@@ -184,20 +170,33 @@ function assistantMessage(m: MessageParam, at: number): ChatMessage | undefined 
         });
         break;
       }
-      // Local models cannot check Anthropic's thinking signatures and never produced these blocks:
-      // they are dropped on the way in, as reasoning is dropped on the way out.
-      case 'thinking':
+      case 'thinking': {
+        // Only the gateway's own (signed) reasoning goes back; Anthropic's, or a forgery, is dropped.
+        const t = block as ThinkingBlock;
+        if (
+          options.verifyThinking &&
+          typeof t.thinking === 'string' &&
+          typeof t.signature === 'string' &&
+          options.verifyThinking(t.thinking, t.signature)
+        )
+          reasoning.push(t.thinking);
+        break;
+      }
       case 'redacted_thinking':
         break;
       default:
         throw invalid(
-          `messages.${at}.content.${i}.type: ${JSON.stringify(block.type)} is not allowed in an assistant turn`,
+          `messages.${at}.content.${i}.type: ${shown(block.type)} is not allowed in an assistant turn`,
         );
     }
   });
   if (!texts.length && !calls.length) return undefined;
-  const message: ChatMessage = { role: 'assistant', content: texts.length ? texts.join('\n') : null };
+  const message: Extract<ChatMessage, { role: 'assistant' }> = {
+    role: 'assistant',
+    content: texts.length ? texts.join('\n') : null,
+  };
   if (calls.length) message.tool_calls = calls;
+  if (reasoning.length) message.reasoning_content = reasoning.join('\n');
   return message;
 }
 
@@ -211,18 +210,21 @@ function toolResultText(
   return r.content
     .map((b, i) => {
       if (b.type === 'text') return (b as TextBlock).text;
-      // OpenAI tool messages carry text only; an image in a tool result cannot be forwarded faithfully.
+      // OpenAI tool messages carry text only: an image a tool returned (Claude Code's Read of a PNG) cannot
+      // be forwarded there even to a vision model.
       if (b.type === 'image') {
-        if (!options.vision) throw imageRefused(`${path}.content.${i}`);
-        return '[image omitted: tool results can carry text only]';
+        const why = options.vision ? 'tool results can carry text only' : 'this model reads text only';
+        return omitted('image', (b as ImageBlock).source, why);
       }
-      throw invalid(`${path}.content.${i}.type: ${JSON.stringify(b.type)} is not supported in a tool_result`);
+      if (b.type === 'document') return documentText(b as Extract<ContentBlock, { type: 'document' }>);
+      throw invalid(`${path}.content.${i}.type: ${shown(b.type)} is not supported in a tool_result`);
     })
     .join('\n');
 }
 
 function imagePart(block: ImageBlock, path: string, options: TranslateOptions): ChatContentPart {
-  if (!options.vision) throw imageRefused(path);
+  if (!options.vision)
+    return { type: 'text', text: omitted('image', block.source, 'this model reads text only') };
   const s = block.source;
   if (s?.type === 'base64')
     return { type: 'image_url', image_url: { url: `data:${s.media_type};base64,${s.data}` } };
@@ -230,9 +232,40 @@ function imagePart(block: ImageBlock, path: string, options: TranslateOptions): 
   throw invalid(`${path}.source.type: must be "base64" or "url"`);
 }
 
-function documentText(block: Extract<ContentBlock, { type: 'document' }>, path: string): string {
-  if (block.source?.type === 'text' && typeof block.source.data === 'string') return block.source.data;
-  throw invalid(`${path}: only plain-text documents are supported by local models`);
+/**
+ * A document's text where it has one (`text` source, or `content` of text blocks); otherwise (a PDF) a
+ * placeholder: chat completions have no document part, and no local engine reads PDFs.
+ */
+function documentText(block: Extract<ContentBlock, { type: 'document' }>): string {
+  const s = block.source;
+  if (s?.type === 'text' && typeof s.data === 'string') return s.data;
+  if (s?.type === 'content' && Array.isArray(s.content)) {
+    const texts = s.content.filter(
+      (b): b is TextBlock => b?.type === 'text' && typeof (b as TextBlock).text === 'string',
+    );
+    if (texts.length) return texts.map((b) => b.text).join('\n');
+  }
+  return omitted('document', s, 'the local model is given text only');
+}
+
+/**
+ * The readable note that stands where an attachment was. Refusing the request instead (as the gateway once
+ * did) bricks a Claude Code session: the attachment stays in its history, so every later request, `/compact`
+ * included, is refused the same way until `/clear`. The note tells the model what the user sent, so it can
+ * say it cannot see it or ask for text.
+ */
+export function omitted(
+  what: 'image' | 'document',
+  source: { type?: string; media_type?: string; data?: unknown; url?: unknown } | undefined,
+  why: string,
+): string {
+  const media = typeof source?.media_type === 'string' ? source.media_type.slice(0, 60) : undefined;
+  const size =
+    source?.type === 'base64' && typeof source.data === 'string'
+      ? ` of about ${Math.max(1, Math.round((source.data.length * 3) / 4 / 1024))} KB`
+      : '';
+  const kind = media ? `${what} (${media}${size})` : `${what}${size}`;
+  return `[${kind} omitted by the ops gateway: ${why}; it cannot be shown to you]`;
 }
 
 /** Plain text stays a string: some chat templates handle only string content. */
@@ -261,13 +294,9 @@ function toChatToolChoice(choice: ToolChoice): ChatToolChoice {
       return { type: 'function', function: { name: choice.name } };
     default:
       throw invalid(
-        `tool_choice.type: ${JSON.stringify((choice as { type: unknown }).type)} is not one of auto, any, tool, none`,
+        `tool_choice.type: ${shown((choice as { type: unknown }).type)} is not one of auto, any, tool, none`,
       );
   }
-}
-
-function imageRefused(path: string): GatewayError {
-  return invalid(`${path}: this model does not accept images; use a model with vision or send text only`);
 }
 
 function invalid(message: string): GatewayError {

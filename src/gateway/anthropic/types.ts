@@ -23,17 +23,19 @@ export interface ToolUseBlock {
 export interface ToolResultBlock {
   type: 'tool_result';
   tool_use_id: string;
-  content?: string | (TextBlock | ImageBlock | { type: string })[];
+  content?: string | (TextBlock | ImageBlock | DocumentBlock | { type: string })[];
   is_error?: boolean;
 }
 
 export interface ThinkingBlock {
   type: 'thinking' | 'redacted_thinking';
+  thinking?: string;
+  signature?: string;
 }
 
 export interface DocumentBlock {
   type: 'document';
-  source: { type: string; media_type?: string; data?: string };
+  source: { type: string; media_type?: string; data?: string; content?: (TextBlock | { type: string })[] };
 }
 
 export type ContentBlock =
@@ -92,7 +94,7 @@ export interface MessageResponse {
   type: 'message';
   role: 'assistant';
   model: string;
-  content: (TextBlock | ToolUseBlock)[];
+  content: (ThinkingBlock | TextBlock | ToolUseBlock)[];
   stop_reason: StopReason | null;
   stop_sequence: string | null;
   usage: Usage;

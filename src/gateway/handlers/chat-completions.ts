@@ -4,8 +4,9 @@ import { readChatStream } from '../chat-stream-reader.js';
 import { abortOnClientGone, fitToContext, type GatewayContext } from '../gateway-context.js';
 import { GatewayError, toGatewayError } from '../gateway-error.js';
 import { sendError, sendRaw, startEventStream } from '../http-reply.js';
+import { parseChatRequest } from '../openai/chat-shape.js';
 import { openaiErrorBody } from '../openai/errors.js';
-import type { ChatCompletionChunk, ChatCompletionRequest, ChatUsage } from '../openai/types.js';
+import type { ChatCompletionChunk, ChatUsage } from '../openai/types.js';
 import { parseJsonBody, readRequestBody } from '../read-body.js';
 import { ResponseCache } from '../response-cache.js';
 import type { Priority } from '../types.js';
@@ -29,12 +30,7 @@ export async function handleChatCompletions(
   let release: (() => void) | undefined;
   try {
     gw.auth.check(req.headers);
-    const body = parseJsonBody(await readRequestBody(req, gw.maxBodyBytes)) as ChatCompletionRequest;
-    if (!body || typeof body !== 'object' || typeof body.model !== 'string') {
-      throw new GatewayError('invalid_request', 'model: field required (a string)');
-    }
-    if (!Array.isArray(body.messages))
-      throw new GatewayError('invalid_request', 'messages: field required (an array)');
+    const body = parseChatRequest(parseJsonBody(await readRequestBody(req, gw.maxBodyBytes)));
     model = body.model;
     stream = body.stream === true;
     const route = gw.router.route({ model, ...priorityHeader(req) });
@@ -146,7 +142,8 @@ export async function handleChatCompletions(
       }
     } catch (error) {
       if (controller.signal.aborted) throw error;
-      failure = `upstream ${upstream.name} connection lost`;
+      // A timeout says what timed out; anything else is a lost connection.
+      failure = error instanceof GatewayError ? error.message : `upstream ${upstream.name} connection lost`;
     }
     if (!done && !failure) failure = `upstream ${upstream.name} closed the stream before it finished`;
     if (failure) {
@@ -165,6 +162,7 @@ export async function handleChatCompletions(
       status: failure ? 502 : 200,
     });
   } catch (error) {
+    if (!controller.signal.aborted) gw.logInternal('POST /v1/chat/completions', error);
     // 499: the client closed the connection (nginx's convention); nothing is sent to nobody.
     const status = controller.signal.aborted ? 499 : sendError(res, 'openai', toGatewayError(error));
     if (res.headersSent && !res.writableEnded) res.end();

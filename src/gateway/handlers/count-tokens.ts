@@ -1,8 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { messagesToChatRequest } from '../anthropic/to-openai.js';
-import type { MessagesRequest } from '../anthropic/types.js';
+import { messagesToChatRequest, parseMessagesRequest } from '../anthropic/to-openai.js';
 import type { GatewayContext } from '../gateway-context.js';
-import { GatewayError } from '../gateway-error.js';
 import { sendError, sendJson } from '../http-reply.js';
 import { parseJsonBody, readRequestBody } from '../read-body.js';
 import { countPromptTokens } from '../token-counter.js';
@@ -18,17 +16,13 @@ export async function handleCountTokens(
 ): Promise<void> {
   try {
     gw.auth.check(req.headers);
-    const body = parseJsonBody(
-      await readRequestBody(req, gw.maxBodyBytes),
-    ) as Partial<MessagesRequest> | null;
-    if (!body || typeof body.model !== 'string')
-      throw new GatewayError('invalid_request', 'model: field required (a string)');
-    if (!Array.isArray(body.messages))
-      throw new GatewayError('invalid_request', 'messages: field required (an array)');
+    const body = parseMessagesRequest(parseJsonBody(await readRequestBody(req, gw.maxBodyBytes)), {
+      requireMaxTokens: false,
+    });
     const upstream = gw.pool.get(gw.router.route({ model: body.model }).upstream);
     // count_tokens has no max_tokens; any value translates the same prompt.
     const chat = messagesToChatRequest(
-      { ...(body as MessagesRequest), max_tokens: 1, stream: false },
+      { ...body, max_tokens: 1, stream: false },
       {
         upstreamModel: upstream.upstreamModel,
         vision: upstream.descriptor.vision === true,
@@ -37,6 +31,7 @@ export async function handleCountTokens(
     const count = await countPromptTokens(upstream, chat);
     sendJson(res, 200, { input_tokens: count.tokens }, { 'x-ops-token-count': count.source });
   } catch (error) {
+    gw.logInternal('POST /v1/messages/count_tokens', error);
     sendError(res, 'anthropic', error);
   }
 }

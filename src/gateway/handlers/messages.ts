@@ -4,13 +4,20 @@ import { AnthropicStreamTranslator } from '../anthropic/stream-translator.js';
 import { messagesToChatRequest, parseMessagesRequest } from '../anthropic/to-openai.js';
 import { readChatStream } from '../chat-stream-reader.js';
 import { slotContextTokens } from '../context-limits.js';
-import { abortOnClientGone, fitToContext, type GatewayContext } from '../gateway-context.js';
+import {
+  abortOnClientGone,
+  type CountedCompaction,
+  fitOrCompact,
+  type GatewayContext,
+  isPromptTooLong,
+} from '../gateway-context.js';
 import { GatewayError, toGatewayError } from '../gateway-error.js';
 import { sendError, sendJson, startEventStream } from '../http-reply.js';
 import { isUnreachable } from '../hybrid/hybrid-router.js';
 import type { ChatCompletion } from '../openai/types.js';
 import { parseJsonBody, readRequestBody } from '../read-body.js';
 import { ResponseCache } from '../response-cache.js';
+import { sessionKey } from '../slot-affinity.js';
 import { estimatePromptTokens, type TokenCount } from '../token-counter.js';
 import { upstreamFailure } from '../upstream-errors.js';
 import { readText } from '../upstream-pool.js';
@@ -42,12 +49,14 @@ export async function handleMessages(
     const chat = messagesToChatRequest(request, {
       upstreamModel: upstream.upstreamModel,
       vision: upstream.descriptor.vision === true,
+      ...(gw.thinking ? { verifyThinking: gw.thinking.verify.bind(gw.thinking) } : {}),
     });
     const hybrid = gw.hybrid;
     let count: TokenCount;
     let tooLong: unknown;
+    let compaction: CountedCompaction | undefined;
     try {
-      count = await fitToContext(gw, upstream, chat, request.max_tokens, controller.signal);
+      ({ count, compaction } = await fitOrCompact(gw, upstream, chat, request.max_tokens, controller.signal));
     } catch (error) {
       if (!hybrid || !isPromptTooLong(error)) throw error;
       // Too long for this slot; whether it fits any other local context decides cloud or the error.
@@ -97,12 +106,31 @@ export async function handleMessages(
       return upstreamRes;
     };
     const upstreamBody = JSON.stringify(chat);
+    /**
+     * Once admitted: on llama.cpp, the session's slot (`id_slot`) so the engine reuses its prompt cache;
+     * the slot is freed with the admission lease.
+     */
+    const admitted = (lease: { release: () => void }): string => {
+      const slot =
+        gw.slotAffinity && upstream.descriptor.engine === 'llama.cpp'
+          ? upstream.slots.acquire(sessionKey(request))
+          : undefined;
+      let released = false;
+      release = () => {
+        if (released) return;
+        released = true;
+        lease.release();
+        if (slot !== undefined) upstream.slots.release(slot);
+      };
+      return slot === undefined ? upstreamBody : JSON.stringify({ ...chat, id_slot: slot });
+    };
     const base = {
       api: 'anthropic' as const,
       model,
       upstream: upstream.name,
       route: upstream.descriptor.location ?? 'local',
       stream,
+      ...(compaction ? { compactedTokens: compaction.tokensBefore - compaction.tokensAfter } : {}),
     };
 
     if (!stream) {
@@ -115,9 +143,9 @@ export async function handleMessages(
       const cached = text !== undefined;
       if (text === undefined) {
         const lease = await upstream.queue.acquire(route.priority, controller.signal);
-        release = lease.release;
+        const body = admitted(lease);
         gw.metrics.observeQueueWait(upstream.name, route.priority, lease.waitedMs);
-        const upstreamRes = await postLocal(upstreamBody);
+        const upstreamRes = await postLocal(body);
         if (!upstreamRes) return;
         text = await readText(upstreamRes);
         if (upstreamRes.statusCode !== 200) {
@@ -135,7 +163,10 @@ export async function handleMessages(
       } catch {
         throw new GatewayError('upstream', `upstream ${upstream.name} answered with invalid JSON`);
       }
-      const message = chatCompletionToMessage(completion, model, count.tokens);
+      const message = chatCompletionToMessage(completion, model, count.tokens, {
+        tools: chat.tools,
+        signer: gw.thinking,
+      });
       if (cacheKey && !cached) gw.cache!.set(cacheKey, text);
       sendJson(res, 200, message, cached ? { 'x-ops-cache': 'hit' } : {});
       const latencyMs = Date.now() - startedAt;
@@ -152,7 +183,11 @@ export async function handleMessages(
       return;
     }
 
-    const t = new AnthropicStreamTranslator((frame) => res.write(frame), model, count.tokens);
+    const t = new AnthropicStreamTranslator((frame) => res.write(frame), model, count.tokens, {
+      ...(chat.tools ? { tools: chat.tools } : {}),
+      signer: gw.thinking,
+      pingIntervalMs: gw.pingIntervalMs,
+    });
     translator = t;
     const commit = () => {
       if (res.headersSent) return;
@@ -166,9 +201,9 @@ export async function handleMessages(
       t.ping();
       pingTimer = setInterval(() => t.ping(), gw.pingIntervalMs);
     });
-    release = lease.release;
+    const body = admitted(lease);
     gw.metrics.observeQueueWait(upstream.name, route.priority, lease.waitedMs);
-    const upstreamRes = await postLocal(upstreamBody);
+    const upstreamRes = await postLocal(body);
     clearInterval(pingTimer);
     if (!upstreamRes) return;
     if (upstreamRes.statusCode !== 200) {
@@ -193,7 +228,8 @@ export async function handleMessages(
       }
     } catch (error) {
       if (controller.signal.aborted) throw error;
-      failure = `upstream ${upstream.name} connection lost`;
+      // A timeout says what timed out; anything else is a lost connection.
+      failure = error instanceof GatewayError ? error.message : `upstream ${upstream.name} connection lost`;
     }
     if (!failure && !done && !t.hasFinishReason)
       failure = `upstream ${upstream.name} closed the stream before it finished`;
@@ -228,6 +264,7 @@ export async function handleMessages(
       cached: false,
     });
   } catch (error) {
+    if (!controller.signal.aborted) gw.logInternal('POST /v1/messages', error);
     let status = 499;
     if (!controller.signal.aborted) {
       if (res.headersSent && translator) {
@@ -242,12 +279,4 @@ export async function handleMessages(
     clearInterval(pingTimer);
     release?.();
   }
-}
-
-function isPromptTooLong(error: unknown): error is GatewayError {
-  return (
-    error instanceof GatewayError &&
-    error.kind === 'invalid_request' &&
-    error.message.startsWith('prompt is too long')
-  );
 }

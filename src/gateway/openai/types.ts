@@ -16,7 +16,7 @@ export interface ChatToolCall {
 export type ChatMessage =
   | { role: 'system'; content: string }
   | { role: 'user'; content: string | ChatContentPart[] }
-  | { role: 'assistant'; content: string | null; tool_calls?: ChatToolCall[] }
+  | { role: 'assistant'; content: string | null; tool_calls?: ChatToolCall[]; reasoning_content?: string }
   | { role: 'tool'; tool_call_id: string; content: string };
 
 export interface ChatTool {
@@ -60,6 +60,8 @@ export interface ChatCompletion {
       role: 'assistant';
       content: string | null;
       reasoning_content?: string | null;
+      /** gpt-oss and newer vLLM name the field this way. */
+      reasoning?: string | null;
       tool_calls?: ChatToolCall[];
     };
     finish_reason: string | null;
@@ -81,6 +83,7 @@ export interface ChatCompletionChunk {
       role?: string;
       content?: string | null;
       reasoning_content?: string | null;
+      reasoning?: string | null;
       tool_calls?: {
         index: number;
         id?: string;
