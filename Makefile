@@ -24,12 +24,13 @@ host:
 	bash scripts/ensure-test-tools.sh
 
 # The CPU llama.cpp engine image, the gateway image and the monitoring images (Prometheus, node exporter), from
-# Debian packages (each skipped when already built from the same inputs).
+# Debian packages, and the eval sandbox (each skipped when already built from the same inputs).
 image: deps host
 	$(OPS) images build llama.cpp
 	$(OPS) images build gateway
 	$(OPS) images build prometheus
 	$(OPS) images build node-exporter
+	$(OPS) images build sandbox
 
 lint: deps
 	npx biome check .
