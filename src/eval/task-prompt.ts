@@ -14,7 +14,7 @@ export function taskPrompt(task: CodeTask): string {
   const where =
     task.language === 'python'
       ? `Tests import \`${task.entry}\` from solution.py. Reply with the code in one \`\`\`python code block, nothing else.`
-      : `Tests import \`${task.entry}\` from solution.ts (run by Node with type stripping: no enums or namespaces). Reply with the code in one \`\`\`typescript code block, nothing else.`;
+      : `Tests import \`${task.entry}\` from solution.ts. Reply with the code in one \`\`\`typescript code block, nothing else.`;
   return `${task.prompt.trim()}\n\n${where}`;
 }
 

@@ -38,7 +38,8 @@ export interface CodeTask {
 export interface TaskOutcome {
   id: string;
   suite: string;
-  language: TaskLanguage;
+  /** The task's language; `tool-use` for a tool-use scenario. */
+  language: TaskLanguage | 'tool-use';
   band?: string;
   passed: boolean;
   /** `passed`, `failed` (tests failed), `timeout`, `oom`, `no-code` (nothing to run), `error` (request failed). */

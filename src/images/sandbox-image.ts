@@ -9,10 +9,12 @@ export const SANDBOX_RECIPE = 'sandbox-debian';
 export const DEFAULT_SANDBOX_TAG = 'ops/sandbox:debian';
 export const SANDBOX_DOCKERFILE = join(CONTAINERS, 'Dockerfile');
 /**
- * python3 runs the Python tasks; nodejs the TypeScript ones (sid's Node strips types natively, so no compiler is
- * installed, and no npm: a solution gets no package manager). coreutils' timeout comes with minbase.
+ * python3 runs the Python tasks; nodejs and esbuild the TypeScript ones: Debian builds Node without its bundled
+ * TypeScript stripper (amaro), so `node --experimental-strip-types` fails with ERR_NO_TYPESCRIPT there; esbuild
+ * (a Go binary, no npm) strips the types and bundles the test with the solution instead. No npm, no pip: a
+ * solution gets no package manager.
  */
-export const SANDBOX_PACKAGES = ['python3', 'nodejs'];
+export const SANDBOX_PACKAGES = ['python3', 'nodejs', 'esbuild'];
 
 /** The eval sandbox image recipe: Debian packages, no registry, the entry script as a hashed context file. */
 export function loadSandboxRecipe(input: { tag?: string; suite?: string } = {}): ImageRecipe {

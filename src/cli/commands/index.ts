@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { registerAgentCommand } from './agent.js';
+import { registerBenchCommand } from './bench.js';
 import { registerDeployCommand } from './deploy.js';
 import { registerDeploymentCommands } from './deployment.js';
 import { registerDetectCommand } from './detect.js';
 import { registerDoctorCommand } from './doctor.js';
+import { registerEvalCommand } from './eval.js';
 import { registerGatewayCommand } from './gateway.js';
 import { registerImagesCommands } from './images.js';
 import { registerLedgerCommands } from './ledger.js';
@@ -31,6 +33,8 @@ const commands: RegisterCommand[] = [
   registerAgentCommand,
   registerLedgerCommands,
   registerDoctorCommand,
+  registerEvalCommand,
+  registerBenchCommand,
   registerDeployCommand,
 ];
 
