@@ -1,3 +1,5 @@
+import type { QualitySection } from './quality.js';
+
 /** The monthly report, as computed (every renderer draws from this one object; `--format json` prints it). */
 export interface MonthlyReport {
   month: string;
@@ -12,6 +14,8 @@ export interface MonthlyReport {
   tco: TcoSection;
   modelChanges: ModelChangesSection;
   metrics: SuccessMetric[];
+  /** Measured coding quality (ops eval) against the stored cloud baseline; absent for reports without eval data. */
+  quality?: QualitySection;
   warnings: string[];
 }
 
