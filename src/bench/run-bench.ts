@@ -38,10 +38,11 @@ export async function benchEngine(options: BenchEngineOptions): Promise<EngineBe
   step('warm-up and tokenizer calibration');
   await timeStreamedCompletion(options.target, 'Say hi.', 4);
   // Two sizes give tokens per character and the chat template's fixed overhead, whatever the tokenizer.
-  const small = await timeStreamedCompletion(options.target, fillerPrompt(1000), 1);
-  const large = await timeStreamedCompletion(options.target, fillerPrompt(4000), 1);
-  const tokensPerChar = Math.max(0.05, (large.promptTokens - small.promptTokens) / 3000 || 0.25);
-  const overhead = Math.max(0, small.promptTokens - 1000 * tokensPerChar);
+  // Small enough for any context (a byte-level vocabulary spends more than one token per character).
+  const small = await timeStreamedCompletion(options.target, fillerPrompt(200), 1);
+  const large = await timeStreamedCompletion(options.target, fillerPrompt(800), 1);
+  const tokensPerChar = Math.max(0.05, (large.promptTokens - small.promptTokens) / 600 || 0.25);
+  const overhead = Math.max(0, small.promptTokens - 200 * tokensPerChar);
 
   const prompts: PromptSizeResult[] = [];
   for (const size of steps.promptSizes) {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { loadBuiltinSuite } from '../../src/eval/builtin-suite.js';
 import { gradeAnswer } from '../../src/eval/grade-answer.js';
+import { gradingJob } from '../../src/eval/grading.js';
 import { runInSandbox } from '../../src/eval/sandbox.js';
 import type { CodeTask } from '../../src/eval/types.js';
 import { DEFAULT_SANDBOX_TAG } from '../../src/images/sandbox-image.js';
@@ -46,6 +47,29 @@ describe('eval sandbox (docker)', () => {
       ['lo'],
     );
     assert.match(probe.output, /writable/);
+  });
+
+  it('every built-in reference passes its hidden tests in the sandbox image (one container per language)', async () => {
+    for (const language of ['python', 'typescript'] as const) {
+      const tasks = loadBuiltinSuite().filter((t) => t.language === language);
+      const files: Record<string, string> = {};
+      const steps: string[] = [];
+      for (const task of tasks) {
+        const job = gradingJob(task, task.reference!);
+        for (const [name, content] of Object.entries(job.files)) files[`${task.id}/${name}`] = content;
+        const command = job.command.map((arg) => `'${arg.replace(/'/g, "'\\''")}'`).join(' ');
+        steps.push(`(cd /work/${task.id} && ${command} >/dev/null 2>&1) || echo "FAILED ${task.id}"`);
+      }
+      const result = await runInSandbox(kit.runtime, {
+        deployment,
+        files,
+        command: ['sh', '-c', `${steps.join('\n')}\necho checked`],
+        // Generous: 20 interpreter starts in a row; on a loaded CI box each can take seconds.
+        limits: { timeoutMs: 240_000, cpus: 2 },
+      });
+      assert.equal(result.exitCode, 0, result.output);
+      assert.equal(result.output.trim(), 'checked', `${language}: ${result.output}`);
+    }
   });
 
   it('scores an answer that reaches for the network as failed', async () => {
