@@ -31,12 +31,12 @@ describe('ops eval through the gateway (docker: sandbox)', () => {
     task.language === 'typescript'
       ? [
           fence(task, `export const ${task.entry}: any = () => 42;`),
-          'I cannot help with that.',
+          fence(task, ''),
           fence(task, 'export function ('),
         ]
       : [
           fence(task, `def ${task.entry}(*args, **kwargs):\n    return 42`),
-          'I cannot help with that.',
+          fence(task, ''),
           fence(task, 'def broken(:'),
         ];
 
@@ -122,6 +122,8 @@ describe('ops eval through the gateway (docker: sandbox)', () => {
         'eval',
         '--suite',
         suites.join(','),
+        '--limit',
+        '12',
         '--gateway',
         fixture.url,
         '--model',
