@@ -25,6 +25,7 @@ export async function runEval(options: {
   runtime: ContainerRuntime | undefined;
   variants?: string[];
   concurrency?: number;
+  maxTokens?: number;
   grade?: GradeOptions;
   bus?: EventBus;
 }): Promise<EvalRun> {
@@ -41,6 +42,7 @@ export async function runEval(options: {
             target: options.target,
             ...variant,
             ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+            ...(options.maxTokens ? { maxTokens: options.maxTokens } : {}),
             ...(options.bus ? { bus: options.bus } : {}),
           }),
         );
@@ -56,6 +58,7 @@ export async function runEval(options: {
           target: options.target,
           ...variant,
           ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+          ...(options.maxTokens ? { maxTokens: options.maxTokens } : {}),
           ...(options.grade ? { grade: options.grade } : {}),
           ...(options.bus ? { bus: options.bus } : {}),
         }),

@@ -98,6 +98,7 @@ export async function runToolSuite(options: {
   target?: SuiteResult['target'];
   variant?: string;
   concurrency?: number;
+  maxTokens?: number;
   bus?: EventBus;
 }): Promise<SuiteResult> {
   const bus = options.bus ?? silentBus();

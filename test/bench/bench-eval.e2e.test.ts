@@ -89,8 +89,14 @@ gateway:
 
   it('ops eval grades the served model in the sandbox and the report shows the quality section', async () => {
     const result = await runCli(
-      ['eval', '--suite', 'builtin,tools', '--limit', '4', '--model', 'quality', '--timeout', '10', '--json'],
+      [
+        'eval',
+        ...['--suite', 'builtin,tools', '--limit', '4', '--model', 'quality'],
+        // The smoke model's answers are noise: short ones keep the run quick.
+        ...['--timeout', '10', '--max-tokens', '48', '--json'],
+      ],
       env,
+      280_000,
     );
     assert.equal(result.code, 0, result.stderr);
     const run = JSON.parse(result.stdout) as EvalRun;

@@ -24,6 +24,7 @@ interface EvalOptions {
   baselineModel?: string;
   sandboxImage: string;
   timeout: string;
+  maxTokens: string;
   store: boolean;
   json?: boolean;
 }
@@ -66,6 +67,7 @@ export const registerEvalCommand: RegisterCommand = (program: Command, getContex
     .option('--baseline-model <model>', 'cloud model for --baseline', 'claude-sonnet-4-5')
     .option('--sandbox-image <image>', 'image the generated code runs in', DEFAULT_SANDBOX_TAG)
     .option('--timeout <seconds>', 'time limit of one task in the sandbox', '20')
+    .option('--max-tokens <n>', 'longest answer asked for per task', '1024')
     .option('--no-store', 'do not record the results in the ledger')
     .option('--json', 'print the results as JSON')
     .action(async (options: EvalOptions) => {
@@ -77,6 +79,7 @@ export const registerEvalCommand: RegisterCommand = (program: Command, getContex
       const limit = options.limit === undefined ? undefined : positiveInt(options.limit, '--limit');
       const concurrency = positiveInt(options.concurrency, '--concurrency');
       const timeoutS = positiveInt(options.timeout, '--timeout');
+      const maxTokens = positiveInt(options.maxTokens, '--max-tokens');
       const suites = selectSuites(options.suite ?? ['builtin', 'tools'], {
         ...(options.band ? { bands: options.band } : {}),
         ...(limit !== undefined ? { limit } : {}),
@@ -120,6 +123,7 @@ export const registerEvalCommand: RegisterCommand = (program: Command, getContex
             }
           : {}),
         concurrency,
+        maxTokens,
         grade: { image: options.sandboxImage, limits: { timeoutMs: timeoutS * 1000 } },
         bus: context.bus,
       });
