@@ -43,6 +43,7 @@ export async function runEval(options: {
             ...variant,
             ...(options.concurrency ? { concurrency: options.concurrency } : {}),
             ...(options.maxTokens ? { maxTokens: options.maxTokens } : {}),
+            ...(suite.limit !== undefined ? { limit: suite.limit } : {}),
             ...(options.bus ? { bus: options.bus } : {}),
           }),
         );

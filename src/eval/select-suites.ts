@@ -9,7 +9,7 @@ import type { CodeTask } from './types.js';
 /** A suite chosen on the command line: code tasks to grade in the sandbox, or the tool-use scenarios. */
 export type SelectedSuite =
   | { kind: 'code'; name: string; tasks: CodeTask[]; skipped: { id: string; reason: string }[] }
-  | { kind: 'tools'; name: 'tools' };
+  | { kind: 'tools'; name: 'tools'; limit?: number };
 
 /**
  * `--suite` values: `builtin`, `tools`, a HumanEval/MBPP-style `.jsonl` file, or an exercise directory. Bands and
@@ -20,7 +20,8 @@ export function selectSuites(
   filter: { bands?: string[]; limit?: number } = {},
 ): SelectedSuite[] {
   return names.map((name): SelectedSuite => {
-    if (name === 'tools') return { kind: 'tools', name: 'tools' };
+    if (name === 'tools')
+      return { kind: 'tools', name: 'tools', ...(filter.limit !== undefined ? { limit: filter.limit } : {}) };
     if (name === 'builtin')
       return narrow({ kind: 'code', name, tasks: loadBuiltinSuite(), skipped: [] }, filter);
     const path = resolve(name);
@@ -56,7 +57,7 @@ function narrow(
 }
 
 /** `limit` tasks spread evenly over the suite, so a short run still covers every band and language. */
-function spread<T>(items: T[], limit: number): T[] {
+export function spread<T>(items: T[], limit: number): T[] {
   if (limit >= items.length) return items;
   return Array.from({ length: limit }, (_, i) => items[Math.floor((i * items.length) / limit)]!);
 }

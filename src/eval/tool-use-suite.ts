@@ -8,6 +8,7 @@ import { BUILTIN_TASKS_DIR } from './builtin-suite.js';
 import { checkJsonSchema } from './json-schema-check.js';
 import { askModel, type ModelEndpoint, type ModelReply, type ToolDefinition } from './model-client.js';
 import { mapLimited } from './run-code-suite.js';
+import { spread } from './select-suites.js';
 import { type SuiteResult, summarize } from './summarize.js';
 import type { TaskOutcome } from './types.js';
 
@@ -99,10 +100,14 @@ export async function runToolSuite(options: {
   variant?: string;
   concurrency?: number;
   maxTokens?: number;
+  /** At most this many scenarios, spread over the suite. */
+  limit?: number;
   bus?: EventBus;
 }): Promise<SuiteResult> {
   const bus = options.bus ?? silentBus();
-  const { tools, scenarios } = loadToolSuite(options.dir);
+  const loaded = loadToolSuite(options.dir);
+  const tools = loaded.tools;
+  const scenarios = options.limit === undefined ? loaded.scenarios : spread(loaded.scenarios, options.limit);
   const started = new Date();
   const t0 = performance.now();
   let done = 0;

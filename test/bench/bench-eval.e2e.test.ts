@@ -91,7 +91,7 @@ gateway:
     const result = await runCli(
       [
         'eval',
-        ...['--suite', 'builtin,tools', '--limit', '4', '--model', 'quality'],
+        ...['--suite', 'builtin,tools', '--limit', '2', '--model', 'quality'],
         // The smoke model's answers are noise: short ones keep the run quick.
         ...['--timeout', '10', '--max-tokens', '48', '--json'],
       ],
@@ -101,8 +101,8 @@ gateway:
     assert.equal(result.code, 0, result.stderr);
     const run = JSON.parse(result.stdout) as EvalRun;
     const [builtin, tools] = run.results;
-    assert.equal(builtin!.overall.total, 4);
-    assert.equal(tools!.overall.total, 8);
+    assert.equal(builtin!.overall.total, 2);
+    assert.equal(tools!.overall.total, 2);
     for (const r of [builtin!, tools!]) {
       assert.ok(
         r.outcomes.every((o) => o.status !== 'error'),
@@ -116,8 +116,8 @@ gateway:
     assert.deepEqual(
       q.lines.map((l) => [l.suite, l.total]),
       [
-        ['builtin', 4],
-        ['tools', 8],
+        ['builtin', 2],
+        ['tools', 2],
       ],
     );
     assert.match(q.criteria[1]!.value, /no stored baseline/);

@@ -76,6 +76,7 @@ describe('eval suites', () => {
       'a spread limit keeps both languages',
     );
     assert.deepEqual(selectSuites(['tools']), [{ kind: 'tools', name: 'tools' }]);
+    assert.deepEqual(selectSuites(['tools'], { limit: 2 }), [{ kind: 'tools', name: 'tools', limit: 2 }]);
     assert.throws(() => selectSuites(['no-such-suite']), /unknown suite no-such-suite/);
   });
 });

@@ -54,7 +54,7 @@ export const registerEvalCommand: RegisterCommand = (program: Command, getContex
       'openai',
     )
     .option('--band <band>', 'only tasks of these difficulty bands (easy, medium, hard); repeatable', collect)
-    .option('--limit <n>', 'at most n tasks per code suite, spread over the suite')
+    .option('--limit <n>', 'at most n tasks per suite, spread over it')
     .option('--concurrency <n>', 'tasks in flight at once', '2')
     .option(
       '--compare <models>',
