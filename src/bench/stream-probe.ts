@@ -42,9 +42,13 @@ export async function timeStreamedCompletion(
       signal: signal ?? AbortSignal.timeout(600_000),
     });
   } catch (cause) {
+    // Node's fetch (undici) gives up when no response head arrives within 300 s: a long prompt on slow hardware.
+    const slow = (cause as { cause?: { code?: string } }).cause?.code === 'UND_ERR_HEADERS_TIMEOUT';
     throw new OpsError(`no answer from ${url}: ${(cause as Error).message}`, {
       cause,
-      hint: 'is the deployment up (ops status)? pass the gateway URL with --gateway',
+      hint: slow
+        ? 'the engine took over 300 s to start answering (prompt processing): measure smaller sizes with --sizes'
+        : 'is the deployment up (ops status)? pass the gateway URL with --gateway',
     });
   }
   if (!response.ok || !response.body) {
