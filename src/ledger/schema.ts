@@ -70,4 +70,24 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE usage ADD COLUMN cache_read_tokens INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE usage ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  -- Measured quality and speed (ops eval, ops bench), kept indefinitely. A run is one suite (or one bench) against
+  -- one model; target 'baseline' marks the stored cloud run every later report compares against. detail is JSON.
+  CREATE TABLE eval_runs (
+    id INTEGER PRIMARY KEY,
+    ts_ms INTEGER NOT NULL, suite TEXT NOT NULL, kind TEXT NOT NULL, model TEXT NOT NULL, api TEXT NOT NULL,
+    target TEXT NOT NULL CHECK (target IN ('local', 'baseline')), variant TEXT,
+    passed INTEGER NOT NULL, total INTEGER NOT NULL, rate_low REAL NOT NULL, rate_high REAL NOT NULL,
+    mean_latency_ms REAL NOT NULL, p95_latency_ms REAL NOT NULL, duration_ms REAL NOT NULL,
+    detail TEXT NOT NULL
+  );
+  CREATE INDEX eval_runs_ts ON eval_runs (ts_ms);
+  CREATE TABLE bench_runs (
+    id INTEGER PRIMARY KEY,
+    ts_ms INTEGER NOT NULL, host TEXT NOT NULL, engine TEXT NOT NULL, model TEXT NOT NULL,
+    decode_tps REAL, prompt_tps REAL, predicted_decode_tps REAL, roofline_decode_tps REAL,
+    detail TEXT NOT NULL
+  );
+  CREATE INDEX bench_runs_ts ON bench_runs (ts_ms);
+  `,
 ];

@@ -1,8 +1,10 @@
+import type { StoredSuiteRun } from '../eval/eval-store.js';
 import type { EnergyBucket, IncidentPiece, ProbeDay, UpgradeEventRow, UsageRow } from '../ledger/types.js';
 import { computeEnergy } from './energy.js';
 import { computeLatency } from './latency.js';
 import { computeModelChanges } from './model-changes.js';
 import { dayOf, type MonthRange, parseMonth } from './month-range.js';
+import { computeQuality } from './quality.js';
 import type { ReportSettings } from './report-settings.js';
 import { computeSuccessMetrics } from './success-metrics.js';
 import { computeTco } from './tco.js';
@@ -28,6 +30,8 @@ export interface ReportInputs {
   history: readonly { month: string; energy: readonly EnergyBucket[]; usage: readonly TokenTotal[] }[];
   /** The TCO start month (config, or the ledger's first record, or the report month). */
   startMonth: string;
+  /** `ops eval` runs of the month and the stored baselines (absent: no quality section). */
+  evalRuns?: readonly StoredSuiteRun[];
 }
 
 /** Computes the whole report from its inputs (pure: no clock, no I/O). */
@@ -141,6 +145,7 @@ export function buildReport(inputs: ReportInputs): MonthlyReport {
     tco,
     modelChanges,
     metrics: computeSuccessMetrics(uptime, latency, tco, tokens, settings.targets.monthlyCostUsd),
+    ...(inputs.evalRuns ? { quality: computeQuality(inputs.evalRuns, settings.targets.latencyS) } : {}),
     warnings,
   };
 }

@@ -1,3 +1,4 @@
+import { readSuiteRuns } from '../eval/eval-store.js';
 import type { Ledger } from '../ledger/ledger.js';
 import {
   completeDays,
@@ -70,6 +71,7 @@ export function gatherReportInputs(
     upgradeEvents: ledger.eventsOfAttempts(range.fromMs, range.toMs),
     history,
     startMonth,
+    evalRuns: readSuiteRuns(ledger, range.fromMs, range.toMs),
   };
 }
 

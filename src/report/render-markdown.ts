@@ -1,4 +1,5 @@
 import { duration, elapsed, int, kwh, mark, pct, seconds, usd, when } from './format.js';
+import { renderQualityMarkdown } from './quality.js';
 import type { ModelChangeAttempt, ModelChangesSection, MonthlyReport } from './types.js';
 
 const table = (head: string[], rows: string[][]): string =>
@@ -27,6 +28,7 @@ export function renderMarkdown(r: MonthlyReport): string {
   );
   const changes = summariseModelChanges(r.modelChanges);
   if (changes) out.push(changes);
+  out.push(...renderQualityMarkdown(r.quality));
 
   const u = r.uptime;
   out.push('## Uptime');

@@ -1,5 +1,6 @@
 import type { TcoResult } from '../tco/types.js';
 import type { TokenCost } from './pricing.js';
+import type { QualitySection } from './quality.js';
 
 /** The monthly report, as computed (every renderer draws from this one object; `--format json` prints it). */
 export interface MonthlyReport {
@@ -15,6 +16,8 @@ export interface MonthlyReport {
   tco: TcoSection;
   modelChanges: ModelChangesSection;
   metrics: SuccessMetric[];
+  /** Measured coding quality (ops eval) against the stored cloud baseline; absent for reports without eval data. */
+  quality?: QualitySection;
   warnings: string[];
 }
 

@@ -32,4 +32,40 @@ export interface ContainerRuntime {
     id: string,
   ): Promise<{ state: ContainerState; exitCode: number; oomKilled: boolean; restartCount: number }>;
   imageExists(image: string): Promise<boolean>;
+  /**
+   * Runs a job container to completion: create, start, wait (killed at `timeoutMs`), collect its output, remove.
+   * The container is removed whatever happens, so a job leaves nothing behind.
+   */
+  runJob(spec: JobSpec, options: { timeoutMs: number; signal?: AbortSignal }): Promise<JobResult>;
+}
+
+/** A short-lived, confined container (an eval sandbox run): no ports, no health check, hard limits. */
+export interface JobSpec {
+  name: string;
+  image: string;
+  cmd: string[];
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  /** Bind mounts; a job's inputs come in read-only. */
+  mounts: { source: string; target: string; readOnly: boolean }[];
+  /** `uid:gid`; jobs never run as root. */
+  user: string;
+  /** `none`: no network at all; `host`: the host's network (an agent that must reach the gateway). */
+  network: 'none' | 'host';
+  readOnlyRoot: boolean;
+  /** tmpfs mounts: target → size in bytes (the only writable places when the root is read-only). */
+  tmpfs: Record<string, number>;
+  limits: { memoryBytes: number; nanoCpus: number; pids: number };
+  /** Output kept by Docker's log driver, so a flood of output cannot fill the host's disk. */
+  maxLogBytes: number;
+}
+
+/** How a job ended. `timedOut` and `oomKilled` say why it was stopped when it did not exit by itself. */
+export interface JobResult {
+  exitCode: number;
+  timedOut: boolean;
+  oomKilled: boolean;
+  /** stdout and stderr interleaved as written, truncated to the job's `maxLogBytes`. */
+  output: string;
+  durationMs: number;
 }

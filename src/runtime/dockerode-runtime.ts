@@ -1,8 +1,15 @@
 import type Docker from 'dockerode';
 import { OpsError } from '../core/errors.js';
 import type { ContainerSpec } from '../engines/types.js';
-import type { ContainerRuntime, ContainerState, ManagedContainer } from './container-runtime.js';
+import type {
+  ContainerRuntime,
+  ContainerState,
+  JobResult,
+  JobSpec,
+  ManagedContainer,
+} from './container-runtime.js';
 import { toDockerCreateOptions } from './docker-create-options.js';
+import { toDockerJobOptions } from './docker-job-options.js';
 import { demuxDockerLogs } from './docker-log-frames.js';
 
 /** ContainerRuntime on the Docker Engine API through dockerode. */
@@ -105,6 +112,54 @@ export class DockerodeRuntime implements ContainerRuntime {
       oomKilled: info.State.OOMKilled,
       restartCount: info.RestartCount ?? 0,
     };
+  }
+
+  async runJob(spec: JobSpec, options: { timeoutMs: number; signal?: AbortSignal }): Promise<JobResult> {
+    let id: string;
+    try {
+      id = (await this.docker.createContainer(toDockerJobOptions(spec))).id;
+    } catch (cause) {
+      throw dockerError(`could not create job container ${spec.name}`, cause);
+    }
+    const container = this.docker.getContainer(id);
+    try {
+      const started = performance.now();
+      // Wait for the *next* exit, attached before start so a job that exits at once is not missed (the default
+      // condition, not-running, answers at once for a created container: Docker Engine API, ContainerWait).
+      const exited = container.wait({ condition: 'next-exit' }) as Promise<{ StatusCode: number }>;
+      await container.start();
+      let timedOut = false;
+      let timer: NodeJS.Timeout | undefined;
+      const kill = () => container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
+      const onAbort = () => void kill();
+      options.signal?.addEventListener('abort', onAbort);
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          timedOut = true;
+          void kill().then(() => resolve());
+        }, options.timeoutMs);
+      });
+      try {
+        await Promise.race([exited, deadline]);
+        const status = await exited;
+        const info = await container.inspect();
+        return {
+          exitCode: status.StatusCode,
+          timedOut,
+          oomKilled: info.State.OOMKilled,
+          output: await this.logs(id, 100_000),
+          durationMs: performance.now() - started,
+        };
+      } finally {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+      }
+    } catch (cause) {
+      if (cause instanceof OpsError) throw cause;
+      throw dockerError(`job ${spec.name} failed to run`, cause);
+    } finally {
+      await this.remove(id);
+    }
   }
 
   async imageExists(image: string): Promise<boolean> {

@@ -6,10 +6,11 @@ import { loadGatewayRecipe } from '../../images/gateway-image.js';
 import { DEFAULT_LLAMA_CPP_TAG, DEFAULT_SUITE } from '../../images/image-recipe.js';
 import { listManagedImages } from '../../images/managed-images.js';
 import { loadNodeExporterRecipe, loadPrometheusRecipe } from '../../images/prometheus-image.js';
+import { loadSandboxRecipe } from '../../images/sandbox-image.js';
 import { connectDocker } from '../../runtime/docker-connection.js';
 import type { RegisterCommand } from './index.js';
 
-const RECIPES = ['llama.cpp', 'gateway', 'prometheus', 'node-exporter'];
+const RECIPES = ['llama.cpp', 'gateway', 'prometheus', 'node-exporter', 'sandbox'];
 
 interface BuildOptions {
   tag?: string;
@@ -53,7 +54,9 @@ export const registerImagesCommands: RegisterCommand = (program: Command, getCon
             ? loadPrometheusRecipe(input)
             : recipeName === 'node-exporter'
               ? loadNodeExporterRecipe(input)
-              : loadLlamaCppRecipe(input);
+              : recipeName === 'sandbox'
+                ? loadSandboxRecipe(input)
+                : loadLlamaCppRecipe(input);
       const docker = await connectDocker();
       // First Ctrl-C stops the build cleanly (temp root removed, tag untouched); a second one kills as usual.
       const abort = new AbortController();

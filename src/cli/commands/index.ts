@@ -123,6 +123,19 @@ export const commands: (LazyCommands | RegisterCommand)[] = [
     },
     load: async () => (await import('./claude.js')).registerClaudeCommand,
   },
+  {
+    commands: {
+      bench:
+        'measure the running deployment through the gateway: decode and prompt tokens/s, time to first token at 2K/20K/60K (cold and warm cache), 1..slots agents; beside the planner estimate and the bandwidth roofline',
+    },
+    load: async () => (await import('./bench.js')).registerBenchCommand,
+  },
+  {
+    commands: {
+      eval: 'measure coding quality through the gateway: code suites graded in a sandbox, Claude Code tool use; results go to the ledger',
+    },
+    load: async () => (await import('./eval.js')).registerEvalCommand,
+  },
 ];
 
 /**

@@ -1,0 +1,53 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { OpsError } from '../core/errors.js';
+import type { StateDir } from '../core/state-dir.js';
+import { readPlanDocument } from '../plan/load-plan.js';
+
+/** An engine of the current Plan as `ops bench` needs it: name, model file, context, slots, GPUs. */
+export interface BenchEngineEntry {
+  name: string;
+  engine: string;
+  model?: string;
+  contextLength: number;
+  parallel: number;
+  gpus: 'all' | number[];
+}
+
+/**
+ * The gateway URL and the engines to measure, from the current Plan (read as a document: measuring the running
+ * deployment needs no host checks). `only` narrows to the named engines.
+ */
+export function benchTargets(
+  state: StateDir,
+  options: { gateway?: string; only?: string[] },
+): { gatewayUrl: string; engines: BenchEngineEntry[] } {
+  if (!existsSync(state.planFile)) {
+    throw new OpsError('no deployment to measure', {
+      exitCode: 2,
+      hint: 'bring one up first: ops up PLAN.yaml',
+    });
+  }
+  const plan = readPlanDocument(state.planFile) as {
+    engines?: Partial<BenchEngineEntry>[];
+    gateway?: { host?: string; port?: number };
+  };
+  const host = plan.gateway?.host && plan.gateway.host !== '0.0.0.0' ? plan.gateway.host : '127.0.0.1';
+  const gatewayUrl = options.gateway ?? `http://${host}:${plan.gateway?.port ?? 8080}`;
+  const engines = (plan.engines ?? [])
+    .filter((e): e is BenchEngineEntry => typeof e.name === 'string' && typeof e.contextLength === 'number')
+    .map((e) => ({
+      ...e,
+      parallel: e.parallel ?? 1,
+      gpus: e.gpus ?? [],
+      ...(e.model ? { model: isAbsolute(e.model) ? e.model : join(state.root, e.model) } : {}),
+    }))
+    .filter((e) => !options.only?.length || options.only.includes(e.name));
+  if (engines.length === 0) {
+    throw new OpsError(`no engine ${options.only?.join(', ') ?? ''} in the current Plan`, {
+      exitCode: 2,
+      hint: 'see ops status for the engine names',
+    });
+  }
+  return { gatewayUrl, engines };
+}

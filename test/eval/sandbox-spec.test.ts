@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { sandboxJobSpec } from '../../src/eval/sandbox.js';
+import { toDockerJobOptions } from '../../src/runtime/docker-job-options.js';
+
+describe('sandbox job spec', () => {
+  it('confines every run: no network, read-only root, sized tmpfs, limits, no capabilities, not root', () => {
+    const spec = sandboxJobSpec(
+      { files: {}, command: ['true'], deployment: 't-x' },
+      '/tmp/task',
+      'ops-sandbox-1',
+    );
+    const options = toDockerJobOptions(spec);
+    const host = options.HostConfig!;
+    assert.equal(host.NetworkMode, 'none');
+    assert.equal(options.NetworkDisabled, true);
+    assert.equal(host.ReadonlyRootfs, true);
+    assert.match(host.Tmpfs!['/work']!, /size=33554432/);
+    assert.equal(host.Memory, host.MemorySwap, 'no swap beyond the memory limit');
+    assert.equal(host.PidsLimit, 64);
+    assert.equal(host.NanoCpus, 1e9);
+    assert.deepEqual(host.CapDrop, ['ALL']);
+    assert.deepEqual(host.SecurityOpt, ['no-new-privileges']);
+    assert.doesNotMatch(options.User!, /^0(:|$)/);
+    assert.deepEqual(host.Mounts, [{ Type: 'bind', Source: '/tmp/task', Target: '/task', ReadOnly: true }]);
+    assert.equal(options.Labels!['ops.role'], 'job');
+    assert.equal(options.Labels!['ops.deployment'], 't-x');
+  });
+
+  it('takes overrides for the agentic suite (host network to reach the gateway) and bigger limits', () => {
+    const spec = sandboxJobSpec(
+      { files: {}, command: ['true'], network: 'host', limits: { memoryBytes: 1 << 30, cpus: 2 } },
+      '/tmp/t',
+      'n',
+    );
+    assert.equal(spec.network, 'host');
+    assert.equal(toDockerJobOptions(spec).NetworkDisabled, false);
+    assert.equal(spec.limits.nanoCpus, 2e9);
+    assert.equal(spec.readOnlyRoot, true);
+  });
+});
