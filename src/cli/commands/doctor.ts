@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { OpsError } from '../../core/errors.js';
+import { runEgressCheck } from '../../egress/egress-check.js';
 import { loadProfiles } from '../../profiles/load-profiles.js';
 import { defaultProfilesDir } from '../../profiles/profiles-dir.js';
 import { connectDocker } from '../../runtime/docker-connection.js';
@@ -45,6 +46,7 @@ export const registerDoctorCommand: RegisterCommand = (program: Command, getCont
       checks.push(...(await deploymentChecks(ctx.state, runtime)));
       checks.push(await clockCheck(shell));
       checks.push(ledgerCheck(ctx.state));
+      checks.push(await runEgressCheck(ctx.state, facts.dockerServer ? await connectDocker() : undefined));
       const failed = checks.filter((c) => c.status === 'fail');
       const width = Math.max(...checks.map((c) => c.id.length));
       const human = checks
