@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type Docker from 'dockerode';
 import type { StateDir } from '../core/state-dir.js';
 import { LABEL } from '../engines/labels.js';
@@ -13,11 +15,16 @@ import {
   type WatchedProcess,
 } from './process-sockets.js';
 
-/** The processes ops runs: every process of its running containers (by label) and the agent. */
-export async function opsProcesses(state: StateDir, docker?: Docker): Promise<WatchedProcess[]> {
+/** The processes ops runs: every process of its running containers (by label; one deployment's if named) and the agent. */
+export async function opsProcesses(
+  state: StateDir,
+  docker?: Docker,
+  deployment?: string,
+): Promise<WatchedProcess[]> {
   const out: WatchedProcess[] = [];
   if (docker) {
-    const containers = await docker.listContainers({ filters: { label: [`${LABEL.managed}=true`] } });
+    const label = [`${LABEL.managed}=true`, ...(deployment ? [`${LABEL.deployment}=${deployment}`] : [])];
+    const containers = await docker.listContainers({ filters: { label } });
     for (const c of containers) {
       const owner = `${c.Labels[LABEL.role] ?? 'container'} ${c.Labels[LABEL.name] ?? c.Names[0] ?? c.Id.slice(0, 12)}`;
       // `docker top` lists the container's processes with their pids as the host sees them.
@@ -95,6 +102,29 @@ function isLoopbackName(host: string): boolean {
   return host === 'localhost' || host.startsWith('127.') || host === '[::1]' || host === '::1';
 }
 
+/** True when /etc/hosts names `hostname` (pure): then looking it up never asks a DNS server. */
+export function hostsFileNames(hostname: string, hostsText: string): boolean {
+  const wanted = hostname.toLowerCase();
+  return hostsText.split('\n').some((line) => {
+    const fields = line.replace(/#.*/, '').trim().split(/\s+/);
+    return fields.length > 1 && fields.slice(1).some((n) => n.toLowerCase() === wanted);
+  });
+}
+
+/**
+ * Prometheus looks its own host name up at every config load (scrape manager's getFqdn, prometheus#5366), and its
+ * container shares the host's /etc/hosts: a name missing there becomes a DNS query, found by the zero-egress test.
+ */
+export function hostnameCheck(hostname: string, hostsText: string): DoctorCheck | undefined {
+  if (hostsFileNames(hostname, hostsText)) return undefined;
+  return {
+    id: 'egress',
+    status: 'warn',
+    detail: `this host's name ${hostname} is not in /etc/hosts: Prometheus looks it up at every config load, which asks the DNS server`,
+    fix: `add \`127.0.1.1 ${hostname}\` to /etc/hosts (as Debian's installer does)`,
+  };
+}
+
 /** Gathers and judges: the egress line for `ops doctor` (the current Plan, if any, says where it may go). */
 export async function runEgressCheck(state: StateDir, docker: Docker | undefined): Promise<DoctorCheck> {
   const file = planFileToUse(state, undefined);
@@ -109,10 +139,21 @@ export async function runEgressCheck(state: StateDir, docker: Docker | undefined
   }
   const processes = await opsProcesses(state, docker);
   const { sockets, unreadable } = leavingSockets(processes);
-  return egressCheck({
+  const byName = hostnameCheck(hostname(), readHosts());
+  const check = egressCheck({
     sockets,
     watched: processes.length,
     unreadable,
     planEgress: plan ? planEgressHosts(plan.engines, plan.gateway?.cloud) : [],
   });
+  if (!byName || check.status === 'warn') return check;
+  return { ...byName, detail: `${check.detail}; but ${byName.detail}` };
+}
+
+function readHosts(): string {
+  try {
+    return readFileSync('/etc/hosts', 'utf8');
+  } catch {
+    return '';
+  }
 }

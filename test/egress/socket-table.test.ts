@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { egressCheck, planEgressHosts } from '../../src/egress/egress-check.js';
+import {
+  egressCheck,
+  hostnameCheck,
+  hostsFileNames,
+  planEgressHosts,
+} from '../../src/egress/egress-check.js';
 import type { LeavingSocket } from '../../src/egress/process-sockets.js';
 import { quietClaudeCodeExports } from '../../src/egress/quiet-client-env.js';
 import { decodeAddress, isLeaving, parseSocketTable } from '../../src/egress/socket-table.js';
@@ -103,5 +108,19 @@ describe('the egress doctor check', () => {
     const lines = quietClaudeCodeExports();
     assert.ok(lines.includes('export CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1'));
     assert.ok(lines.includes('export DISABLE_TELEMETRY=1'));
+  });
+});
+
+describe('the host name check', () => {
+  it('passes when /etc/hosts names the host, and says how to fix it when not', () => {
+    const hosts =
+      '127.0.0.1\tlocalhost\n127.0.1.1\tbox.example box # installer\n::1 localhost ip6-localhost\n';
+    assert.equal(hostsFileNames('box', hosts), true);
+    assert.equal(hostsFileNames('BOX.example', hosts), true);
+    assert.equal(hostsFileNames('installer', hosts), false);
+    assert.equal(hostnameCheck('box', hosts), undefined);
+    const c = hostnameCheck('other', hosts);
+    assert.equal(c?.status, 'warn');
+    assert.match(c!.fix, /127\.0\.1\.1 other/);
   });
 });
