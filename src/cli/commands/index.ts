@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { registerAgentCommand } from './agent.js';
+import { registerBundleCommands } from './bundle.js';
 import { registerDeployCommand } from './deploy.js';
 import { registerDeploymentCommands } from './deployment.js';
 import { registerDetectCommand } from './detect.js';
@@ -27,6 +28,7 @@ const commands: RegisterCommand[] = [
   registerPlanCommand,
   registerModelsCommands,
   registerImagesCommands,
+  registerBundleCommands,
   registerGatewayCommand,
   registerAgentCommand,
   registerLedgerCommands,

@@ -1,0 +1,62 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { OpsError } from '../core/errors.js';
+
+const exec = promisify(execFile);
+export const OPS_ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+
+/**
+ * The packages ops needs at run time, found by walking `dependencies` (and present `optionalDependencies`) through
+ * node_modules from ops's own package.json, plus tsx: bin/ops.js runs the TypeScript sources through tsx's loader,
+ * so it is a run-time need although package.json lists it for development. Returned as directories under
+ * node_modules (a package's nested node_modules go with it).
+ */
+export function runtimePackages(root = OPS_ROOT): string[] {
+  const modules = join(root, 'node_modules');
+  const own = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
+  const seen = new Set<string>();
+  const queue = [...Object.keys(own.dependencies ?? {}), 'tsx'];
+  while (queue.length > 0) {
+    const name = queue.shift()!;
+    if (seen.has(name)) continue;
+    const manifest = join(modules, name, 'package.json');
+    if (!existsSync(manifest)) {
+      if (seen.size === 0 || name === 'tsx' || own.dependencies?.[name])
+        throw new OpsError(`ops's dependency ${name} is not installed in ${modules}`, {
+          hint: 'run `npm install` in the ops checkout',
+        });
+      continue; // an optional dependency for another platform
+    }
+    seen.add(name);
+    const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as {
+      dependencies?: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+    };
+    queue.push(...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {}));
+  }
+  return [...seen].sort().map((name) => `node_modules/${name}`);
+}
+
+/** `npm pack` of ops into `outDir`; returns the file name. */
+export async function packOps(outDir: string, root = OPS_ROOT): Promise<string> {
+  const { stdout } = await exec('npm', ['pack', '--silent', '--pack-destination', outDir], {
+    cwd: root,
+    maxBuffer: 16 << 20,
+  }).catch((cause) => {
+    throw new OpsError(`npm pack failed in ${root}: ${(cause as { stderr?: string }).stderr ?? cause}`, {
+      cause,
+    });
+  });
+  const file = stdout.trim().split('\n').pop()!;
+  return file;
+}
+
+/** Where node_modules really is (a checkout may link it from elsewhere). */
+export function realNodeModules(root = OPS_ROOT): string {
+  return realpathSync(join(root, 'node_modules'));
+}
