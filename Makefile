@@ -3,7 +3,7 @@ SHELL := /bin/bash
 OPS := node bin/ops.js
 NODE_TEST := node --import tsx --test --test-reporter=spec
 
-.PHONY: demo test deps host image lint typecheck unit docker-tests e2e-tests bench clean-test-containers
+.PHONY: demo test deps build host image lint typecheck unit docker-tests e2e-tests bench clean-test-containers
 
 # `npm install`, not `npm ci`: the registry here does not serve every platform's optional binary of some
 # packages (biome), so the lock cannot list them all and `npm ci` refuses it; install still honours the lock.
@@ -18,6 +18,11 @@ stacks/node_modules/.package-lock.json: stacks/package.json stacks/package-lock.
 
 deps: node_modules/.package-lock.json stacks/node_modules/.package-lock.json
 
+# src/ to JavaScript in dist/ (scripts/build.ts; about a second): bin/ops.js runs it when it is newer than src/,
+# so everything below runs the CLI as an installed package does, with no transpiling at start-up.
+build: deps
+	node --import tsx scripts/build.ts
+
 # Docker daemon and debootstrap (installed and started when missing; a no-op when present).
 host:
 	bash scripts/ensure-docker.sh
@@ -25,7 +30,7 @@ host:
 
 # The CPU llama.cpp engine image, the gateway image and the monitoring images (Prometheus, node exporter), from
 # Debian packages (each skipped when already built from the same inputs).
-image: deps host
+image: build host
 	$(OPS) images build llama.cpp
 	$(OPS) images build gateway
 	$(OPS) images build prometheus
@@ -38,7 +43,7 @@ typecheck: deps
 	npx tsc -p tsconfig.json --noEmit
 	npx tsc -p stacks/tsconfig.json
 
-unit: deps
+unit: build
 	$(NODE_TEST) $$(find test stacks/test -name '*.test.ts' ! -name '*.docker.test.ts' ! -name '*.e2e.test.ts' | sort)
 
 docker-tests: image
@@ -60,6 +65,7 @@ bench: image
 	node --import tsx bench/gateway/vs-claude-code-router.ts
 	node --import tsx bench/store/pull-vs-curl.ts 500 5
 	node --import tsx bench/report/month-8gpu.ts
+	node --import tsx bench/cli/startup.ts
 
 # Tests name their deployments t-*; this removes anything a killed test run left behind.
 clean-test-containers:

@@ -1,10 +1,15 @@
 import { Command, CommanderError } from 'commander';
 import { isOpsError } from '../core/errors.js';
 import { registerCommands } from './commands/index.js';
-import { type CliContext, createCliContext, type GlobalOptions } from './context.js';
+import type { CliContext, GlobalOptions } from './context.js';
+import { ExitStatus } from './exit-status.js';
 
-/** Builds the `ops` program. Commands get the context lazily so `--help` never touches the state dir. */
-export function buildProgram(): Command {
+/**
+ * Builds the `ops` program for one command line: the global options, and the commands of the one file that
+ * defines the command named in `argv` (every command listed by name when none is named). Commands get the
+ * context lazily so `--help` never touches the state dir.
+ */
+export async function buildProgram(argv: string[]): Promise<Command> {
   const program = new Command();
   program
     .name('ops')
@@ -16,25 +21,48 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
+  const name = commandName(argv.slice(2));
+  // The context (console reporter, progress bars, state dir) is loaded only for a command that will run.
+  const { createCliContext } =
+    name === undefined ? { createCliContext: undefined } : await import('./context.js');
   let context: CliContext | undefined;
   const getContext = () => {
+    if (!createCliContext) throw new Error('a listed command ran without being loaded');
     context ??= createCliContext(program.opts<GlobalOptions>());
     return context;
   };
-  registerCommands(program, getContext);
+  await registerCommands(program, getContext, name);
   return program;
+}
+
+/**
+ * The command a command line names: its first operand (the global options take no value), or the one after
+ * `help` (`ops help plan`). Undefined for `ops`, `ops --help`, `ops --version`.
+ */
+export function commandName(args: string[]): string | undefined {
+  const operands: string[] = [];
+  for (const arg of args) {
+    if (arg === '--') break;
+    if (!arg.startsWith('-')) operands.push(arg);
+    if (operands.length === 2) break;
+  }
+  return operands[0] === 'help' ? operands[1] : operands[0];
 }
 
 /** The one top-level handler: user errors print message + hint and exit non-zero with no stack. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander already printed the message (or the help / version text).
       return error.exitCode === 0 || error.code === 'commander.helpDisplayed' ? 0 : 2;
+    }
+    if (error instanceof ExitStatus) {
+      process.stderr.write(`${error.message}\n`);
+      return error.exitCode;
     }
     if (isOpsError(error)) {
       process.stderr.write(`error: ${error.message}\n`);

@@ -21,14 +21,8 @@ import { createUsageSpool } from './usage-spool.js';
 
 /** Parses and validates the gateway's Plan copy; throws with every problem listed. */
 function readGatewayPlan(text: string, planFile: string): Plan {
-  // Model files and GPUs belong to the engines (often not visible from here): only names, ports, context,
-  // slots and aliases matter to the gateway, so those host checks are answered as satisfied.
-  const { plan, problems } = validatePlan(parse(text), {
-    planDir: dirname(planFile),
-    statPath: () => 'file',
-    gpuIndexes: Array.from({ length: 64 }, (_, i) => i),
-    takenPorts: new Set(),
-  });
+  // Reading only: model files and GPUs belong to the engines, checked by `up` on the host.
+  const { plan, problems } = validatePlan(parse(text), { planDir: dirname(planFile) });
   if (!plan)
     throw new Error(`${planFile} is invalid: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
   return plan;

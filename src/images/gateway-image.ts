@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OpsError } from '../core/errors.js';
@@ -16,6 +16,12 @@ export function defaultGatewayTag(): string {
   return `ops/gateway:${version}`;
 }
 
+/** The gateway's entry: the sources in a checkout, the built dist/gateway/main.js in an installed package. */
+function gatewayEntry(): string {
+  const source = join(ROOT, 'src', 'gateway', 'main.ts');
+  return existsSync(source) ? source : join(ROOT, 'dist', 'gateway', 'main.js');
+}
+
 /**
  * Bundles src/gateway/main.ts and its pure-JS dependencies into one CommonJS file (no node_modules in the
  * image, nothing native). CommonJS because bundled CommonJS packages (prom-client) `require` Node built-ins.
@@ -31,7 +37,7 @@ export async function bundleGateway(): Promise<string> {
     });
   }
   const result = await esbuild.build({
-    entryPoints: [join(ROOT, 'src', 'gateway', 'main.ts')],
+    entryPoints: [gatewayEntry()],
     bundle: true,
     platform: 'node',
     format: 'cjs',

@@ -1,10 +1,9 @@
-import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ValidationError } from '../core/errors.js';
 import { readYamlFile } from '../core/read-yaml-file.js';
 import { monitoringPorts } from '../monitoring/monitoring-ports.js';
 import { monitoringSchema, type Plan, type PlanValidation } from './types.js';
-import { type PlanContext, validatePlan } from './validate-plan.js';
+import { validatePlan } from './validate-plan.js';
 
 export type { PlanValidation } from './types.js';
 
@@ -15,27 +14,6 @@ export function readPlanDocument(file: string): unknown {
     'Plan file',
     'pass an existing file with --plan FILE; the Plan format is described in README.md ("The Plan")',
   );
-}
-
-/** Builds the PlanContext from the real machine. */
-export function hostPlanContext(
-  planDir: string,
-  gpuIndexes: number[],
-  takenPorts: ReadonlySet<number>,
-): PlanContext {
-  return {
-    planDir,
-    gpuIndexes,
-    takenPorts,
-    statPath: (path) => {
-      try {
-        const s = statSync(path);
-        return s.isDirectory() ? 'dir' : 'file';
-      } catch {
-        return undefined;
-      }
-    },
-  };
 }
 
 /**
@@ -66,14 +44,16 @@ export function planFootprint(doc: unknown): { deployment: string; ports: { port
   return { deployment, ports };
 }
 
-/** Reads and validates a Plan file (or its already-parsed document); throws one ValidationError listing every problem. */
-export function loadPlan(
+/**
+ * Reads a Plan file (or its already-parsed document) and checks its own rules; nothing about this machine is
+ * asked (see checkPlanOnHost for that). Throws one ValidationError listing every problem.
+ */
+export function readPlan(
   file: string,
-  ctx: Omit<PlanContext, 'planDir'>,
   doc: unknown = readPlanDocument(resolve(file)),
 ): { plan: Plan; warnings: PlanValidation['warnings'] } {
   const absolute = resolve(file);
-  const result = validatePlan(doc, { ...ctx, planDir: dirname(absolute) });
+  const result = validatePlan(doc, { planDir: dirname(absolute) });
   if (!result.plan) {
     throw new ValidationError(absolute, result.problems, {
       hint: 'nothing was started or changed; fix the fields above and run the command again',

@@ -1,7 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { ValidationProblem } from '../core/errors.js';
+import { ValidationError, type ValidationProblem } from '../core/errors.js';
 import { formatPath, zodProblems } from '../core/validation.js';
 import { monitoringPorts } from '../monitoring/monitoring-ports.js';
+import { isModelReference, type LocateResult, parseModelLocation } from '../store/model-location.js';
 import {
   ENGINE_KINDS,
   type EngineEntry,
@@ -13,10 +14,19 @@ import {
   planSchema,
 } from './types.js';
 
-/** What the Plan is checked against: the machine as it is. Gathered by the caller so this stays pure. */
-export interface PlanContext {
+/** What reading a Plan needs: only where relative model paths are resolved from. Nothing about this machine. */
+export interface PlanReadContext {
   /** Directory relative model paths are resolved against. */
   planDir: string;
+}
+
+/**
+ * What a Plan is checked against before anything acts on it (`up`, `setup`): the machine as it is. Gathered by
+ * the caller so the check stays pure.
+ */
+export interface HostFacts {
+  /** Where a Plan's `model` value is on this machine (the store's model locator), or why it is not. */
+  locateModel: (model: string, planDir: string) => LocateResult;
   /** 'file' | 'dir' | undefined (missing) for a path on the host. */
   statPath: (path: string) => 'file' | 'dir' | undefined;
   /** NVIDIA GPU indexes present on this machine (empty when none). */
@@ -25,8 +35,12 @@ export interface PlanContext {
   takenPorts: ReadonlySet<number>;
 }
 
-/** Validates a parsed Plan document: schema, then cross-field rules. Every problem is collected, none thrown. */
-export function validatePlan(doc: unknown, ctx: PlanContext): PlanValidation {
+/**
+ * Reads a parsed Plan document: schema, then the Plan's own cross-field rules. Asks nothing of this machine, so
+ * `status`, `report`, `upgrade-models --check` and the gateway read a Plan written for any hardware; checking it
+ * against the host is `checkPlanOnHost`. Every problem is collected, none thrown.
+ */
+export function validatePlan(doc: unknown, ctx: PlanReadContext): PlanValidation {
   const problems: ValidationProblem[] = [];
   const warnings: ValidationProblem[] = [];
   const top = planSchema.safeParse(doc);
@@ -63,12 +77,19 @@ export function validatePlan(doc: unknown, ctx: PlanContext): PlanValidation {
     engines.push({ entry: parsed.data as EngineEntry, index: i });
   });
 
-  checkCrossFields(engines, top.success ? top.data.gateway : undefined, ctx, problems, warnings);
-  if (top.success && top.data.monitoring) checkMonitoringPorts(top.data, engines, ctx, problems);
+  checkCrossFields(engines, top.success ? top.data.gateway : undefined, problems, warnings);
+  if (top.success && top.data.monitoring) {
+    const nvidia = engines.some(
+      ({ entry }) => isContainerEntry(entry) && entry.gpus !== 'all' && entry.gpus.length > 0,
+    );
+    checkMonitoringPorts(top.data, engines, nvidia, new Set(), problems);
+  }
   if (!top.success || problems.length > 0) return { problems, warnings };
 
   const resolved = engines.map(({ entry: e }) =>
-    isContainerEntry(e) ? { ...e, model: resolveModelPath(e.model, ctx.planDir) } : e,
+    isContainerEntry(e) && !isModelReference(e.model)
+      ? { ...e, model: resolveModelPath(e.model, ctx.planDir) }
+      : e,
   );
   const plan: Plan = { ...top.data, engines: resolved, sourceDir: ctx.planDir } as Plan;
   return { plan, problems, warnings };
@@ -81,21 +102,12 @@ export function resolveModelPath(model: string, planDir: string): string {
 function checkCrossFields(
   engines: { entry: EngineEntry; index: number }[],
   gateway: Plan['gateway'],
-  ctx: PlanContext,
   problems: ValidationProblem[],
   warnings: ValidationProblem[],
 ): void {
   const names = new Map<string, number>();
   const ports = new Map<number, string>();
-  if (gateway?.enabled) {
-    ports.set(gateway.port, 'gateway.port');
-    if (ctx.takenPorts.has(gateway.port)) {
-      problems.push({
-        path: 'gateway.port',
-        message: `port ${gateway.port} is already in use on this machine by another program; pick a free port`,
-      });
-    }
-  }
+  if (gateway?.enabled) ports.set(gateway.port, 'gateway.port');
 
   for (const { entry, index: i } of engines) {
     const at = `engines[${i}]`;
@@ -113,34 +125,28 @@ function checkCrossFields(
 
     const other = ports.get(entry.port);
     if (other) problems.push({ path: `${at}.port`, message: `port ${entry.port} is also used by ${other}` });
-    else if (ctx.takenPorts.has(entry.port)) {
-      problems.push({
-        path: `${at}.port`,
-        message: `port ${entry.port} is already in use on this machine by another program; pick a free port`,
-      });
-    }
     ports.set(entry.port, `${at}.port`);
 
-    const modelPath = resolveModelPath(entry.model, ctx.planDir);
-    const kind = ctx.statPath(modelPath);
-    if (kind === undefined)
-      problems.push({ path: `${at}.model`, message: `model file not found: ${modelPath}` });
-    else if (entry.engine === 'llama.cpp' && kind !== 'file') {
-      problems.push({
-        path: `${at}.model`,
-        message: `llama.cpp needs a GGUF file, but ${modelPath} is a directory`,
-      });
+    if (isModelReference(entry.model)) {
+      try {
+        parseModelLocation(entry.model, `${at}.model`);
+      } catch (error) {
+        if (error instanceof ValidationError) problems.push(...error.problems);
+        else throw error;
+      }
     }
-
-    checkGpus(entry.gpus, ctx.gpuIndexes, `${at}.gpus`, problems);
-    if (entry.engine === 'vllm') {
-      const count = entry.gpus === 'all' ? ctx.gpuIndexes.length : entry.gpus.length;
-      if (count === 0) problems.push({ path: `${at}.gpus`, message: 'vLLM needs at least one NVIDIA GPU' });
-      if (entry.tensorParallel && count > 0 && entry.tensorParallel > count) {
-        problems.push({
-          path: `${at}.tensorParallel`,
-          message: `tensor parallel size ${entry.tensorParallel} exceeds the ${count} GPU(s) assigned`,
-        });
+    if (entry.gpus !== 'all') {
+      if (new Set(entry.gpus).size !== entry.gpus.length)
+        problems.push({ path: `${at}.gpus`, message: 'lists the same GPU twice' });
+      if (entry.engine === 'vllm') {
+        if (entry.gpus.length === 0)
+          problems.push({ path: `${at}.gpus`, message: 'vLLM needs at least one NVIDIA GPU' });
+        if (entry.tensorParallel && entry.gpus.length > 0 && entry.tensorParallel > entry.gpus.length) {
+          problems.push({
+            path: `${at}.tensorParallel`,
+            message: `tensor parallel size ${entry.tensorParallel} exceeds the ${entry.gpus.length} GPU(s) assigned`,
+          });
+        }
       }
     }
     if (entry.engine === 'llama.cpp' && entry.contextLength % entry.parallel !== 0) {
@@ -163,7 +169,7 @@ function checkCrossFields(
   }
 }
 
-function checkGpus(
+function checkGpusOnHost(
   gpus: 'all' | number[],
   available: number[],
   path: string,
@@ -188,24 +194,73 @@ function checkGpus(
       message: `GPU ${missing.join(', ')} not present; this machine has GPU ${available.join(', ')}`,
     });
   }
-  if (new Set(gpus).size !== gpus.length) problems.push({ path, message: 'lists the same GPU twice' });
+}
+
+/**
+ * Checks a read Plan against this machine before `up` or `setup` act on it: the GPUs it asks for exist, its ports
+ * are free (but for this deployment's own containers), and every model resolves to a file (with the command that
+ * fetches one that does not). Pure over the HostFacts; every problem collected.
+ */
+export function checkPlanOnHost(plan: Plan, host: HostFacts): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
+  const taken = (port: number, path: string) => {
+    if (host.takenPorts.has(port))
+      problems.push({
+        path,
+        message: `port ${port} is already in use on this machine by another program; pick a free port`,
+      });
+  };
+  if (plan.gateway?.enabled) taken(plan.gateway.port, 'gateway.port');
+  plan.engines.forEach((entry, i) => {
+    const at = `engines[${i}]`;
+    if (!isContainerEntry(entry)) return;
+    taken(entry.port, `${at}.port`);
+    const found = host.locateModel(entry.model, plan.sourceDir ?? '');
+    if (!found.found) {
+      problems.push({
+        path: `${at}.model`,
+        message: found.command ? `${found.reason}; get it with: ${found.command}` : found.reason,
+      });
+    } else if (entry.engine === 'llama.cpp' && host.statPath(found.path) === 'dir') {
+      problems.push({
+        path: `${at}.model`,
+        message: `llama.cpp needs a GGUF file, but ${found.path} is a directory`,
+      });
+    }
+    checkGpusOnHost(entry.gpus, host.gpuIndexes, `${at}.gpus`, problems);
+    if (entry.engine === 'vllm' && entry.gpus === 'all') {
+      const count = host.gpuIndexes.length;
+      if (entry.tensorParallel && count > 0 && entry.tensorParallel > count) {
+        problems.push({
+          path: `${at}.tensorParallel`,
+          message: `tensor parallel size ${entry.tensorParallel} exceeds the ${count} GPU(s) of this machine`,
+        });
+      }
+    }
+  });
+  if (plan.monitoring) {
+    const engines = plan.engines.map((entry, index) => ({ entry, index }));
+    checkMonitoringPorts(plan, engines, host.gpuIndexes.length > 0, host.takenPorts, problems);
+  }
+  return problems;
 }
 
 /** Monitoring's ports must clash with nothing in the Plan nor with another program on this machine. */
 function checkMonitoringPorts(
   doc: { gateway?: Plan['gateway']; monitoring?: Plan['monitoring'] },
   engines: { entry: EngineEntry; index: number }[],
-  ctx: PlanContext,
+  nvidia: boolean,
+  takenPorts: ReadonlySet<number>,
   problems: ValidationProblem[],
 ): void {
   const used = new Map<number, string>();
   if (doc.gateway?.enabled) used.set(doc.gateway.port, 'gateway.port');
   for (const { entry, index } of engines)
     if (isContainerEntry(entry)) used.set(entry.port, `engines[${index}].port`);
-  for (const { path, port } of monitoringPorts(doc.monitoring!, ctx.gpuIndexes.length > 0)) {
+  for (const { path, port } of monitoringPorts(doc.monitoring!, nvidia)) {
     const other = used.get(port);
     if (other) problems.push({ path, message: `port ${port} is also used by ${other}` });
-    else if (ctx.takenPorts.has(port)) {
+    else if (takenPorts.has(port)) {
       problems.push({
         path,
         message: `port ${port} is already in use on this machine by another program; pick a free port`,

@@ -7,6 +7,7 @@ import { readGgufFile } from '../models/gguf/gguf-reader.js';
 import type { LlamaCppEntry, Plan } from '../plan/types.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import { deploymentEngineLabels } from '../runtime/deployer.js';
+import type { ModelLocator } from '../store/model-locator.js';
 import { type EngineMemoryReport, parseEngineMemoryReport } from './engine-memory-report.js';
 import { kvCacheBytes } from './kv-cache.js';
 import { llamaCppComputeBytes, llamaCppKvCells } from './llama-cpp-compute.js';
@@ -158,6 +159,7 @@ export async function checkPredictions(
   runtime: ContainerRuntime,
   bus: EventBus,
   stateDir: Pick<StateDir, 'root'>,
+  models: ModelLocator,
 ): Promise<PredictionRecord[]> {
   const checkedAt = new Date().toISOString();
   const records: PredictionRecord[] = [];
@@ -177,7 +179,10 @@ export async function checkPredictions(
         warn('the engine log has no memory report (llama-server prints it at -lv 4 and above)');
         continue;
       }
-      const prediction = await predictLlamaCppEntry(entry);
+      const prediction = await predictLlamaCppEntry({
+        ...entry,
+        model: models.path(entry.model, plan.sourceDir),
+      });
       const actual = actualFigures(report);
       const record: PredictionRecord = {
         checkedAt,

@@ -3,8 +3,8 @@ import type { PlannedModel, PlanProposal } from './types.js';
 
 export interface PlanDocumentOptions {
   deployment: string;
-  /** Path the Plan's `model` field gets for an entry: a GGUF file for llama.cpp, a checkpoint directory for vLLM. */
-  modelPathFor: (entry: PlannedModel) => string;
+  /** The Plan's `model` value for an entry: a store reference (see store/model-location.ts) or a path. */
+  modelFor: (entry: PlannedModel) => string;
   /** First engine port; entries take consecutive ports. */
   portBase: number;
   /** The gateway's port (default 8080): engine ports skip it. */
@@ -62,7 +62,7 @@ export function toPlanDocument(
       aliases: [e.modelName],
       contextLength: e.contextLength,
       parallel: e.parallel,
-      model: options.modelPathFor(e),
+      model: options.modelFor(e),
       gpus: e.gpus,
       args: e.args,
       port: nextPort(),

@@ -10,6 +10,7 @@ import { agentEndpointFromConfig, prepareMonitoring } from '../monitoring/prepar
 import { saveCurrentPlan } from '../plan/plan-store.js';
 import type { Plan } from '../plan/types.js';
 import { checkPredictions } from '../planner/check-predictions.js';
+import { StoreModelLocator } from '../store/model-locator.js';
 import { type AgentProcess, ensureAgent } from './agent-service.js';
 import type { ContainerRuntime } from './container-runtime.js';
 import { deployUp, type UpResult } from './deployer.js';
@@ -52,7 +53,11 @@ export async function bringUp(
     agent: agentEndpointFromConfig(state, bus),
   });
   const up = await timedStep(bus, `up ${plan.deployment}`, () =>
-    deployUp(plan, runtime, bus, { ...(gateway ? { gateway } : {}), ...(monitoring ? { monitoring } : {}) }),
+    deployUp(plan, runtime, bus, {
+      models: new StoreModelLocator(state),
+      ...(gateway ? { gateway } : {}),
+      ...(monitoring ? { monitoring } : {}),
+    }),
   );
   const result: BringUpResult = { up };
   if (plan.monitoring && monitoring) {
@@ -74,7 +79,7 @@ export async function bringUp(
   if (plan.monitoring?.enabled)
     result.agent = await ensureAgent(state, readFileSync(state.planFile, 'utf8'), bus, env);
   // Predicted vs allocated memory, for `ops plan --explain`; a failed check never fails `up`.
-  await checkPredictions(plan, runtime, bus, state).catch((e: unknown) =>
+  await checkPredictions(plan, runtime, bus, state, new StoreModelLocator(state)).catch((e: unknown) =>
     bus.emit({ kind: 'log', level: 'warn', message: `memory check failed: ${String(e)}` }),
   );
   return result;

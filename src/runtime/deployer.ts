@@ -6,6 +6,7 @@ import { adapterFor, specFor } from '../engines/registry.js';
 import { monitoringContainers } from '../monitoring/monitoring-containers.js';
 import type { MonitoringDeployInput } from '../monitoring/types.js';
 import { isContainerEntry, type Plan } from '../plan/types.js';
+import type { ModelLocator } from '../store/model-locator.js';
 import { configHash } from './config-hash.js';
 import type { ContainerRuntime } from './container-runtime.js';
 import { GATEWAY_NAME, gatewayContainerSpec } from './gateway-container.js';
@@ -42,14 +43,17 @@ export function deploymentEngineLabels(deployment: string): Record<string, strin
 /** The containers a Plan wants: its container entries (external ones run elsewhere), its gateway, its monitoring. */
 export function desiredContainers(
   plan: Plan,
+  models: ModelLocator,
   gateway?: GatewayDeployInput,
   monitoring?: MonitoringDeployInput,
 ): DesiredContainer[] {
   const user = hostUser();
   const engines = plan.engines.filter(isContainerEntry).map((entry): DesiredContainer => {
-    const spec = specFor(entry, {
+    // The Plan names the model (a path or a store reference); the engine mounts the file it resolves to.
+    const modelPath = models.path(entry.model, plan.sourceDir);
+    const spec = specFor({ ...entry, model: modelPath } as typeof entry, {
       deployment: plan.deployment,
-      modelIdentity: modelIdentity(entry.model),
+      modelIdentity: modelIdentity(modelPath),
       ...(user ? { user } : {}),
     });
     return {
@@ -91,9 +95,9 @@ export async function deployUp(
   plan: Plan,
   runtime: ContainerRuntime,
   bus: EventBus,
-  options: { gateway?: GatewayDeployInput; monitoring?: MonitoringDeployInput } = {},
+  options: { models: ModelLocator; gateway?: GatewayDeployInput; monitoring?: MonitoringDeployInput },
 ): Promise<UpResult> {
-  const desired = desiredContainers(plan, options.gateway, options.monitoring);
+  const desired = desiredContainers(plan, options.models, options.gateway, options.monitoring);
   await assertImagesPresent(desired, runtime);
   const existing = await runtime.list(deploymentLabels(plan.deployment));
   const actions = reconcile(desired, existing);

@@ -1,22 +1,37 @@
-import { OpsError } from '../core/errors.js';
+import { statSync } from 'node:fs';
+import { OpsError, ValidationError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
 import { detectGpuIndexes } from '../detect/gpu-indexes.js';
 import { LABEL } from '../engines/labels.js';
-import { hostPlanContext, loadPlan, planFootprint, readPlanDocument } from '../plan/load-plan.js';
+import { planFootprint, readPlan, readPlanDocument } from '../plan/load-plan.js';
 import { planFileToUse } from '../plan/plan-store.js';
 import type { Plan } from '../plan/types.js';
+import { checkPlanOnHost, type HostFacts } from '../plan/validate-plan.js';
+import { StoreModelLocator } from '../store/model-locator.js';
 import type { ContainerRuntime } from './container-runtime.js';
 import { takenPorts } from './port-check.js';
 
+/** 'file' | 'dir' | undefined for a path on this machine. */
+export function statHostPath(path: string): 'file' | 'dir' | undefined {
+  try {
+    return statSync(path).isDirectory() ? 'dir' : 'file';
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Loads and validates a Plan against this machine: model files, GPUs, and ports — a port held by this
- * deployment's own containers is not a clash (`up` reuses or replaces them). Warnings go to the bus.
+ * Reads a Plan and checks it against this machine (GPUs, free ports, model files through the store's locator) —
+ * what `up` and `setup` do before acting, and only they. A port held by this deployment's own containers is not a
+ * clash (`up` reuses or replaces them). With `pull`, hub models the Plan names and the store lacks are fetched
+ * first (the user consented); built-in smoke models are always written when missing. Warnings go to the bus.
  */
 export async function loadPlanForHost(
   ctx: { state: StateDir; bus: EventBus },
   file: string | undefined,
   runtime?: ContainerRuntime,
+  options: { pull?: boolean } = {},
 ): Promise<Plan> {
   const path = planFileToUse(ctx.state, file);
   if (!path) {
@@ -26,6 +41,23 @@ export async function loadPlanForHost(
     });
   }
   const doc = readPlanDocument(path);
+  const { plan, warnings } = readPlan(path, doc);
+  for (const w of warnings) ctx.bus.emit({ kind: 'log', level: 'warn', message: `${w.path}: ${w.message}` });
+
+  const locator = new StoreModelLocator(ctx.state);
+  for (const entry of plan.engines) {
+    if (!('model' in entry)) continue;
+    const found = locator.locate(entry.model, plan.sourceDir);
+    if (!found.found && found.creatable) {
+      await locator
+        .ensure(entry.model, { planDir: plan.sourceDir, pull: options.pull ?? false, bus: ctx.bus })
+        .catch((error: unknown) => {
+          // Not consented or not fetchable: the host check below reports it with the command to type.
+          if (!(error instanceof OpsError)) throw error;
+        });
+    }
+  }
+
   const footprint = planFootprint(doc);
   const ownPorts = new Set<number>();
   if (runtime) {
@@ -39,8 +71,17 @@ export async function loadPlanForHost(
       if (labelled) ownPorts.add(labelled);
     }
   }
-  const taken = new Set([...(await takenPorts(footprint.ports))].filter((p) => !ownPorts.has(p)));
-  const { plan, warnings } = loadPlan(path, hostPlanContext('', await detectGpuIndexes(), taken), doc);
-  for (const w of warnings) ctx.bus.emit({ kind: 'log', level: 'warn', message: `${w.path}: ${w.message}` });
+  const host: HostFacts = {
+    locateModel: (model, planDir) => locator.locate(model, planDir),
+    statPath: statHostPath,
+    gpuIndexes: await detectGpuIndexes(),
+    takenPorts: new Set([...(await takenPorts(footprint.ports))].filter((p) => !ownPorts.has(p))),
+  };
+  const problems = checkPlanOnHost(plan, host);
+  if (problems.length > 0) {
+    throw new ValidationError(path, problems, {
+      hint: 'nothing was started or changed; fix the fields above (or fetch what is missing) and run the command again',
+    });
+  }
   return plan;
 }

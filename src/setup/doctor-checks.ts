@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { StateDir } from '../core/state-dir.js';
 import { LABEL } from '../engines/labels.js';
 import { ledgerPath } from '../ledger/ledger.js';
-import { loadPlan } from '../plan/load-plan.js';
+import { readPlan } from '../plan/load-plan.js';
 import { planFileToUse } from '../plan/plan-store.js';
 import { isContainerEntry, type Plan } from '../plan/types.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
@@ -184,7 +184,7 @@ export async function deploymentChecks(
     ];
   let plan: Plan;
   try {
-    plan = loadPlan(file, { gpuIndexes: [], takenPorts: new Set(), statPath: () => 'file' }).plan;
+    plan = readPlan(file).plan;
   } catch (error) {
     return [
       {

@@ -1,5 +1,5 @@
 import { loadCatalog } from '../catalog/load-catalog.js';
-import { formatProposal, modelPathFor } from '../cli/commands/plan.js';
+import { formatProposal, planModelOf } from '../cli/commands/plan.js';
 import type { StateDir } from '../core/state-dir.js';
 import type { Inventory } from '../detect/types.js';
 import { intentFromDefaults } from '../planner/intent-defaults.js';
@@ -44,7 +44,7 @@ export function planForSetup(input: {
   if (proposal.entries.length === 0) return { hardware, proposal, document: {}, text };
   const document = toPlanDocument(proposal, {
     deployment: answers.deployment,
-    modelPathFor: (e) => modelPathFor(input.state, e),
+    modelFor: planModelOf,
     portBase: answers.portBase,
     gatewayPort: answers.gatewayPort,
   });

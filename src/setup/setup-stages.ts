@@ -11,9 +11,9 @@ import { deploymentStatus } from '../runtime/deployment-status.js';
 import { connectDocker } from '../runtime/docker-connection.js';
 import { DockerodeRuntime } from '../runtime/dockerode-runtime.js';
 import { loadPlanForHost } from '../runtime/load-plan-for-host.js';
+import { StoreModelLocator } from '../store/model-locator.js';
 import type { SetupAnswers } from './answers.js';
 import { claudeCodeLines } from './claude-code-lines.js';
-import { fetchPlannedModels } from './fetch-models.js';
 import { benchmarkGateway, sendMessage } from './gateway-smoke.js';
 import type { Machine } from './gather-setup.js';
 import { probeHost } from './probe-host.js';
@@ -102,12 +102,16 @@ export async function runStages(input: StagesInput): Promise<SetupSummary> {
   if (stop('images')) return stopped(summary, 'images', lines);
 
   start('models');
-  const modelPaths = await fetchPlannedModels(state, input.plan.proposal.entries, bus);
+  // The Plan names each model for the store; the answers consented to fetching, so hub models are pulled.
+  const locator = new StoreModelLocator(state);
+  const modelPaths: Record<string, string> = {};
+  for (const entry of input.plan.document.engines as { name: string; model: string }[])
+    modelPaths[entry.name] = await locator.ensure(entry.model, { pull: true, bus });
   done('models', Object.values(modelPaths).join(', '), { modelPaths });
   if (stop('models')) return stopped(summary, 'models', lines);
 
   start('plan');
-  const document = withModelPaths(input.plan.document, modelPaths);
+  const document = input.plan.document;
   const text = `# Written by ops setup from ${files.answers}; ops up --plan ${files.plan} starts it.\n${stringify(document)}`;
   const changed = !existsSync(files.plan) || readFileSync(files.plan, 'utf8') !== text;
   if (changed) writeFileSync(files.plan, text);
@@ -215,17 +219,6 @@ function stopped(summary: SetupSummary, stage: SetupStage, lines: string[]): Set
     `stopped after ${stage} (--until); run ops setup again to go on${next ? ` from ${next}` : ''}`,
   ].join('\n');
   return summary;
-}
-
-/** The Plan document with the store paths of fetched or quantized models. */
-function withModelPaths(
-  document: Record<string, unknown>,
-  paths: Record<string, string>,
-): Record<string, unknown> {
-  const engines = (document.engines as Record<string, unknown>[]).map((e) =>
-    typeof e.name === 'string' && paths[e.name] ? { ...e, model: paths[e.name] } : e,
-  );
-  return { ...document, engines };
 }
 
 /** Air-gapped: `docker load` every image tarball of the directory (what `docker save` wrote elsewhere). */

@@ -1,5 +1,6 @@
 import { copyFile, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { removeViewLinks } from './model-views.js';
 import { sha256OfFile } from './sha256-stream.js';
 import { ChecksumMismatchError, DiskSpaceError } from './store-errors.js';
 import { blobPath, isSha256, type StoreLayout } from './store-layout.js';
@@ -93,7 +94,11 @@ export async function listBlobs(layout: StoreLayout): Promise<Map<string, number
 
 /** Deletes a blob (callers decide it is unused). */
 export async function removeBlob(layout: StoreLayout, sha256: string): Promise<void> {
-  await rm(blobPath(layout, sha256), { force: true });
+  const path = blobPath(layout, sha256);
+  const s = await stat(path).catch(() => undefined);
+  // Its view links would keep the bytes on disk.
+  if (s) removeViewLinks(join(layout.root, 'views'), s);
+  await rm(path, { force: true });
 }
 
 /** fsync of the directory makes the rename itself durable (POSIX: a rename is in the directory's data). */

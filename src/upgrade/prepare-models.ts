@@ -55,27 +55,3 @@ export async function quantizeFile(
     await container.remove({ force: true }).catch(() => undefined);
   }
 }
-
-/**
- * Makes sure a proposed model file is on disk before the switch starts (the old engine serves meanwhile):
- * built-in smoke variants are written and quantized here; hub files must have been pulled.
- */
-export async function ensureModelFile(
-  docker: () => Promise<Docker>,
-  want: {
-    model: string;
-    builtin: boolean;
-    quant: string;
-    basePath?: string;
-    writeBase?: () => Promise<void>;
-  },
-): Promise<void> {
-  if (existsSync(want.model)) return;
-  if (!want.builtin || !want.basePath || !want.writeBase) {
-    throw new OpsError(`the new model file is not on this machine: ${want.model}`, {
-      hint: 'pull it first (ops models pull …, see `ops plan` for the exact command); nothing was changed',
-    });
-  }
-  if (!existsSync(want.basePath)) await want.writeBase();
-  if (want.basePath !== want.model) await quantizeFile(await docker(), want.basePath, want.model, want.quant);
-}

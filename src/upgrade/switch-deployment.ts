@@ -7,6 +7,7 @@ import { saveCurrentPlan } from '../plan/plan-store.js';
 import type { ContainerEntry, Plan } from '../plan/types.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import { deployUp, type GatewayDeployInput } from '../runtime/deployer.js';
+import { StoreModelLocator } from '../store/model-locator.js';
 import { GatewayControl } from './gateway-switch.js';
 import { smokeCheck } from './smoke-check.js';
 import { incomingEntries, retiringEntries, unionPlan } from './target-plan.js';
@@ -112,7 +113,10 @@ const blueGreen: Switch = async (input, incoming, retiring, gateway) => {
     );
   }
   const deploy = (plan: Plan) =>
-    deployUp(plan, runtime, bus, input.gateway ? { gateway: input.gateway } : {});
+    deployUp(plan, runtime, bus, {
+      models: new StoreModelLocator(input.state),
+      ...(input.gateway ? { gateway: input.gateway } : {}),
+    });
   try {
     await deploy(unionPlan(current, target));
     await checkAll(incoming, input.toolModels);
@@ -146,7 +150,10 @@ const blueGreen: Switch = async (input, incoming, retiring, gateway) => {
 const stopAndSwap: Switch = async (input, incoming, _retiring, gateway) => {
   const { current, target, runtime, bus } = input;
   const deploy = (plan: Plan) =>
-    deployUp(plan, runtime, bus, input.gateway ? { gateway: input.gateway } : {});
+    deployUp(plan, runtime, bus, {
+      models: new StoreModelLocator(input.state),
+      ...(input.gateway ? { gateway: input.gateway } : {}),
+    });
   const names = incoming.map((e) => e.name);
   // The hold outlives a failed start plus the old engine's restart, and no more: it ends by itself.
   const healthS = Math.max(...incoming.map((e) => e.healthTimeoutS));

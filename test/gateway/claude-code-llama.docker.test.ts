@@ -18,6 +18,7 @@ import {
   TEST_ENGINE_IMAGE,
   testDeploymentName,
 } from '../support/docker-test-kit.js';
+import { testModelLocator } from '../support/model-locator.js';
 
 const CLAUDE = resolve('node_modules/.bin/claude');
 
@@ -96,10 +97,10 @@ describe('Claude Code against the real llama.cpp engine through the gateway', { 
           engine('cramped', 4096, await freePort()),
         ],
       },
-      { planDir: kit.dir, statPath: () => 'file', gpuIndexes: [], takenPorts: new Set() },
+      { planDir: kit.dir },
     );
     assert.deepEqual(problems, []);
-    await deployUp(plan!, kit.runtime, new EventBus());
+    await deployUp(plan!, kit.runtime, new EventBus(), { models: testModelLocator(kit.dir) });
     gateway = createGateway({ upstreams: upstreamsFromPlan(plan!), usageSink: (r) => usage.push(r) });
     url = await gateway.listen(0);
   });

@@ -14,6 +14,7 @@ import {
   TEST_ENGINE_IMAGE,
   testDeploymentName,
 } from '../support/docker-test-kit.js';
+import { testModelLocator } from '../support/model-locator.js';
 import { checkAnthropicStream } from './anthropic-stream-checker.js';
 
 const CLIENTS = 200;
@@ -52,10 +53,10 @@ describe('gateway under load in front of a real llama.cpp engine', { timeout: 24
           },
         ],
       },
-      { planDir: kit.dir, statPath: () => 'file', gpuIndexes: [], takenPorts: new Set() },
+      { planDir: kit.dir },
     );
     assert.deepEqual(problems, []);
-    await deployUp(plan!, kit.runtime, new EventBus());
+    await deployUp(plan!, kit.runtime, new EventBus(), { models: testModelLocator(kit.dir) });
     gateway = createGateway({
       upstreams: [
         {

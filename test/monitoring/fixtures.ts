@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import type { Plan } from '../../src/plan/types.js';
-import { type PlanContext, validatePlan } from '../../src/plan/validate-plan.js';
+import { type HostFacts, type PlanReadContext, validatePlan } from '../../src/plan/validate-plan.js';
 
-export const planContext = (over: Partial<PlanContext> = {}): PlanContext => ({
-  planDir: '/plans',
+export const planContext = (): PlanReadContext => ({ planDir: '/plans' });
+
+/** A machine for the host check: every model present, no GPU and no port taken unless said otherwise. */
+export const hostFacts = (over: Partial<HostFacts> = {}): HostFacts => ({
+  locateModel: (model) => ({ found: true, path: model }),
   statPath: (p) => (p.endsWith('.gguf') ? 'file' : 'dir'),
   gpuIndexes: [],
   takenPorts: new Set(),
@@ -28,7 +31,7 @@ export function samplePlan(
       monitoring,
       ...over,
     },
-    planContext({ gpuIndexes: [0] }),
+    planContext(),
   );
   assert.deepEqual(result.problems, []);
   return result.plan!;

@@ -6,7 +6,14 @@ import { monitoringContainers } from '../../src/monitoring/monitoring-containers
 import { monitoringPaths } from '../../src/monitoring/prepare-monitoring.js';
 import type { MonitoringComponent, MonitoringDeployInput } from '../../src/monitoring/types.js';
 import { desiredContainers } from '../../src/runtime/deployer.js';
+import type { ModelLocator } from '../../src/store/model-locator.js';
 import { samplePlan } from './fixtures.js';
+
+/** Model paths taken as written: these unit tests build container specs, no model file is read. */
+const models: ModelLocator = {
+  locate: (model) => ({ found: true, path: model }),
+  path: (model) => model,
+};
 
 const input = (
   components: MonitoringComponent[] = ['prometheus', 'node-exporter', 'dcgm-exporter', 'grafana'],
@@ -124,15 +131,15 @@ describe('monitoring containers', () => {
   });
 
   it('are part of what up wants only when the Plan asks for monitoring and up prepared it', () => {
-    const names = desiredContainers(plan, undefined, input(['prometheus'])).map((d) => d.name);
+    const names = desiredContainers(plan, models, undefined, input(['prometheus'])).map((d) => d.name);
     assert.deepEqual(names, ['coder', 'big', 'prometheus']);
     assert.deepEqual(
-      desiredContainers(plan).map((d) => d.name),
+      desiredContainers(plan, models).map((d) => d.name),
       ['coder', 'big'],
     );
     const off = samplePlan({ enabled: false });
     assert.deepEqual(
-      desiredContainers(off, undefined, input(['prometheus'])).map((d) => d.name),
+      desiredContainers(off, models, undefined, input(['prometheus'])).map((d) => d.name),
       ['coder', 'big'],
     );
   });

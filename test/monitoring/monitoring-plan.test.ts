@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_MONITORING_IMAGES } from '../../src/monitoring/default-images.js';
 import { planFootprint } from '../../src/plan/load-plan.js';
-import { validatePlan } from '../../src/plan/validate-plan.js';
-import { planContext } from './fixtures.js';
+import { checkPlanOnHost, validatePlan } from '../../src/plan/validate-plan.js';
+import { hostFacts, planContext } from './fixtures.js';
 
 const doc = (monitoring: unknown, over: Record<string, unknown> = {}) => ({
   version: 1,
@@ -62,12 +62,14 @@ describe('the Plan monitoring section', () => {
       { path: 'monitoring.prometheusPort', message: 'port 8001 is also used by engines[0].port' },
       { path: 'monitoring.grafanaPort', message: 'port 8080 is also used by gateway.port' },
     ]);
-    const taken = validatePlan(doc({}), planContext({ takenPorts: new Set([9100]) })).problems;
+    // Ports other programs hold are the host check's business (up and setup), not reading's.
+    const plan = validatePlan(doc({}), planContext()).plan!;
+    const taken = checkPlanOnHost(plan, hostFacts({ takenPorts: new Set([9100]) }));
     assert.equal(taken[0]?.path, 'monitoring.nodeExporterPort');
     // The DCGM exporter's port counts only where it runs.
-    assert.deepEqual(validatePlan(doc({}), planContext({ takenPorts: new Set([9400]) })).problems, []);
+    assert.deepEqual(checkPlanOnHost(plan, hostFacts({ takenPorts: new Set([9400]) })), []);
     assert.equal(
-      validatePlan(doc({}), planContext({ takenPorts: new Set([9400]), gpuIndexes: [0] })).problems[0]?.path,
+      checkPlanOnHost(plan, hostFacts({ takenPorts: new Set([9400]), gpuIndexes: [0] }))[0]?.path,
       'monitoring.dcgmExporterPort',
     );
     assert.deepEqual(validatePlan(doc({ enabled: false, prometheusPort: 8001 }), planContext()).problems, []);

@@ -26,6 +26,7 @@ import {
   TEST_ENGINE_IMAGE,
   testDeploymentName,
 } from '../support/docker-test-kit.js';
+import { testModelLocator } from '../support/model-locator.js';
 
 interface Series {
   metric: Record<string, string>;
@@ -101,7 +102,7 @@ describe('monitoring stack: real Prometheus scraping a real engine, gateway and 
         gateway: { port: gatewayPort },
         monitoring: { prometheusPort, nodeExporterPort, grafanaPort, scrapeIntervalS: 1 },
       },
-      { planDir: kit.dir, statPath: () => 'file', gpuIndexes: [], takenPorts: new Set() },
+      { planDir: kit.dir },
     );
     assert.deepEqual(result.problems, []);
     plan = result.plan!;
@@ -138,6 +139,7 @@ describe('monitoring stack: real Prometheus scraping a real engine, gateway and 
 
   it('up starts Prometheus and the node exporter beside the engine and gateway; Grafana is skipped when its image is absent', async () => {
     const result = await deployUp(plan, kit.runtime, bus, {
+      models: testModelLocator(kit.dir),
       gateway: { image: defaultGatewayTag(), paths: gatewayPaths, env: {} },
       monitoring,
     });
@@ -222,6 +224,7 @@ describe('monitoring stack: real Prometheus scraping a real engine, gateway and 
       nvidia: false,
     });
     const result = await deployUp(plan, kit.runtime, bus, {
+      models: testModelLocator(kit.dir),
       gateway: { image: defaultGatewayTag(), paths: gatewayPaths, env: {} },
       monitoring: again!,
     });

@@ -16,6 +16,7 @@ import {
   TEST_ENGINE_IMAGE,
   testDeploymentName,
 } from '../support/docker-test-kit.js';
+import { testModelLocator } from '../support/model-locator.js';
 
 /** Quantizes `from` to `to` with llama-quantize in the engine image, in a short-lived labelled container. */
 async function quantize(kit: DockerTestKit, deployment: string, from: string, to: string, type: string) {
@@ -85,17 +86,18 @@ describe('planner memory predictions against llama.cpp itself', { timeout: 240_0
           args: ['-fa', 'on', ...s.args],
         })),
       };
-      const v = validatePlan(doc, {
-        planDir: kit.dir,
-        statPath: () => 'file',
-        gpuIndexes: [],
-        takenPorts: new Set(),
-      });
+      const v = validatePlan(doc, { planDir: kit.dir });
       assert.deepEqual(v.problems, []);
       const plan = v.plan as Plan;
-      await deployUp(plan, kit.runtime, bus);
+      await deployUp(plan, kit.runtime, bus, { models: testModelLocator(kit.dir) });
       try {
-        const records = await checkPredictions(plan, kit.runtime, bus, { root: kit.dir });
+        const records = await checkPredictions(
+          plan,
+          kit.runtime,
+          bus,
+          { root: kit.dir },
+          testModelLocator(kit.dir),
+        );
         assert.deepEqual(warnings, []);
         assert.equal(records.length, settings.length);
         for (const r of records) {

@@ -15,7 +15,7 @@ const ctxFor = (hardware: HardwareSpec) => ({
 });
 const options = {
   deployment: 'default',
-  modelPathFor: (e: { id: string }) => `/models/${e.id.replaceAll(':', '_')}`,
+  modelFor: (e: { id: string }) => `/models/${e.id.replaceAll(':', '_')}`,
   portBase: 8081,
 };
 

@@ -7,7 +7,7 @@ import { EventBus } from '../../src/core/events.js';
 import { LABEL } from '../../src/engines/labels.js';
 import { writeSmokeModel } from '../../src/models/smoke-model.js';
 import type { Plan } from '../../src/plan/types.js';
-import { type PlanContext, validatePlan } from '../../src/plan/validate-plan.js';
+import { validatePlan } from '../../src/plan/validate-plan.js';
 import { deployDown, deployUp } from '../../src/runtime/deployer.js';
 import { deploymentStatus } from '../../src/runtime/deployment-status.js';
 import {
@@ -17,13 +17,9 @@ import {
   TEST_ENGINE_IMAGE,
   testDeploymentName,
 } from '../support/docker-test-kit.js';
+import { testModelLocator } from '../support/model-locator.js';
 
-const planContext = (dir: string): PlanContext => ({
-  planDir: dir,
-  statPath: () => 'file',
-  gpuIndexes: [],
-  takenPorts: new Set(),
-});
+const planContext = (dir: string) => ({ planDir: dir });
 
 describe('deployer against the real Docker daemon and llama.cpp engine', { timeout: 300_000 }, () => {
   let kit: DockerTestKit;
@@ -69,6 +65,7 @@ describe('deployer against the real Docker daemon and llama.cpp engine', { timeo
       plan([engine('alpha', ports[0]!), engine('beta', ports[1]!)]),
       kit.runtime,
       bus,
+      { models: testModelLocator(kit.dir) },
     );
     assert.deepEqual(result.created.sort(), ['alpha', 'beta']);
     const status = await deploymentStatus(deployment, kit.runtime, undefined);
@@ -102,6 +99,7 @@ describe('deployer against the real Docker daemon and llama.cpp engine', { timeo
       plan([engine('alpha', ports[0]!), engine('beta', ports[1]!)]),
       kit.runtime,
       bus,
+      { models: testModelLocator(kit.dir) },
     );
     assert.deepEqual(result.reused.sort(), ['alpha', 'beta']);
     assert.deepEqual([...result.created, ...result.replaced, ...result.removed, ...result.started], []);
@@ -114,6 +112,7 @@ describe('deployer against the real Docker daemon and llama.cpp engine', { timeo
       plan([engine('alpha', ports[0]!), engine('beta', ports[1]!, { contextLength: 4096 })]),
       kit.runtime,
       bus,
+      { models: testModelLocator(kit.dir) },
     );
     assert.deepEqual(result.replaced, ['beta']);
     assert.deepEqual(result.reused, ['alpha']);
@@ -125,7 +124,9 @@ describe('deployer against the real Docker daemon and llama.cpp engine', { timeo
   });
 
   it('an entry dropped from the Plan is removed', async () => {
-    const result = await deployUp(plan([engine('alpha', ports[0]!)]), kit.runtime, bus);
+    const result = await deployUp(plan([engine('alpha', ports[0]!)]), kit.runtime, bus, {
+      models: testModelLocator(kit.dir),
+    });
     assert.deepEqual(result.removed, ['beta']);
     const status = await deploymentStatus(deployment, kit.runtime, undefined);
     assert.deepEqual(
@@ -145,6 +146,7 @@ describe('deployer against the real Docker daemon and llama.cpp engine', { timeo
         plan([engine('broken', port, { model: corrupt, healthTimeoutS: 60 })], otherDeployment),
         kit.runtime,
         bus,
+        { models: testModelLocator(kit.dir) },
       ),
       (error: unknown) => {
         assert.ok(error instanceof EngineHealthError);

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type PlanContext, validatePlan } from '../../src/plan/validate-plan.js';
+import { type PlanReadContext, validatePlan } from '../../src/plan/validate-plan.js';
 import { configHash } from '../../src/runtime/config-hash.js';
 import { toDockerCreateOptions } from '../../src/runtime/docker-create-options.js';
 import { gatewayContainerSpec, missingGatewaySecrets } from '../../src/runtime/gateway-container.js';
 
-const ctx: PlanContext = { planDir: '/p', statPath: () => 'file', gpuIndexes: [], takenPorts: new Set() };
+const ctx: PlanReadContext = { planDir: '/p' };
 const planWith = (gateway: Record<string, unknown>, extra: Record<string, unknown>[] = []) => {
   const result = validatePlan(
     {

@@ -16,10 +16,7 @@ import {
 } from '../../src/upgrade/target-plan.js';
 
 const planOf = (doc: Record<string, unknown>): Plan => {
-  const r = validatePlan(
-    { version: 1, deployment: 'lab', ...doc },
-    { planDir: '/p', statPath: () => 'file', gpuIndexes: [0], takenPorts: new Set() },
-  );
+  const r = validatePlan({ version: 1, deployment: 'lab', ...doc }, { planDir: '/p' });
   assert.deepEqual(r.problems, []);
   return r.plan!;
 };

@@ -28,7 +28,7 @@ describe('ops upgrade-models --check and ops rollback through the CLI', { timeou
 
   it('exits 10 listing the change when the planner would choose another model, and changes nothing', async () => {
     const original = readFileSync(planFile, 'utf8');
-    const older = original.replace(/smoke-bench\.gguf/, 'smoke-tiny.gguf');
+    const older = original.replace(/model: builtin:ops-smoke-bench\b/, 'model: builtin:ops-smoke-tiny');
     assert.notEqual(older, original);
     writeFileSync(planFile, older);
     const filesBefore = readdirSync(home).sort();
@@ -38,9 +38,11 @@ describe('ops upgrade-models --check and ops rollback through the CLI', { timeou
     assert.equal(result.upToDate, false);
     assert.deepEqual(
       result.changes.map((c: { role: string; reasons: string[] }) => [c.role, c.reasons[0]]),
-      [['quality-coder', 'model smoke-tiny.gguf → smoke-bench.gguf (ops-smoke-bench F16)']],
+      [['quality-coder', 'model builtin:ops-smoke-tiny → builtin:ops-smoke-bench (ops-smoke-bench F16)']],
     );
-    assert.match(check.stderr, /an upgrade is available \(nothing was changed\)/);
+    // An answer, not a failure: no "error:" prefix for scripts or people to misread.
+    assert.match(check.stderr, /^upgrade available \(nothing was changed\)/m);
+    assert.doesNotMatch(check.stderr, /error:/);
     assert.equal(readFileSync(planFile, 'utf8'), older, 'the Plan is untouched');
     assert.deepEqual(readdirSync(home).sort(), filesBefore, 'no file was made');
     const onlyFast = await runCli(['upgrade-models', '--check', '--only', 'embeddings'], env);

@@ -23,6 +23,7 @@ import {
   TEST_ENGINE_IMAGE,
   testDeploymentName,
 } from '../support/docker-test-kit.js';
+import { testModelLocator } from '../support/model-locator.js';
 
 /** Clients that loop until stopped, counting every answer and every failure (a failure is any error). */
 function startLoad(gatewayUrl: string) {
@@ -118,12 +119,12 @@ describe('ops upgrade-models against the real engine and gateway, under load', {
         ],
         gateway: { port: gatewayPort },
       },
-      { planDir: kit.dir, statPath: () => 'file', gpuIndexes: [], takenPorts: new Set() },
+      { planDir: kit.dir },
     );
     assert.deepEqual(result.problems, []);
     plan = result.plan!;
     gateway = { image: defaultGatewayTag(), paths: prepareGatewayFiles(state, plan), env: {} };
-    await deployUp(plan, kit.runtime, bus, { gateway });
+    await deployUp(plan, kit.runtime, bus, { models: testModelLocator(kit.dir), gateway });
     saveCurrentPlan(state, plan);
     gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   });

@@ -9,23 +9,17 @@ import { OpsError } from '../../core/errors.js';
 import { Ledger, ledgerPath } from '../../ledger/ledger.js';
 import { ingestUsageSpool } from '../../ledger/spool-ingest.js';
 import { acquireWriterLock } from '../../ledger/writer-lock.js';
-import { loadPlan } from '../../plan/load-plan.js';
+import { readPlan } from '../../plan/load-plan.js';
 import { planFileToUse } from '../../plan/plan-store.js';
 import type { Plan } from '../../plan/types.js';
+import { listenPort } from '../numeric-option.js';
 import type { RegisterCommand } from './index.js';
 
 interface AgentOptions {
   config?: string;
   plan?: string;
-  metricsPort?: string;
+  metricsPort?: number;
 }
-
-/** The agent reads only names, hosts and ports from the Plan; model files and GPUs are not its business. */
-const AGENT_PLAN_CONTEXT = {
-  gpuIndexes: Array.from({ length: 64 }, (_, i) => i),
-  takenPorts: new Set<number>(),
-  statPath: () => 'file' as const,
-};
 
 /** `ops agent`: samples power, probes the gateway and engines, writes the ledger and serves /metrics, in the foreground. */
 export const registerAgentCommand: RegisterCommand = (program: Command, getContext) => {
@@ -39,12 +33,13 @@ export const registerAgentCommand: RegisterCommand = (program: Command, getConte
     .option(
       '--metrics-port <n>',
       'port for /metrics (default: config agent.metricsPort, 9470; 0 = any free port)',
+      listenPort,
     )
     .action(async (options: AgentOptions) => {
       const context = getContext();
       const config = loadOpsConfig(options.config ?? configPath(context.state));
       const planFile = planFileToUse(context.state, options.plan);
-      const plan: Plan | undefined = planFile ? loadPlan(planFile, AGENT_PLAN_CONTEXT).plan : undefined;
+      const plan: Plan | undefined = planFile ? readPlan(planFile).plan : undefined;
       const targets = probeTargetsFor(plan, config.agent.probes);
       if (targets.length === 0) {
         context.bus.emit({
@@ -60,13 +55,7 @@ export const registerAgentCommand: RegisterCommand = (program: Command, getConte
       const { samplers, tried } = await chooseSamplers(config);
       for (const t of tried)
         context.bus.emit({ kind: 'log', level: 'info', message: `power: ${t.strategy}: ${t.result}` });
-      const port = options.metricsPort === undefined ? config.agent.metricsPort : Number(options.metricsPort);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        throw new OpsError(
-          `--metrics-port must be a port number, got ${JSON.stringify(options.metricsPort)}`,
-          { exitCode: 2 },
-        );
-      }
+      const port = options.metricsPort ?? config.agent.metricsPort;
       let served: Awaited<ReturnType<AgentMetrics['listen']>>;
       try {
         served = await metrics.listen(port, config.agent.metricsHost);

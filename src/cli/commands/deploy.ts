@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Command, Option } from 'commander';
 import { OpsError } from '../../core/errors.js';
 import { timedStep } from '../../core/timed-step.js';
-import { loadPlan } from '../../plan/load-plan.js';
+import { readPlan } from '../../plan/load-plan.js';
 import { planFileToUse } from '../../plan/plan-store.js';
 import { clusterDeploySummary } from '../../planner/cluster/deploy-summary.js';
 import { findPulumiCli, PULUMI_INSTALL_HINT } from '../../planner/cluster/find-pulumi-cli.js';
@@ -35,6 +36,24 @@ async function loadRunner(): Promise<StackRunner> {
   }
   // A computed specifier: the CLI never type-checks or loads the Pulumi SDK unless a deploy runs.
   const runner = pathToFileURL(join(STACKS_DIR, 'deploy', 'run-stack.ts')).href;
+  try {
+    return (await import(runner)) as StackRunner;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
+  }
+  // The CLI runs built JavaScript (dist/) and the stacks are TypeScript: load them through tsx.
+  try {
+    // Resolved from stacks/: its own node_modules, then the ops package's, then wherever npm put ops.
+    const tsx = createRequire(join(STACKS_DIR, 'package.json')).resolve('tsx/esm/api');
+    const { register } = (await import(pathToFileURL(tsx).href)) as typeof import('tsx/esm/api');
+    register();
+  } catch (cause) {
+    throw new OpsError('the Pulumi stacks are TypeScript and tsx, which loads them, is not installed', {
+      cause,
+      hint: `run \`npm --prefix ${STACKS_DIR} install tsx\` once, then run the command again`,
+      exitCode: 3,
+    });
+  }
   return (await import(runner)) as StackRunner;
 }
 
@@ -62,13 +81,7 @@ export const registerDeployCommand: RegisterCommand = (program: Command, getCont
         });
       }
       // Model files live on the cluster's nodes, not here: only the Plan's own rules are checked.
-      const plan = planPath
-        ? loadPlan(planPath, {
-            gpuIndexes: [...Array(64).keys()],
-            takenPorts: new Set(),
-            statPath: (p) => (p.endsWith('.gguf') ? 'file' : 'dir'),
-          }).plan
-        : undefined;
+      const plan = planPath ? readPlan(planPath).plan : undefined;
       const stackName = opts.stack ?? plan?.deployment ?? 'default';
 
       if (opts.preview && plan && opts.target === 'cluster') {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { formatMs } from '../../core/console-reporter.js';
 import { OpsError } from '../../core/errors.js';
 import { LABEL } from '../../engines/labels.js';
-import { loadPlan, planFootprint, readPlanDocument } from '../../plan/load-plan.js';
+import { planFootprint, readPlan, readPlanDocument } from '../../plan/load-plan.js';
 import { planFileToUse } from '../../plan/plan-store.js';
 import { type AgentProcess, runningAgent, stopAgent } from '../../runtime/agent-service.js';
 import { bringUp } from '../../runtime/bring-up.js';
@@ -12,6 +12,7 @@ import { connectDocker } from '../../runtime/docker-connection.js';
 import { DockerodeRuntime } from '../../runtime/dockerode-runtime.js';
 import { loadPlanForHost } from '../../runtime/load-plan-for-host.js';
 import type { CliContext } from '../context.js';
+import { positiveInteger } from '../numeric-option.js';
 import type { RegisterCommand } from './index.js';
 
 const planHelp = 'Plan file (YAML); default: the current Plan in $OPS_HOME/plan.yaml';
@@ -60,11 +61,15 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
       'start (or update) the engines of a Plan: idempotent, replaces only what changed, waits for health',
     )
     .option('-p, --plan <file>', planHelp)
+    .option(
+      '--pull',
+      'fetch the hub models the Plan names that are not in the store yet (ops models pull each), then start',
+    )
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { plan?: string; json?: boolean }) => {
+    .action(async (opts: { plan?: string; pull?: boolean; json?: boolean }) => {
       const ctx = getContext();
       const rt = await runtime();
-      const plan = await loadPlanForHost(ctx, opts.plan, rt);
+      const plan = await loadPlanForHost(ctx, opts.plan, rt, { pull: opts.pull ?? false });
       const started = performance.now();
       const { up: result, agent } = await bringUp(plan, { state: ctx.state, runtime: rt, bus: ctx.bus });
       const status = await deploymentStatus(plan.deployment, rt, plan);
@@ -113,9 +118,7 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
       const ctx = getContext();
       const deployment = deploymentName(ctx, opts.deployment);
       const path = planFileToUse(ctx.state, undefined);
-      const plan = path
-        ? loadPlan(path, { gpuIndexes: [], takenPorts: new Set(), statPath: () => 'file' }).plan
-        : undefined;
+      const plan = path ? readPlan(path).plan : undefined;
       const status = await deploymentStatus(
         deployment,
         await runtime(),
@@ -135,9 +138,9 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
     .description("print an engine's log")
     .argument('<name>', 'engine name from the Plan')
     .option('-d, --deployment <name>', "deployment name; default: the current Plan's")
-    .option('-n, --tail <lines>', 'number of lines from the end', '200')
+    .option('-n, --tail <lines>', 'number of lines from the end', positiveInteger, 200)
     .option('-f, --follow', 'keep printing new lines until Ctrl-C')
-    .action(async (name: string, opts: { deployment?: string; tail: string; follow?: boolean }) => {
+    .action(async (name: string, opts: { deployment?: string; tail: number; follow?: boolean }) => {
       const ctx = getContext();
       const deployment = deploymentName(ctx, opts.deployment);
       const rt = await runtime();
@@ -151,13 +154,12 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
           hint: names.length ? `engines: ${names.join(', ')}` : 'nothing is running; start it with `ops up`',
         });
       }
-      const tail = Number.parseInt(opts.tail, 10) || 200;
       if (opts.follow) {
         const abort = new AbortController();
         process.once('SIGINT', () => abort.abort());
-        await rt.followLogs(container.id, tail, process.stdout, abort.signal);
+        await rt.followLogs(container.id, opts.tail, process.stdout, abort.signal);
       } else {
-        process.stdout.write(await rt.logs(container.id, tail));
+        process.stdout.write(await rt.logs(container.id, opts.tail));
       }
     });
 };

@@ -3,23 +3,14 @@ import { OpsError } from '../../core/errors.js';
 import { apiKeysFromEnv } from '../../gateway/auth.js';
 import { createGateway } from '../../gateway/server.js';
 import { upstreamsFromPlan } from '../../gateway/upstreams-from-plan.js';
-import { loadPlan } from '../../plan/load-plan.js';
+import { readPlan } from '../../plan/load-plan.js';
 import { planFileToUse } from '../../plan/plan-store.js';
 import type { CliContext } from '../context.js';
-
-/**
- * The gateway reads only names, ports, context and slots from the Plan; model files and GPUs are the
- * engines' business (and may live on another host), so those checks are answered as satisfied here.
- */
-const GATEWAY_PLAN_CONTEXT = {
-  gpuIndexes: Array.from({ length: 64 }, (_, i) => i),
-  takenPorts: new Set<number>(),
-  statPath: () => 'file' as const,
-};
+import { listenPort } from '../numeric-option.js';
 
 interface GatewayCliOptions {
   plan?: string;
-  port?: string;
+  port?: number;
   host?: string;
 }
 
@@ -31,7 +22,7 @@ export function registerGatewayCommand(program: Command, getContext: () => CliCo
       "run the gateway (OpenAI and Anthropic APIs) in front of the Plan's engines, in the foreground",
     )
     .option('--plan <file>', 'Plan file (YAML); default: the current Plan in $OPS_HOME/plan.yaml')
-    .option('--port <n>', "port to listen on (default: the Plan's gateway.port, else 8080)")
+    .option('--port <n>', "port to listen on (default: the Plan's gateway.port, else 8080)", listenPort)
     .option('--host <h>', 'address to bind (default 127.0.0.1; others need OPS_GATEWAY_API_KEYS)')
     .action(async (opts: GatewayCliOptions) => {
       const ctx = getContext();
@@ -42,11 +33,8 @@ export function registerGatewayCommand(program: Command, getContext: () => CliCo
           exitCode: 2,
         });
       }
-      const { plan } = loadPlan(file, GATEWAY_PLAN_CONTEXT);
-      const port = opts.port === undefined ? (plan.gateway?.port ?? 8080) : Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        throw new OpsError(`--port must be a port number, got ${JSON.stringify(opts.port)}`, { exitCode: 2 });
-      }
+      const { plan } = readPlan(file);
+      const port = opts.port ?? plan.gateway?.port ?? 8080;
       const host = opts.host ?? plan.gateway?.host ?? '127.0.0.1';
       const upstreams = upstreamsFromPlan(plan, process.env);
       const gateway = createGateway({

@@ -12,7 +12,11 @@ import { QUANTIZE_IMAGE, quantizeModel } from '../../store/quantize-job.js';
 import { collectGarbage, removeModels } from '../../store/remove-model.js';
 import { storeLayout } from '../../store/store-layout.js';
 import type { CliContext } from '../context.js';
+import { integerOption } from '../numeric-option.js';
 import type { RegisterCommand } from './index.js';
+
+const parseConnections = integerOption({ min: 1, max: 64 });
+const parseSeed = integerOption({ min: 0, max: 0xffffffff });
 
 /** Builds one `ops models <name>` subcommand; add new ones to SUBCOMMANDS. */
 type ModelsSubcommand = (getContext: () => CliContext) => Command;
@@ -75,7 +79,7 @@ const pullCommand: ModelsSubcommand = (getContext) =>
     .option(
       '--connections <n>',
       'parallel connections per file (default: 1 on loopback, 2 on ≤2 cores, else 8)',
-      parsePositive,
+      parseConnections,
     )
     .option('--json', 'print the result as JSON')
     .action(
@@ -263,18 +267,4 @@ function parseSize(value: string): SmokeSize {
     throw new InvalidArgumentError(`expected one of: ${Object.keys(SMOKE_PRESETS).join(', ')}`);
   }
   return value as SmokeSize;
-}
-
-function parsePositive(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 64)
-    throw new InvalidArgumentError('expected an integer from 1 to 64');
-  return n;
-}
-
-function parseSeed(value: string): number {
-  const seed = Number(value);
-  if (!/^\d+$/.test(value) || seed > 0xffffffff)
-    throw new InvalidArgumentError('expected an integer from 0 to 4294967295');
-  return seed;
 }

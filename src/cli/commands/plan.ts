@@ -1,14 +1,16 @@
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { loadCatalog } from '../../catalog/load-catalog.js';
+import type { Catalog } from '../../catalog/types.js';
+import { closestNames } from '../../core/closest-names.js';
+import { OpsError } from '../../core/errors.js';
 import type { StateDir } from '../../core/state-dir.js';
 import { detectInventory } from '../../detect/detect-inventory.js';
 import { lookupGpu } from '../../detect/gpu-catalog.js';
 import { inventoryFromNvidiaSmiXml } from '../../detect/inventory-from-file.js';
 import type { GpuInfo } from '../../detect/types.js';
-import { SMOKE_PRESETS, type SmokeSize, writeSmokeModel } from '../../models/smoke-model.js';
 import { intentFromDefaults } from '../../planner/intent-defaults.js';
 import { inventoryToHardware } from '../../planner/inventory-to-hardware.js';
 import { loadHardwareSpec } from '../../planner/load-hardware.js';
@@ -20,6 +22,9 @@ import type { HardwareSpec, PlannedModel, PlanProposal } from '../../planner/typ
 import { classify } from '../../profiles/classify.js';
 import { loadProfiles } from '../../profiles/load-profiles.js';
 import { defaultProfilesDir } from '../../profiles/profiles-dir.js';
+import { formatModelLocation, plannedModelLocation } from '../../store/model-location.js';
+import { StoreModelLocator } from '../../store/model-locator.js';
+import { portNumber, positiveInteger } from '../numeric-option.js';
 import type { RegisterCommand } from './index.js';
 
 interface PlanOptions {
@@ -42,44 +47,29 @@ interface PlanOptions {
 /** Rejected candidates shown per role without --all. */
 const REJECTED_SHOWN = 3;
 
-const SMOKE_IDS: Record<string, SmokeSize> = { 'ops-smoke-tiny': 'tiny', 'ops-smoke-bench': 'bench' };
-/** The type writeSmokeModel writes for each preset; other quants are made from it with llama-quantize. */
-const SMOKE_BASE_QUANT: Record<SmokeSize, string> = {
-  tiny: SMOKE_PRESETS.tiny.weightType,
-  bench: SMOKE_PRESETS.bench.weightType,
-};
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a positive whole number, got ${value}`);
-  return n;
+/** The Plan's `model` value for an entry: the store reference the model locator resolves. */
+export function planModelOf(entry: PlannedModel): string {
+  return formatModelLocation(plannedModelLocation(entry));
 }
 
-/** Where an entry's weights live: smoke models at models/smoke-<size>[-<quant>].gguf, hub files under models/<repo>/. */
-export function modelPathFor(state: Pick<StateDir, 'modelsDir'>, entry: PlannedModel): string {
-  const smoke = SMOKE_IDS[entry.modelId];
-  if (smoke) {
-    const suffix = entry.quant === SMOKE_BASE_QUANT[smoke] ? '' : `-${entry.quant}`;
-    return join(state.modelsDir, `smoke-${smoke}${suffix}.gguf`);
-  }
-  if (entry.source.kind === 'hf') return join(state.modelsDir, entry.source.repo, entry.file ?? entry.quant);
-  return join(state.modelsDir, entry.modelId, entry.file ?? entry.quant);
+/** The next command to type after --write: `--pull` when a hub model is not in the store yet. */
+function startHint(state: StateDir, proposal: PlanProposal, file: string): string {
+  const locator = new StoreModelLocator(state);
+  const toPull = proposal.entries.filter((e) => {
+    const found = locator.locate(planModelOf(e));
+    return !found.found && found.command !== undefined;
+  });
+  if (toPull.length === 0) return `start it with: ops up --plan ${file}`;
+  return `fetch and start it with: ops up --plan ${file} --pull (or run the pull commands above first)`;
 }
 
 /** What must happen before `ops up` can load an entry's weights, or undefined when they are there. */
 function fetchNote(state: StateDir, entry: PlannedModel): string | undefined {
-  const path = modelPathFor(state, entry);
-  if (existsSync(path)) return undefined;
-  const smoke = SMOKE_IDS[entry.modelId];
-  if (smoke) {
-    const base = join(state.modelsDir, `smoke-${smoke}.gguf`);
-    return entry.quant === SMOKE_BASE_QUANT[smoke]
-      ? `${entry.id}: --write creates ${path}`
-      : `${entry.id}: quantize ${base} to ${entry.quant} into ${path} (llama-quantize in the engine image; --write creates ${base})`;
-  }
-  if (entry.source.kind === 'hf')
-    return `${entry.id}: not downloaded: ops models pull ${entry.source.repo}${entry.file ? `:${entry.file}` : ` --quant ${entry.quant}`} (expected at ${path})`;
-  return `${entry.id}: expected at ${path}`;
+  const model = planModelOf(entry);
+  const found = new StoreModelLocator(state).locate(model);
+  if (found.found) return undefined;
+  if (found.command) return `${entry.id}: not downloaded: ${found.command} (or ops up --pull fetches it)`;
+  return `${entry.id}: ${found.reason}; ops up writes it`;
 }
 
 function memoryPerGpu(e: PlannedModel): string {
@@ -140,7 +130,7 @@ export function formatProposal(
 }
 
 /** The per-model fields `--json` promises first, then the rest of the planner's record. */
-function jsonEntry(e: PlannedModel, modelPath: string) {
+function jsonEntry(e: PlannedModel, model: string) {
   const {
     id,
     quant,
@@ -169,7 +159,7 @@ function jsonEntry(e: PlannedModel, modelPath: string) {
     parallel,
     args,
     estTokensPerSec,
-    modelPath,
+    model,
     ...rest,
   };
 }
@@ -197,8 +187,12 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
       'plan for a machine described in YAML (gpus: [{index, name, vramMiB}], ramMiB, cpuCores)',
     )
     .option('--nvidia-smi-xml <file>', 'plan for the GPUs of a saved `nvidia-smi -q -x` output')
-    .option('--context <tokens>', 'context per agent (default: the hardware profile)', positiveInt)
-    .option('--agents <n>', 'concurrent agents / parallel slots (default: the hardware profile)', positiveInt)
+    .option('--context <tokens>', 'context per agent (default: the hardware profile)', positiveInteger)
+    .option(
+      '--agents <n>',
+      'concurrent agents / parallel slots (default: the hardware profile)',
+      positiveInteger,
+    )
     .option('--priority <p>', 'quality | speed', 'quality')
     .option(
       '--sources <list>',
@@ -206,7 +200,7 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
     )
     .option('--models <ids>', 'only these catalog model ids (comma-separated)')
     .option('--deployment <name>', 'deployment name written into the Plan', 'default')
-    .option('--port-base <port>', 'first engine port in the Plan', positiveInt, 8081)
+    .option('--port-base <port>', 'first engine port in the Plan', portNumber, 8081)
     .option('--all', 'list every rejected candidate, not the first few per role')
     .option(
       '--explain',
@@ -220,6 +214,7 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
         return;
       }
       const profiles = loadProfiles(defaultProfilesDir());
+      const catalog = loadCatalog();
       let hardware: HardwareSpec;
       let notes: string[] = [];
       let source: string;
@@ -241,9 +236,9 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
         agents: opts.agents,
         priority: opts.priority,
         sources: opts.sources?.split(',').filter(Boolean),
-        models: opts.models?.split(',').filter(Boolean),
+        models: opts.models === undefined ? undefined : knownModelIds(opts.models, catalog),
       });
-      const proposal = planModels({ hardware, intent, catalog: loadCatalog() });
+      const proposal = planModels({ hardware, intent, catalog });
 
       if (!intent.sources?.includes('hf'))
         notes.push('only built-in models were planned; add --sources hf,builtin to plan hub models too');
@@ -267,7 +262,7 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
         hardware,
         profile: classification,
         intent,
-        models: proposal.entries.map((e) => jsonEntry(e, modelPathFor(ctx.state, e))),
+        models: proposal.entries.map((e) => jsonEntry(e, planModelOf(e))),
         rejected: proposal.rejected,
         suggestions: proposal.suggestions,
         notes,
@@ -275,12 +270,36 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
       };
       const human = formatProposal(proposal, header, notes, opts.all ?? false);
       ctx.output(
-        written ? `${human}\n\nwrote ${written} (start it with: ops up --plan ${written})` : human,
+        written ? `${human}\n\nwrote ${written} (${startHint(ctx.state, proposal, written)})` : human,
         json,
         opts.json ?? false,
       );
     });
 };
+
+/** The ids of `--models`, each checked against the catalog: a typo is a usage error, not "nothing fits". */
+export function knownModelIds(list: string, catalog: Pick<Catalog, 'models'>): string[] {
+  const ids = list
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
+  const known = catalog.models.map((m) => m.id);
+  if (ids.length === 0)
+    throw new OpsError('--models names no model', {
+      hint: `catalog models: ${known.join(', ')}`,
+      exitCode: 2,
+    });
+  const unknown = ids.filter((id) => !known.includes(id));
+  if (unknown.length === 0) return ids;
+  const hints = unknown.map((id) => {
+    const close = closestNames(id, known);
+    return close.length > 0 ? `${id}: did you mean ${close.join(', ')}?` : `${id}: nothing close`;
+  });
+  throw new OpsError(
+    `--models: unknown model id${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (not in the catalog)`,
+    { hint: `${hints.join('; ')}\ncatalog models: ${known.join(', ')}`, exitCode: 2 },
+  );
+}
 
 /** A hardware-spec GPU as detection would have reported it, so the profile rules classify it the same way. */
 function gpuInfoOf(g: HardwareSpec['gpus'][number]): GpuInfo {
@@ -301,18 +320,13 @@ function gpuInfoOf(g: HardwareSpec['gpus'][number]): GpuInfo {
   };
 }
 
-/** Writes the Plan YAML (and the base smoke model it needs, when missing); returns the file written. */
+/** Writes the Plan YAML; returns the file written. Models are named for the store; `ops up` resolves them. */
 async function writePlan(state: StateDir, proposal: PlanProposal, opts: PlanOptions): Promise<string> {
   const doc = toPlanDocument(proposal, {
     deployment: opts.deployment,
-    modelPathFor: (e) => modelPathFor(state, e),
+    modelFor: planModelOf,
     portBase: opts.portBase,
   });
-  for (const e of proposal.entries) {
-    const smoke = SMOKE_IDS[e.modelId];
-    const base = smoke && join(state.modelsDir, `smoke-${smoke}.gguf`);
-    if (smoke && base && !existsSync(base)) await writeSmokeModel({ out: base, size: smoke, seed: 1 });
-  }
   const file = resolve(opts.out ?? join(state.root, 'plan.proposed.yaml'));
   mkdirSync(dirname(file), { recursive: true });
   const text = `# Written by ops plan; start it with: ops up --plan ${file}\n${stringify(doc)}`;

@@ -6,6 +6,7 @@ import { parseDistroFlag } from '../../setup/distro.js';
 import { terminalPrompter } from '../../setup/prompts.js';
 import { runSetup } from '../../setup/run-setup.js';
 import { SETUP_STAGES, type SetupStage } from '../../setup/setup-progress.js';
+import { portNumber } from '../numeric-option.js';
 import type { RegisterCommand } from './index.js';
 
 interface SetupOptions {
@@ -20,12 +21,6 @@ interface SetupOptions {
   gatewayPort?: number;
   portBase?: number;
   until?: string;
-}
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`expected a port number, got ${value}`);
-  return n;
 }
 
 /** `ops setup`: the first-time wizard, from a bare box to a healthy stack and the lines for Claude Code. */
@@ -49,8 +44,8 @@ export const registerSetupCommand: RegisterCommand = (program: Command, getConte
       "with --dry-run: that machine's software, as printed by scripts/provision/probe-host.sh",
     )
     .option('--deployment <name>', 'deployment name (default: saved answer, else "default")')
-    .option('--gateway-port <port>', 'gateway port (default: saved answer, else 8080)', port)
-    .option('--port-base <port>', 'first engine port (default: saved answer, else 8081)', port)
+    .option('--gateway-port <port>', 'gateway port (default: saved answer, else 8080)', portNumber)
+    .option('--port-base <port>', 'first engine port (default: saved answer, else 8081)', portNumber)
     .option('--until <stage>', `stop after a stage: ${SETUP_STAGES.join(', ')}`)
     .action(async (opts: SetupOptions) => {
       const ctx = getContext();

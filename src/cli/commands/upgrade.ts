@@ -1,32 +1,30 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadCatalog } from '../../catalog/load-catalog.js';
 import { formatMs } from '../../core/console-reporter.js';
 import { OpsError } from '../../core/errors.js';
-import type { StateDir } from '../../core/state-dir.js';
 import { defaultGatewayTag } from '../../images/gateway-image.js';
-import { writeSmokeModel } from '../../models/smoke-model.js';
-import { loadPlan } from '../../plan/load-plan.js';
+import { readPlan } from '../../plan/load-plan.js';
 import type { Plan } from '../../plan/types.js';
 import { loadProfiles } from '../../profiles/load-profiles.js';
 import { defaultProfilesDir } from '../../profiles/profiles-dir.js';
 import { connectDocker } from '../../runtime/docker-connection.js';
 import { DockerodeRuntime } from '../../runtime/dockerode-runtime.js';
 import { missingGatewaySecrets, prepareGatewayFiles } from '../../runtime/gateway-container.js';
+import { StoreModelLocator } from '../../store/model-locator.js';
 import {
   diffAgainstProposal,
   type RoleChange,
   replacementsFor,
   replacementsToReturnTo,
 } from '../../upgrade/plan-diff.js';
-import { ensureModelFile } from '../../upgrade/prepare-models.js';
 import { replanThisMachine } from '../../upgrade/replan.js';
 import { type EntryReplacement, UPGRADE_STRATEGIES, type UpgradeStrategy } from '../../upgrade/types.js';
 import { upgradeDeployment } from '../../upgrade/upgrade-deployment.js';
 import type { CliContext } from '../context.js';
+import { ExitStatus } from '../exit-status.js';
 import type { RegisterCommand } from './index.js';
-import { modelPathFor } from './plan.js';
+import { planModelOf } from './plan.js';
 
 /** `--check` exit status when an upgrade is available (apart from 1–4, which are errors). */
 export const UPGRADE_AVAILABLE_EXIT = 10;
@@ -50,7 +48,7 @@ function readPlanFile(file: string | undefined, what: string): Plan {
     });
   }
   // Host checks are done when the switch starts engines; here only the routing and the files matter.
-  return loadPlan(file, { gpuIndexes: [], takenPorts: new Set(), statPath: () => 'file' }).plan;
+  return readPlan(file).plan;
 }
 
 function strategyOf(value: string): UpgradeStrategy | 'auto' {
@@ -109,13 +107,6 @@ async function runSwitch(
   });
 }
 
-function smokeBase(state: StateDir, model: string): { size: 'tiny' | 'bench'; path: string } | undefined {
-  const m = /smoke-(tiny|bench)(?:-[\w]+)?\.gguf$/.exec(model);
-  if (!m) return undefined;
-  const size = m[1] as 'tiny' | 'bench';
-  return { size, path: join(state.modelsDir, `smoke-${size}.gguf`) };
-}
-
 /** `ops upgrade-models` and `ops rollback`: move to better models with no failed requests, and back. */
 export const registerUpgradeCommands: RegisterCommand = (program: Command, getContext) => {
   program
@@ -138,7 +129,7 @@ export const registerUpgradeCommands: RegisterCommand = (program: Command, getCo
       const { proposed, profile, notes } = await replanThisMachine(current, {
         catalog: loadCatalog(),
         profiles: loadProfiles(defaultProfilesDir()),
-        modelPathFor: (e) => modelPathFor(ctx.state, e),
+        modelPathFor: planModelOf,
       });
       const diff = diffAgainstProposal(current, proposed, opts.only);
       const allNotes = [...notes, ...diff.notes];
@@ -157,10 +148,10 @@ export const registerUpgradeCommands: RegisterCommand = (program: Command, getCo
       const human = [header, ...changeLines(diff.changes), ...allNotes.map((n) => `  note: ${n}`)].join('\n');
       if (opts.check) {
         ctx.output(human, { upToDate: false, changes: diff.changes, notes: allNotes }, opts.json ?? false);
-        throw new OpsError('an upgrade is available (nothing was changed)', {
-          hint: 'apply it with: ops upgrade-models',
-          exitCode: UPGRADE_AVAILABLE_EXIT,
-        });
+        throw new ExitStatus(
+          UPGRADE_AVAILABLE_EXIT,
+          'upgrade available (nothing was changed); apply it with: ops upgrade-models',
+        );
       }
       if (!opts.json) process.stdout.write(`${human}\n`);
       if (!(await confirmed('Fetch the new models and switch now?', opts.yes))) {
@@ -168,22 +159,9 @@ export const registerUpgradeCommands: RegisterCommand = (program: Command, getCo
         return;
       }
       // Fetch and quantize first: the old version serves all the while.
-      for (const c of diff.changes) {
-        const base = c.to.builtin ? smokeBase(ctx.state, c.to.model) : undefined;
-        await ensureModelFile(async () => connectDocker(), {
-          model: c.to.model,
-          builtin: c.to.builtin,
-          quant: c.to.label.split(' ').pop() ?? '',
-          ...(base
-            ? {
-                basePath: base.path,
-                writeBase: async () => {
-                  await writeSmokeModel({ out: base.path, size: base.size, seed: 1 });
-                },
-              }
-            : {}),
-        });
-      }
+      const locator = new StoreModelLocator(ctx.state);
+      for (const c of diff.changes)
+        await locator.ensure(c.to.model, { planDir: current.sourceDir, pull: true, bus: ctx.bus });
       const result = await runSwitch(ctx, 'upgrade', current, replacementsFor(diff.changes), strategy);
       report(ctx, result, opts.json ?? false);
     });
@@ -208,7 +186,8 @@ export const registerUpgradeCommands: RegisterCommand = (program: Command, getCo
         );
         return;
       }
-      const gone = replacements.filter((r) => !existsSync(r.model));
+      const locator = new StoreModelLocator(ctx.state);
+      const gone = replacements.filter((r) => !locator.locate(r.model, previous.sourceDir).found);
       if (gone.length > 0) {
         throw new OpsError(`the previous model files are gone: ${gone.map((r) => r.model).join(', ')}`, {
           hint: 'fetch them again (ops models pull …) or upgrade instead; nothing was changed',
