@@ -21,6 +21,7 @@ export const PART_KINDS = [
   'ops',
   'node-modules',
   'node',
+  'installer',
 ] as const;
 export type PartKind = (typeof PART_KINDS)[number];
 

@@ -20,12 +20,13 @@ import type { StateDir } from '../core/state-dir.js';
 import { findDebianMirror, readAptSources } from '../images/apt-mirror.js';
 import { defaultGatewayTag } from '../images/gateway-image.js';
 import { debianArch } from '../images/image-recipe.js';
-import { loadPlan } from '../plan/load-plan.js';
+import { readPlan } from '../plan/load-plan.js';
 import type { DistroKey } from '../setup/distro.js';
 import { nvidiaRepoName } from '../setup/distro.js';
 import { exportBundle } from '../store/bundle-export.js';
 import { ensureFreeSpace } from '../store/disk-space.js';
 import { readManifest } from '../store/manifest.js';
+import { StoreModelLocator } from '../store/model-locator.js';
 import { storeLayout } from '../store/store-layout.js';
 import {
   downloadClosure,
@@ -86,23 +87,21 @@ export async function createBundle(o: CreateBundleOptions): Promise<CreateBundle
   const planFile = resolve(o.planFile);
   const planText = readFileSync(planFile, 'utf8');
   // Read, not checked against this machine: the Plan is for the target (GPUs, ports and all).
-  const { plan } = loadPlan(planFile, {
-    gpuIndexes: Array.from({ length: 64 }, (_, i) => i),
-    takenPorts: new Set(),
-    statPath: () => 'file',
-  });
+  const { plan } = readPlan(planFile);
   const layout = storeLayout(o.state);
   const blobsDir = existsSync(layout.blobsDir) ? realpathSync(layout.blobsDir) : layout.blobsDir;
+  const locator = new StoreModelLocator(o.state);
   const contents = bundleContents(plan, {
     blobsDir,
     gatewayImage: defaultGatewayTag(),
-    realModelPath: (p) => (existsSync(p) ? realpathSync(p) : p),
+    locate: (model) => locator.locate(model, dirname(planFile)),
+    realPath: (p) => (existsSync(p) ? realpathSync(p) : p),
   });
   if (contents.notInStore.length > 0) {
     throw new OpsError(
       `the bundle carries models from the store, and these engines' models are not in it: ${contents.notInStore
-        .map((m) => `${m.engine} (${m.path})`)
-        .join(', ')}`,
+        .map((m) => `${m.engine} (${m.model}: ${m.reason})`)
+        .join('; ')}`,
       {
         exitCode: 2,
         hint: 'add them with `ops models pull` or `ops models import`, and point the Plan at the stored file (`ops models list` shows paths)',
@@ -128,8 +127,9 @@ export async function createBundle(o: CreateBundleOptions): Promise<CreateBundle
     }
   }
   const { entries } = await readManifest(layout);
-  const modelBytes = contents.models.reduce(
-    (sum, m) => sum + (entries.find((e) => e.sha256 === m.sha256)?.bytes ?? 0),
+  const modelShas = [...new Set(contents.models.flatMap((m) => m.blobs))];
+  const modelBytes = modelShas.reduce(
+    (sum, sha) => sum + (entries.find((e) => e.sha256 === sha)?.bytes ?? 0),
     0,
   );
   const wanted = wantedPackages({ gpus: contents.gpus });
@@ -216,10 +216,9 @@ export async function createBundle(o: CreateBundleOptions): Promise<CreateBundle
       await pipeline(stream, createWriteStream(f));
     });
   }
-  if (contents.models.length > 0) {
-    const shas = [...new Set(contents.models.map((m) => m.sha256))];
+  if (modelShas.length > 0) {
     await step('parts/models.tar', 'models', contents.models.map((m) => m.engine).join(', '), async (f) => {
-      await exportBundle(layout, shas, f);
+      await exportBundle(layout, modelShas, f);
     });
   }
   await step('parts/catalog.tar', 'catalog', 'model catalog', (f) =>
@@ -255,6 +254,10 @@ export async function createBundle(o: CreateBundleOptions): Promise<CreateBundle
       createTar({ file: f, cwd: dirname(realNodeModules()), portable: true }, opsPackages),
     );
     await step('parts/ops/node', 'node', `node ${process.version}`, (f) => copyFile(process.execPath, f));
+    // What starts the install where no ops is installed yet (it checks ops's parts, then runs ops bundle install).
+    await step('parts/install.sh', 'installer', 'install.sh', (f) =>
+      copyFile(join(OPS_ROOT, 'scripts', 'bundle', 'install.sh'), f),
+    );
   }
 
   const manifest: BoxManifest = {
@@ -264,7 +267,7 @@ export async function createBundle(o: CreateBundleOptions): Promise<CreateBundle
     distro: o.distro,
     arch: debianArch(),
     deployment: plan.deployment,
-    models: contents.models,
+    models: contents.repoint,
     packages:
       apt || given.length > 0
         ? [...wanted.fromDistro, ...wanted.fromNvidia.filter((n) => givenNames.has(n))]

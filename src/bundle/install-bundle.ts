@@ -22,8 +22,11 @@ export type InstallStep = (typeof INSTALL_STEPS)[number];
 export interface InstallBundleOptions {
   bundle: string;
   state: StateDir;
-  docker: Docker;
-  runtime: ContainerRuntime;
+  /**
+   * The container runtime, asked for when the images step or the Plan needs it: on a fresh target it is the
+   * packages step that installs Docker.
+   */
+  containers: () => Promise<{ docker: Docker; runtime: ContainerRuntime }>;
   bus: EventBus;
   /** Where ops itself goes (`<prefix>/lib` and `<prefix>/bin/ops`); default /opt/ops. */
   prefix: string;
@@ -121,7 +124,7 @@ export async function installBundle(o: InstallBundleOptions): Promise<InstallBun
   await run('images', async () => {
     for (const part of parts('image')) {
       bus.emit({ kind: 'log', level: 'info', message: `loading ${part.what}` });
-      await loadImage(o.docker, bundle.partPath(part.path));
+      await loadImage((await o.containers()).docker, bundle.partPath(part.path));
     }
   });
   await run('models', async () => {
@@ -166,8 +169,9 @@ export async function installBundle(o: InstallBundleOptions): Promise<InstallBun
       ),
     );
     // Checked against this machine now: ports, GPUs, model files.
-    const plan = await loadPlanForHost({ state: o.state, bus }, planFile, o.runtime);
-    result.up = await bringUp(plan, { state: o.state, runtime: o.runtime, bus });
+    const { runtime } = await o.containers();
+    const plan = await loadPlanForHost({ state: o.state, bus }, planFile, runtime);
+    result.up = await bringUp(plan, { state: o.state, runtime, bus });
   });
   return result;
 }

@@ -10,9 +10,9 @@ export const OPS_ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..',
 
 /**
  * The packages ops needs at run time, found by walking `dependencies` (and present `optionalDependencies`) through
- * node_modules from ops's own package.json, plus tsx: bin/ops.js runs the TypeScript sources through tsx's loader,
- * so it is a run-time need although package.json lists it for development. Returned as directories under
- * node_modules (a package's nested node_modules go with it).
+ * node_modules from ops's own package.json. The packed ops runs its built dist/ (bin/ops.js), so tsx, which only
+ * runs a checkout's sources, is not among them. Returned as directories under node_modules (a package's nested
+ * node_modules go with it).
  */
 export function runtimePackages(root = OPS_ROOT): string[] {
   const modules = join(root, 'node_modules');
@@ -20,13 +20,13 @@ export function runtimePackages(root = OPS_ROOT): string[] {
     dependencies?: Record<string, string>;
   };
   const seen = new Set<string>();
-  const queue = [...Object.keys(own.dependencies ?? {}), 'tsx'];
+  const queue = [...Object.keys(own.dependencies ?? {})];
   while (queue.length > 0) {
     const name = queue.shift()!;
     if (seen.has(name)) continue;
     const manifest = join(modules, name, 'package.json');
     if (!existsSync(manifest)) {
-      if (seen.size === 0 || name === 'tsx' || own.dependencies?.[name])
+      if (own.dependencies?.[name])
         throw new OpsError(`ops's dependency ${name} is not installed in ${modules}`, {
           hint: 'run `npm install` in the ops checkout',
         });
@@ -42,7 +42,7 @@ export function runtimePackages(root = OPS_ROOT): string[] {
   return [...seen].sort().map((name) => `node_modules/${name}`);
 }
 
-/** `npm pack` of ops into `outDir`; returns the file name. */
+/** `npm pack` of ops into `outDir` (its prepack script builds dist/ first); returns the file name. */
 export async function packOps(outDir: string, root = OPS_ROOT): Promise<string> {
   const { stdout } = await exec('npm', ['pack', '--silent', '--pack-destination', outDir], {
     cwd: root,

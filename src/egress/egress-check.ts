@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type Docker from 'dockerode';
 import type { StateDir } from '../core/state-dir.js';
 import { LABEL } from '../engines/labels.js';
-import { loadPlan } from '../plan/load-plan.js';
+import { readPlan } from '../plan/load-plan.js';
 import { planFileToUse } from '../plan/plan-store.js';
 import type { Plan } from '../plan/types.js';
 import { runningAgent } from '../runtime/agent-service.js';
@@ -131,9 +131,7 @@ export async function runEgressCheck(state: StateDir, docker: Docker | undefined
   let plan: Plan | undefined;
   try {
     // Only its destinations matter here: a Plan written for other hardware still says where it sends traffic.
-    plan = file
-      ? loadPlan(file, { gpuIndexes: [], takenPorts: new Set(), statPath: () => 'file' }).plan
-      : undefined;
+    plan = file ? readPlan(file).plan : undefined;
   } catch {
     plan = undefined; // the plan check reports an unreadable Plan
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -82,11 +82,12 @@ describe('ops bundle: create, refuse damage, resume, install, up', { timeout: 30
     });
 
   it('resumes an interrupted create, keeping the parts already made', async () => {
-    // The model's blob goes away mid-run (a disk pulled, say): the parts before it are made, then it fails.
+    // The model's blob is damaged (a short read, a failing disk): the parts before it are made, then it stops.
     const blob = blobPath(storeLayout(source), sha);
-    renameSync(blob, `${blob}.away`);
+    const whole = readFileSync(blob);
+    truncateSync(blob, whole.length - 1);
     await assert.rejects(create(), /missing or has the wrong size/);
-    renameSync(`${blob}.away`, blob);
+    writeFileSync(blob, whole);
     const r = await create();
     assert.equal(r.resumed, 1);
     assert.ok(events.includes('skip bundle parts/plan.yaml'));
@@ -106,8 +107,7 @@ describe('ops bundle: create, refuse damage, resume, install, up', { timeout: 30
       installBundle({
         bundle: bad,
         state: target,
-        docker: kit.docker,
-        runtime: kit.runtime,
+        containers: async () => ({ docker: kit.docker, runtime: kit.runtime }),
         bus,
         prefix: join(kit.dir, 'p1'),
         skip: {},
@@ -126,8 +126,7 @@ describe('ops bundle: create, refuse damage, resume, install, up', { timeout: 30
       installBundle({
         bundle: cut,
         state: target,
-        docker: kit.docker,
-        runtime: kit.runtime,
+        containers: async () => ({ docker: kit.docker, runtime: kit.runtime }),
         bus,
         prefix: join(kit.dir, 'p2'),
         skip: {},
@@ -145,8 +144,7 @@ describe('ops bundle: create, refuse damage, resume, install, up', { timeout: 30
       installBundle({
         bundle: out,
         state: target,
-        docker: kit.docker,
-        runtime: kit.runtime,
+        containers: async () => ({ docker: kit.docker, runtime: kit.runtime }),
         bus,
         prefix: join(kit.dir, 'p3'),
         skip: {},

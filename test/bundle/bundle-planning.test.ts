@@ -13,10 +13,7 @@ const SHA = 'a'.repeat(64);
 const BLOBS = '/var/ops/models/blobs/sha256';
 
 function plan(doc: Record<string, unknown>) {
-  const { plan, problems } = validatePlan(
-    { version: 1, deployment: 'box', ...doc },
-    { planDir: '/plans', statPath: () => 'file', gpuIndexes: [0, 1], takenPorts: new Set() },
-  );
+  const { plan, problems } = validatePlan({ version: 1, deployment: 'box', ...doc }, { planDir: '/plans' });
   assert.deepEqual(problems, []);
   return plan!;
 }
@@ -47,7 +44,16 @@ describe('what a bundle carries for a Plan', () => {
         gateway: { port: 8080 },
         monitoring: {},
       }),
-      { blobsDir: BLOBS, gatewayImage: 'ops/gateway:9.9.9', realModelPath: (p) => p },
+      {
+        blobsDir: BLOBS,
+        gatewayImage: 'ops/gateway:9.9.9',
+        // The store's locator as it answers on a machine holding only the first model.
+        locate: (model) =>
+          model.startsWith(BLOBS)
+            ? { found: true, path: model }
+            : { found: false, reason: `model file not found: ${model}`, creatable: false },
+        realPath: (p) => p,
+      },
     );
     assert.deepEqual(
       c.images.map((i) => [i.ref, i.required]),
@@ -61,8 +67,11 @@ describe('what a bundle carries for a Plan', () => {
         ['nvcr.io/nvidia/k8s/dcgm-exporter:4.4.2-4.7.0-ubuntu22.04', false],
       ],
     );
-    assert.deepEqual(c.models, [{ engine: 'coder', sha256: SHA }]);
-    assert.deepEqual(c.notInStore, [{ engine: 'cpu', path: '/elsewhere/m.gguf' }]);
+    assert.deepEqual(c.models, [{ engine: 'coder', blobs: [SHA] }]);
+    assert.deepEqual(c.repoint, [{ engine: 'coder', sha256: SHA }]);
+    assert.deepEqual(c.notInStore, [
+      { engine: 'cpu', model: '/elsewhere/m.gguf', reason: 'model file not found: /elsewhere/m.gguf' },
+    ]);
     assert.equal(c.gpus, true);
     assert.equal(
       imagePartName('ghcr.io/ggml-org/llama.cpp:server-cuda'),
@@ -70,17 +79,49 @@ describe('what a bundle carries for a Plan', () => {
     );
   });
 
-  it('a link into the store counts as the blob it points at', () => {
-    const c = bundleContents(
+  it('a link into the store counts as the blob it points at; a store reference carries every shard as is', () => {
+    const linked = bundleContents(
       plan({
         engines: [
           { engine: 'llama.cpp', name: 'a', model: '/models/a.gguf', contextLength: 4096, port: 8001 },
         ],
       }),
-      { blobsDir: BLOBS, gatewayImage: 'g', realModelPath: () => `${BLOBS}/${SHA}` },
+      {
+        blobsDir: BLOBS,
+        gatewayImage: 'g',
+        locate: (model) => ({ found: true, path: model }),
+        realPath: () => `${BLOBS}/${SHA}`,
+      },
     );
-    assert.deepEqual(c.models, [{ engine: 'a', sha256: SHA }]);
-    assert.equal(c.gpus, false);
+    assert.deepEqual(linked.models, [{ engine: 'a', blobs: [SHA] }]);
+    assert.equal(linked.gpus, false);
+    const B = 'b'.repeat(64);
+    const split = bundleContents(
+      plan({
+        engines: [
+          { engine: 'llama.cpp', name: 'big', model: 'hf:org/big#Q4_K_M', contextLength: 4096, port: 8001 },
+        ],
+      }),
+      {
+        blobsDir: BLOBS,
+        gatewayImage: 'g',
+        locate: () => ({
+          found: true,
+          path: '/v/big-00001.gguf',
+          view: {
+            dir: '/v',
+            files: [
+              { path: 'big-00001.gguf', blob: `${BLOBS}/${SHA}` },
+              { path: 'big-00002.gguf', blob: `${BLOBS}/${B}` },
+            ],
+          },
+        }),
+        realPath: (p) => p,
+      },
+    );
+    assert.deepEqual(split.models, [{ engine: 'big', blobs: [SHA, B] }]);
+    // The imported manifest entries resolve the reference on the target: the Plan keeps it.
+    assert.deepEqual(split.repoint, []);
   });
 
   it('wants Docker always and NVIDIA parts only for GPUs', () => {

@@ -13,7 +13,7 @@ import { stringify } from 'yaml';
 import { EventBus } from '../../src/core/events.js';
 import { ensureStateDir, resolveStateDir } from '../../src/core/state-dir.js';
 import type { ContainerSpec } from '../../src/engines/types.js';
-import { loadPlan } from '../../src/plan/load-plan.js';
+import { readPlan } from '../../src/plan/load-plan.js';
 import { bringUp } from '../../src/runtime/bring-up.js';
 import { connectDocker } from '../../src/runtime/docker-connection.js';
 import { toDockerCreateOptions } from '../../src/runtime/docker-create-options.js';
@@ -63,7 +63,7 @@ const doc = JSON.parse(input.planTemplate) as { engines: Record<string, unknown>
 doc.engines = doc.engines.map((e) => (e.engine === 'external' ? { ...e, baseUrl: model.baseUrl } : e));
 const planFile = join(state.root, 'plan-in.yaml');
 writeFileSync(planFile, stringify(doc));
-const { plan } = loadPlan(planFile, { gpuIndexes: [], takenPorts: new Set(), statPath: () => 'file' });
+const { plan } = readPlan(planFile);
 const bus = new EventBus();
 bus.on((e) => process.stderr.write(`${JSON.stringify(e)}\n`));
 const docker = await connectDocker();

@@ -102,12 +102,14 @@ export const registerBundleCommands: RegisterCommand = (program, getContext) => 
       .option('--json', 'print the result as JSON')
       .action(async (file: string, o: { prefix: string; binDir: string; skip: string[]; json?: boolean }) => {
         const ctx = getContext();
-        const docker = await connectDocker();
         const r = await installBundle({
           bundle: file,
           state: ctx.state,
-          docker,
-          runtime: new DockerodeRuntime(docker),
+          // Asked for only when images are loaded or the Plan brought up: the packages step may install Docker.
+          containers: async () => {
+            const docker = await connectDocker();
+            return { docker, runtime: new DockerodeRuntime(docker) };
+          },
           bus: ctx.bus,
           prefix: o.prefix,
           binDir: o.binDir,
