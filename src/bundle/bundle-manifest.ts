@@ -26,10 +26,10 @@ export const PART_KINDS = [
 export type PartKind = (typeof PART_KINDS)[number];
 
 const partSchema = z.strictObject({
-  /** Path inside the bundle, under parts/. */
+  /** Path inside the bundle, under parts/ (apt names files with an epoch `2%3a1.02…`). */
   path: z
     .string()
-    .regex(/^parts\/[A-Za-z0-9._+~\-/]+$/)
+    .regex(/^parts\/[A-Za-z0-9._+~%\-/]+$/)
     .refine((p) => !p.split('/').includes('..'), 'no ..'),
   kind: z.enum(PART_KINDS),
   bytes: z.number().int().nonnegative(),

@@ -159,7 +159,14 @@ export async function createBundle(o: CreateBundleOptions): Promise<CreateBundle
       });
     packageBytes += given.reduce((s, f) => s + statSync(join(o.packagesDir!, f)).size, 0);
   }
-  const opsPackages = o.include.ops ? runtimePackages() : [];
+  const runtime = o.include.ops ? runtimePackages() : { dirs: [], absent: [] };
+  const opsPackages = runtime.dirs;
+  for (const name of runtime.absent)
+    bus.emit({
+      kind: 'log',
+      level: 'warn',
+      message: `ops's dependency ${name} is not installed here; the bundle goes without it`,
+    });
   const opsBytes = o.include.ops
     ? opsPackages.reduce((s, p) => s + treeBytes(join(realNodeModules(), '..', p)), 0) +
       statSync(process.execPath).size

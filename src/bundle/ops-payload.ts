@@ -14,23 +14,23 @@ export const OPS_ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..',
  * runs a checkout's sources, is not among them. Returned as directories under node_modules (a package's nested
  * node_modules go with it).
  */
-export function runtimePackages(root = OPS_ROOT): string[] {
+export function runtimePackages(root = OPS_ROOT): { dirs: string[]; absent: string[] } {
   const modules = join(root, 'node_modules');
   const own = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
     dependencies?: Record<string, string>;
   };
   const seen = new Set<string>();
+  const absent: string[] = [];
   const queue = [...Object.keys(own.dependencies ?? {})];
   while (queue.length > 0) {
     const name = queue.shift()!;
     if (seen.has(name)) continue;
     const manifest = join(modules, name, 'package.json');
     if (!existsSync(manifest)) {
-      if (own.dependencies?.[name])
-        throw new OpsError(`ops's dependency ${name} is not installed in ${modules}`, {
-          hint: 'run `npm install` in the ops checkout',
-        });
-      continue; // an optional dependency for another platform
+      // A declared dependency missing here is one ops runs without on this machine; an optional one is for
+      // another platform. Either way the bundle can only carry what is installed.
+      if (own.dependencies?.[name]) absent.push(name);
+      continue;
     }
     seen.add(name);
     const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as {
@@ -39,7 +39,7 @@ export function runtimePackages(root = OPS_ROOT): string[] {
     };
     queue.push(...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {}));
   }
-  return [...seen].sort().map((name) => `node_modules/${name}`);
+  return { dirs: [...seen].sort().map((name) => `node_modules/${name}`), absent };
 }
 
 /** `npm pack` of ops into `outDir` (its prepack script builds dist/ first); returns the file name. */

@@ -196,6 +196,14 @@ describe('the box manifest', () => {
     parts: [
       { path: 'parts/plan.yaml', kind: 'plan', bytes: 10, sha256: 'b'.repeat(64), what: 'box' },
       { path: 'parts/models.tar', kind: 'models', bytes: 20, sha256: 'c'.repeat(64), what: 'coder' },
+      // apt's file name for a version with an epoch
+      {
+        path: 'parts/apt/dmsetup_2%3a1.02.185-2_amd64.deb',
+        kind: 'deb',
+        bytes: 5,
+        sha256: 'e'.repeat(64),
+        what: 'dmsetup',
+      },
     ],
   };
 
