@@ -16,14 +16,29 @@ export interface LeavingSocket extends SocketRow {
 
 const PROTOCOLS: SocketProtocol[] = ['tcp', 'tcp6', 'udp', 'udp6'];
 
-/** Inodes of the sockets a process holds (its fd links read `socket:[N]`); undefined when /proc hides them. */
-function socketInodes(pid: number): Set<number> | undefined {
+/**
+ * The process's own sockets that reach beyond loopback (pure). A connection it accepted on a port it listens on
+ * came in (for a published container port, from Docker's proxy on the bridge gateway): only the rest go out.
+ */
+export function outboundRows(rows: readonly SocketRow[], inodes: ReadonlySet<number>): SocketRow[] {
+  const own = rows.filter((r) => inodes.has(r.inode));
+  const listening = new Set(
+    own.filter((r) => r.state === 'listen').map((r) => `${r.protocol.replace('6', '')}:${r.local.port}`),
+  );
+  return own.filter((r) => isLeaving(r) && !listening.has(`${r.protocol.replace('6', '')}:${r.local.port}`));
+}
+
+/**
+ * Inodes of the sockets a process holds (its fd links read `socket:[N]`); 'gone' when the process has ended,
+ * 'hidden' when /proc will not show its descriptors (another user's, without root).
+ */
+function socketInodes(pid: number): Set<number> | 'gone' | 'hidden' {
   const out = new Set<number>();
   let fds: string[];
   try {
     fds = readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : 'hidden';
   }
   for (const fd of fds) {
     try {
@@ -58,17 +73,17 @@ export function leavingSockets(processes: readonly WatchedProcess[]): {
   const unreadable: WatchedProcess[] = [];
   for (const p of processes) {
     const inodes = socketInodes(p.pid);
-    if (!inodes) {
+    if (inodes === 'gone') continue;
+    if (inodes === 'hidden') {
       unreadable.push(p);
       continue;
     }
     const command = readOr(`/proc/${p.pid}/comm`, '?').trim();
-    for (const protocol of PROTOCOLS) {
-      const rows = parseSocketTable(protocol, readOr(`/proc/${p.pid}/net/${protocol}`, ''));
-      for (const row of rows)
-        if (inodes.has(row.inode) && isLeaving(row))
-          sockets.push({ ...row, pid: p.pid, owner: p.owner, command });
-    }
+    const rows = PROTOCOLS.flatMap((protocol) =>
+      parseSocketTable(protocol, readOr(`/proc/${p.pid}/net/${protocol}`, '')),
+    );
+    for (const row of outboundRows(rows, inodes))
+      sockets.push({ ...row, pid: p.pid, owner: p.owner, command });
   }
   return { sockets, unreadable };
 }

@@ -6,7 +6,7 @@ import {
   hostsFileNames,
   planEgressHosts,
 } from '../../src/egress/egress-check.js';
-import type { LeavingSocket } from '../../src/egress/process-sockets.js';
+import { type LeavingSocket, outboundRows } from '../../src/egress/process-sockets.js';
 import { quietClaudeCodeExports } from '../../src/egress/quiet-client-env.js';
 import { decodeAddress, isLeaving, parseSocketTable } from '../../src/egress/socket-table.js';
 
@@ -122,5 +122,24 @@ describe('the host name check', () => {
     const c = hostnameCheck('other', hosts);
     assert.equal(c?.status, 'warn');
     assert.match(c!.fix, /127\.0\.1\.1 other/);
+  });
+});
+
+describe('inbound and outbound', () => {
+  it('a connection accepted on a listening port came in (Docker proxy from the bridge); one from another port went out', () => {
+    const tcp = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 7001 1 0000000000000000 100 0 0 10 0
+   1: 020011AC:1F90 010011AC:A1AA 01 00000000:00000000 00:00000000 00000000     0        0 7002 1 0000000000000000 20 4 30 10 -1
+   2: 020011AC:A028 077100CB:01BB 01 00000000:00000000 00:00000000 00000000     0        0 7003 1 0000000000000000 20 4 30 10 -1
+   3: 020011AC:A029 077100CB:01BB 01 00000000:00000000 00:00000000 00000000     0        0 9999 1 0000000000000000 20 4 30 10 -1
+`;
+    const rows = parseSocketTable('tcp', tcp);
+    assert.equal(rows[1]!.remote.address, '172.17.0.1');
+    const out = outboundRows(rows, new Set([7001, 7002, 7003]));
+    // 9999 belongs to another process; 7002 was accepted on 8080.
+    assert.deepEqual(
+      out.map((r) => [r.inode, r.remote.address, r.remote.port]),
+      [[7003, '203.0.113.7', 443]],
+    );
   });
 });
