@@ -1,3 +1,5 @@
+import { quietClaudeCodeExports } from '../egress/quiet-client-env.js';
+
 /**
  * The lines that point Claude Code at the gateway (pure). Claude Code reads ANTHROPIC_BASE_URL and sends
  * ANTHROPIC_AUTH_TOKEN as a Bearer token; ANTHROPIC_DEFAULT_{OPUS,SONNET,HAIKU}_MODEL choose the model name per tier,
@@ -20,6 +22,7 @@ export function claudeCodeLines(input: {
     `export ANTHROPIC_DEFAULT_SONNET_MODEL=${input.qualityAlias}`,
     `export ANTHROPIC_DEFAULT_HAIKU_MODEL=${input.fastAlias}`,
     `export API_TIMEOUT_MS=${timeoutMs}`,
+    ...quietClaudeCodeExports(),
     'claude',
   ];
 }

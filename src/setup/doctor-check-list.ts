@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import type { StateDir } from '../core/state-dir.js';
+import { runEgressCheck } from '../egress/egress-check.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import {
   clockCheck,
@@ -41,6 +42,7 @@ export const DOCTOR_CHECKS: readonly DoctorCheckGroup[] = [
   (ctx) => deploymentChecks(ctx.state, ctx.runtime),
   async (ctx) => [await clockCheck(ctx.shell)],
   (ctx) => [ledgerCheck(ctx.state)],
+  async (ctx) => [await runEgressCheck(ctx.state, ctx.docker)],
 ];
 
 /** Runs every check group in order. */

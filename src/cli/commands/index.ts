@@ -86,6 +86,12 @@ export const commands: (LazyCommands | RegisterCommand)[] = [
   },
   {
     commands: {
+      bundle: 'carry the whole box (images, models, packages, ops) to a machine with no network in one file',
+    },
+    load: async () => (await import('./bundle.js')).registerBundleCommands,
+  },
+  {
+    commands: {
       gateway:
         "run the gateway (OpenAI and Anthropic APIs) in front of the Plan's engines, in the foreground",
     },
