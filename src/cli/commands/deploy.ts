@@ -43,10 +43,10 @@ async function loadRunner(): Promise<StackRunner> {
   }
   // The CLI runs built JavaScript (dist/) and the stacks are TypeScript: load them through tsx.
   try {
-    // Resolved from stacks/: its own node_modules, then the ops package's, then wherever npm put ops.
-    const tsx = createRequire(join(STACKS_DIR, 'package.json')).resolve('tsx/esm/api');
-    const { register } = (await import(pathToFileURL(tsx).href)) as typeof import('tsx/esm/api');
-    register();
+    // Resolved from stacks/: its own node_modules, then the ops package's, then wherever npm put ops. Importing
+    // tsx's main module registers its loader, as `node --import tsx` does.
+    const tsx = createRequire(join(STACKS_DIR, 'package.json')).resolve('tsx');
+    await import(pathToFileURL(tsx).href);
   } catch (cause) {
     throw new OpsError('the Pulumi stacks are TypeScript and tsx, which loads them, is not installed', {
       cause,
@@ -54,7 +54,8 @@ async function loadRunner(): Promise<StackRunner> {
       exitCode: 3,
     });
   }
-  return (await import(runner)) as StackRunner;
+  // A new URL: the module map keeps the failed first attempt under the plain one.
+  return (await import(`${runner}?through-tsx`)) as StackRunner;
 }
 
 export const registerDeployCommand: RegisterCommand = (program: Command, getContext) => {
