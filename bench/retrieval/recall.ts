@@ -2,7 +2,8 @@
  * Code retrieval on this repository: recall@5 and MRR of BM25 alone, vectors alone and the hybrid, over the
  * questions in questions.yaml (answer files known); index time and query latency. Vectors come from a real
  * llama.cpp engine in embedding mode (`ops up` with `--embeddings --pooling mean`) serving the built-in smoke model:
- * its weights are random, so its vectors are noise and BM25 carries the hybrid here. With a real embedding model,
+ * its weights are random, so its vectors are noise and BM25 carries the hybrid here (and only each chunk's first 400
+ * characters are embedded, to keep the CPU run short; a real model gets 2000). With a real embedding model,
  * point OPS_EMBEDDINGS_URL at it and the same run measures that instead.
  *
  *   node --import tsx bench/retrieval/recall.ts
@@ -61,7 +62,12 @@ try {
   const results: Record<string, unknown>[] = [];
   const indexes: Record<'bm25' | 'vectors', CodeIndex> = {
     bm25: new CodeIndex(root, join(home, 'bm25.sqlite')),
-    vectors: new CodeIndex(root, join(home, 'vec.sqlite'), httpEmbedder(url), url),
+    vectors: new CodeIndex(
+      root,
+      join(home, 'vec.sqlite'),
+      httpEmbedder(url, { maxChars: process.env.OPS_EMBEDDINGS_URL ? 2000 : 400 }),
+      url,
+    ),
   };
   const indexMs: Record<string, number> = {};
   for (const [name, index] of Object.entries(indexes)) {

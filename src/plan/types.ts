@@ -169,6 +169,11 @@ export function isContainerEntry(entry: EngineEntry): entry is ContainerEntry {
 /** The outcome of validating a Plan: the Plan when there were no problems, and every problem and warning. */
 export interface PlanValidation {
   plan?: Plan;
+  /**
+   * When the document has problems but its top level parses: a Plan of the entries that did, with each one's index
+   * in the file, so `up` can still list the host's problems with them in the same report.
+   */
+  partial?: { plan: Plan; entryIndexes: number[] };
   problems: { path: string; message: string }[];
   warnings: { path: string; message: string }[];
 }

@@ -84,7 +84,7 @@ export function validatePlan(doc: unknown, ctx: PlanReadContext): PlanValidation
     );
     checkMonitoringPorts(top.data, engines, nvidia, new Set(), problems);
   }
-  if (!top.success || problems.length > 0) return { problems, warnings };
+  if (!top.success) return { problems, warnings };
 
   const resolved = engines.map(({ entry: e }) =>
     isContainerEntry(e) && !isModelReference(e.model)
@@ -92,6 +92,8 @@ export function validatePlan(doc: unknown, ctx: PlanReadContext): PlanValidation
       : e,
   );
   const plan: Plan = { ...top.data, engines: resolved, sourceDir: ctx.planDir } as Plan;
+  if (problems.length > 0)
+    return { problems, warnings, partial: { plan, entryIndexes: engines.map((e) => e.index) } };
   return { plan, problems, warnings };
 }
 
@@ -201,7 +203,11 @@ function checkGpusOnHost(
  * are free (but for this deployment's own containers), and every model resolves to a file (with the command that
  * fetches one that does not). Pure over the HostFacts; every problem collected.
  */
-export function checkPlanOnHost(plan: Plan, host: HostFacts): ValidationProblem[] {
+export function checkPlanOnHost(
+  plan: Plan,
+  host: HostFacts,
+  entryIndexes?: readonly number[],
+): ValidationProblem[] {
   const problems: ValidationProblem[] = [];
   const taken = (port: number, path: string) => {
     if (host.takenPorts.has(port))
@@ -212,7 +218,7 @@ export function checkPlanOnHost(plan: Plan, host: HostFacts): ValidationProblem[
   };
   if (plan.gateway?.enabled) taken(plan.gateway.port, 'gateway.port');
   plan.engines.forEach((entry, i) => {
-    const at = `engines[${i}]`;
+    const at = `engines[${entryIndexes?.[i] ?? i}]`;
     if (!isContainerEntry(entry)) return;
     taken(entry.port, `${at}.port`);
     const found = host.locateModel(entry.model, plan.sourceDir ?? '');

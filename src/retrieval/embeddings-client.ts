@@ -14,14 +14,14 @@ const MAX_CHARS = 2000;
 
 export function httpEmbedder(
   baseUrl: string,
-  options: { model?: string; timeoutMs?: number } = {},
+  options: { model?: string; timeoutMs?: number; maxChars?: number } = {},
 ): Embedder {
   const url = `${baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '')}/v1/embeddings`;
   return {
     async embed(texts) {
       const out: Float32Array[] = [];
       for (let i = 0; i < texts.length; i += BATCH) {
-        const input = texts.slice(i, i + BATCH).map((t) => t.slice(0, MAX_CHARS));
+        const input = texts.slice(i, i + BATCH).map((t) => t.slice(0, options.maxChars ?? MAX_CHARS));
         let res: Response;
         try {
           res = await fetch(url, {

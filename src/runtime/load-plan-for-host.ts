@@ -1,13 +1,14 @@
 import { statSync } from 'node:fs';
-import { OpsError, ValidationError } from '../core/errors.js';
+import { dirname, resolve } from 'node:path';
+import { OpsError, ValidationError, type ValidationProblem } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
 import { detectGpuIndexes } from '../detect/gpu-indexes.js';
 import { LABEL } from '../engines/labels.js';
-import { planFootprint, readPlan, readPlanDocument } from '../plan/load-plan.js';
+import { planFootprint, readPlanDocument } from '../plan/load-plan.js';
 import { planFileToUse } from '../plan/plan-store.js';
 import type { Plan } from '../plan/types.js';
-import { checkPlanOnHost, type HostFacts } from '../plan/validate-plan.js';
+import { checkPlanOnHost, type HostFacts, validatePlan } from '../plan/validate-plan.js';
 import { StoreModelLocator } from '../store/model-locator.js';
 import type { ContainerRuntime } from './container-runtime.js';
 import { takenPorts } from './port-check.js';
@@ -41,11 +42,16 @@ export async function loadPlanForHost(
     });
   }
   const doc = readPlanDocument(path);
-  const { plan, warnings } = readPlan(path, doc);
-  for (const w of warnings) ctx.bus.emit({ kind: 'log', level: 'warn', message: `${w.path}: ${w.message}` });
+  const read = validatePlan(doc, { planDir: dirname(resolve(path)) });
+  for (const w of read.warnings)
+    ctx.bus.emit({ kind: 'log', level: 'warn', message: `${w.path}: ${w.message}` });
+  // A Plan with problems of its own is still checked on this host, so one report lists every problem at once.
+  const plan = read.plan ?? read.partial?.plan;
+  if (!plan) throw invalid(path, read.problems);
 
   const locator = new StoreModelLocator(ctx.state);
-  for (const entry of plan.engines) {
+  // Models are fetched or written only for a Plan with no problems of its own.
+  for (const entry of read.plan?.engines ?? []) {
     if (!('model' in entry)) continue;
     const found = locator.locate(entry.model, plan.sourceDir);
     if (!found.found && found.creatable) {
@@ -72,16 +78,26 @@ export async function loadPlanForHost(
     }
   }
   const host: HostFacts = {
-    locateModel: (model, planDir) => locator.locate(model, planDir),
+    locateModel: (model, planDir) => {
+      try {
+        return locator.locate(model, planDir);
+      } catch (error) {
+        // A malformed reference is already a problem of the Plan's own; nothing more to say about it here.
+        if (error instanceof ValidationError) return { found: true, path: model };
+        throw error;
+      }
+    },
     statPath: statHostPath,
     gpuIndexes: await detectGpuIndexes(),
     takenPorts: new Set([...(await takenPorts(footprint.ports))].filter((p) => !ownPorts.has(p))),
   };
-  const problems = checkPlanOnHost(plan, host);
-  if (problems.length > 0) {
-    throw new ValidationError(path, problems, {
-      hint: 'nothing was started or changed; fix the fields above (or fetch what is missing) and run the command again',
-    });
-  }
-  return plan;
+  const problems = [...read.problems, ...checkPlanOnHost(plan, host, read.partial?.entryIndexes)];
+  if (problems.length > 0 || !read.plan) throw invalid(path, problems);
+  return read.plan;
+}
+
+function invalid(path: string, problems: ValidationProblem[]): ValidationError {
+  return new ValidationError(resolve(path), problems, {
+    hint: 'nothing was started or changed; fix the fields above (or fetch what is missing) and run the command again',
+  });
 }

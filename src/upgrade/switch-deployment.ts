@@ -3,6 +3,7 @@ import { OpsError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
 import { displayHost } from '../engines/llama-cpp-adapter.js';
+import type { MonitoringDeployInput } from '../monitoring/types.js';
 import { saveCurrentPlan } from '../plan/plan-store.js';
 import type { ContainerEntry, Plan } from '../plan/types.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
@@ -27,6 +28,8 @@ export interface SwitchInput {
   state: StateDir;
   /** The gateway container's input, as `ops up` builds it; absent when the Plan has no gateway. */
   gateway?: GatewayDeployInput;
+  /** The monitoring containers' input, as `ops up` builds it: without it a switch would remove them. */
+  monitoring?: MonitoringDeployInput;
   /** Entry names whose model claims tool support (the smoke check then asks for a tool call). */
   toolModels?: ReadonlySet<string>;
   /** How long requests on the old engine may take to finish (default 120 s). */
@@ -116,6 +119,7 @@ const blueGreen: Switch = async (input, incoming, retiring, gateway) => {
     deployUp(plan, runtime, bus, {
       models: new StoreModelLocator(input.state),
       ...(input.gateway ? { gateway: input.gateway } : {}),
+      ...(input.monitoring ? { monitoring: input.monitoring } : {}),
     });
   try {
     await deploy(unionPlan(current, target));
@@ -153,6 +157,7 @@ const stopAndSwap: Switch = async (input, incoming, _retiring, gateway) => {
     deployUp(plan, runtime, bus, {
       models: new StoreModelLocator(input.state),
       ...(input.gateway ? { gateway: input.gateway } : {}),
+      ...(input.monitoring ? { monitoring: input.monitoring } : {}),
     });
   const names = incoming.map((e) => e.name);
   // The hold outlives a failed start plus the old engine's restart, and no more: it ends by itself.

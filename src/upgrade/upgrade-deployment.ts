@@ -4,6 +4,7 @@ import { basename } from 'node:path';
 import type { EventBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
 import { detectInventory } from '../detect/detect-inventory.js';
+import type { MonitoringDeployInput } from '../monitoring/types.js';
 import { isContainerEntry, type Plan } from '../plan/types.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import type { GatewayDeployInput } from '../runtime/deployer.js';
@@ -23,6 +24,8 @@ export interface UpgradeInput {
   bus: EventBus;
   state: StateDir;
   gateway?: GatewayDeployInput;
+  /** The monitoring containers' input, as `ops up` builds it (kept running through the switch). */
+  monitoring?: MonitoringDeployInput;
   /** Free memory now (default: free VRAM from detection, free RAM from the kernel). */
   freeMemory?: () => Promise<FreeMemory>;
   drainTimeoutMs?: number;
@@ -81,6 +84,7 @@ export async function upgradeDeployment(
     state: input.state,
     toolModels,
     ...(input.gateway ? { gateway: input.gateway } : {}),
+    ...(input.monitoring ? { monitoring: input.monitoring } : {}),
     ...(input.drainTimeoutMs !== undefined ? { drainTimeoutMs: input.drainTimeoutMs } : {}),
   });
   return { ...result, strategy, strategyReason };

@@ -276,12 +276,9 @@ describe('journeys on two RTX 4090s: a layer-split Plan, GPU power in the report
     assert.match(markdown, /\| gpu0 \| [\d.,]+ kWh \|/);
   });
 
-  // Found by this journey, not yet fixed: on this GPU Plan (with monitoring) the blue/green switch removes
-  // Prometheus and the node exporter ("no longer in the Plan"), starts the new engine as <name>-<hash>, then its
-  // last deploy keeps the old entry "unchanged" and loses it ("the container disappeared"): exit 4.
-  it('3: ops upgrade-models --yes then ops rollback on the GPU Plan, with 0 failed requests under a continuous client', {
-    skip: 'waiting for a fix in ops upgrade-models (blue/green on a Plan with monitoring; see the comment above)',
-  }, async (t) => {
+  // Found by this journey: the switch used to deploy without the monitoring input, so Prometheus and the exporters
+  // were removed as "no longer in the Plan"; upgrade and rollback now keep them (SwitchInput.monitoring).
+  it('3: ops upgrade-models --yes then ops rollback on the GPU Plan, with 0 failed requests under a continuous client', async (t) => {
     if (!ready(t) || !plan) return;
     assert.ok(olderModel, 'the planner chose Q8_0, so Q6_K is the older version');
     // The running version becomes the older quantization (a Plan edit, then ops up --pull fetches it with consent).

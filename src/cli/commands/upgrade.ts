@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 import { loadCatalog } from '../../catalog/load-catalog.js';
 import { formatMs } from '../../core/console-reporter.js';
 import { OpsError } from '../../core/errors.js';
+import { detectGpuIndexes } from '../../detect/gpu-indexes.js';
 import { defaultGatewayTag } from '../../images/gateway-image.js';
+import { agentEndpointFromConfig, prepareMonitoring } from '../../monitoring/prepare-monitoring.js';
 import { readPlan } from '../../plan/load-plan.js';
 import type { Plan } from '../../plan/types.js';
 import { loadProfiles } from '../../profiles/load-profiles.js';
@@ -97,6 +99,13 @@ async function runSwitch(
   const gateway = current.gateway?.enabled
     ? { image: defaultGatewayTag(), paths: prepareGatewayFiles(ctx.state, current), env: process.env }
     : undefined;
+  // Monitoring as `ops up` runs it, so the switch keeps Prometheus and the exporters instead of removing them.
+  const monitoring = await prepareMonitoring(ctx.state, current, {
+    runtime,
+    bus: ctx.bus,
+    nvidia: current.monitoring?.enabled ? (await detectGpuIndexes()).length > 0 : false,
+    agent: agentEndpointFromConfig(ctx.state, ctx.bus),
+  });
   return upgradeDeployment({
     action,
     current,
@@ -106,6 +115,7 @@ async function runSwitch(
     bus: ctx.bus,
     state: ctx.state,
     ...(gateway ? { gateway } : {}),
+    ...(monitoring ? { monitoring } : {}),
   });
 }
 
