@@ -73,6 +73,8 @@ bench: image
 	node --import tsx bench/store/pull-vs-curl.ts 500 5
 	node --import tsx bench/report/month-8gpu.ts
 	node --import tsx bench/cli/startup.ts
+	node --import tsx bench/retrieval/recall.ts
+	node --import tsx bench/gateway/slot-affinity.ts
 
 # Tests name their deployments t-*; this removes anything a killed test run left behind.
 clean-test-containers:
