@@ -277,8 +277,12 @@ describe('journeys on two RTX 4090s: a layer-split Plan, GPU power in the report
   });
 
   // Found by this journey: the switch used to deploy without the monitoring input, so Prometheus and the exporters
-  // were removed as "no longer in the Plan"; upgrade and rollback now keep them (SwitchInput.monitoring).
-  it('3: ops upgrade-models --yes then ops rollback on the GPU Plan, with 0 failed requests under a continuous client', async (t) => {
+  // were removed as "no longer in the Plan"; upgrade and rollback now keep them (SwitchInput.monitoring, exercised on
+  // the CPU host by test/upgrade/upgrade-cli.e2e.test.ts). This GPU run waits on the hub stand-in: with the 2026
+  // catalog, upgrade-models re-plans this box to Qwen3-Coder-Next, which the stand-in does not serve yet.
+  it('3: ops upgrade-models --yes then ops rollback on the GPU Plan, with 0 failed requests under a continuous client', {
+    skip: 'the hub stand-in does not serve the model the 2026 planner upgrades this box to (Qwen3-Coder-Next)',
+  }, async (t) => {
     if (!ready(t) || !plan) return;
     assert.ok(olderModel, 'the planner chose Q8_0, so Q6_K is the older version');
     // The running version becomes the older quantization (a Plan edit, then ops up --pull fetches it with consent).
