@@ -46,7 +46,7 @@ describe('host provisioning decisions', () => {
     const decisions = Object.fromEntries(decideSteps(facts, options).map((d) => [d.step.id, d]));
     assert.equal(decisions['nvidia-driver']?.status, 'satisfied');
     assert.equal(decisions['kernel-module']?.status, 'pending');
-    assert.match(decisions['kernel-module']?.detail ?? '', /nvidia-smi does not answer yet/);
+    assert.match(decisions['kernel-module']?.detail ?? '', /driver 550.54.14-1 is installed but its module is not loaded/);
     assert.equal(decisions['kernel-module']?.step.mayNeedReboot, true);
   });
 
