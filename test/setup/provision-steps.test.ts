@@ -46,7 +46,10 @@ describe('host provisioning decisions', () => {
     const decisions = Object.fromEntries(decideSteps(facts, options).map((d) => [d.step.id, d]));
     assert.equal(decisions['nvidia-driver']?.status, 'satisfied');
     assert.equal(decisions['kernel-module']?.status, 'pending');
-    assert.match(decisions['kernel-module']?.detail ?? '', /driver 550.54.14-1 is installed but its module is not loaded/);
+    assert.match(
+      decisions['kernel-module']?.detail ?? '',
+      /driver 550.54.14-1 is installed but its module is not loaded/,
+    );
     assert.equal(decisions['kernel-module']?.step.mayNeedReboot, true);
   });
 
