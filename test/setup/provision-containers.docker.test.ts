@@ -246,17 +246,15 @@ describe('provisioning steps inside throwaway Debian 12 / Ubuntu-like containers
       outcome.manual[0] ?? '',
       /mokutil --import \/var\/lib\/shim-signed\/mok\/MOK\.der.*Enroll MOK → Continue → Yes/,
     );
-    assert.match(
-      outcome.rebootRequired ?? '',
-      /Secure Boot: .*not enrolled.*reboot, then run ops setup again.*First: secure-boot: .*mokutil --import/,
-    );
+    // The stand-in's nvidia-smi answers, so the module is loaded and nothing waits on a reboot now; enrolling the
+    // new key (for the modules DKMS builds next) is the user's manual step at their next boot.
+    assert.equal(outcome.rebootRequired, undefined);
 
     // The user queues the key: doctor now says what happens at the next boot; after it, the key counts as enrolled.
     await shell.run('mokutil --import /var/lib/shim-signed/mok/MOK.der');
     const queued = await probeHost(shell);
     const doctor = Object.fromEntries(hostChecks(queued, opts).map((c) => [c.id, c]));
     assert.match(doctor['secure-boot']?.detail ?? '', /queued for enrolment: at the next boot.*Enroll MOK/);
-    assert.match(doctor['kernel-module']?.fix ?? '', /the key is queued: reboot/);
     await shell.run('touch /var/lib/ops-test-mok/enrolled');
     const enrolled = decideSteps(await probeHost(shell), opts, steps('secure-boot'));
     assert.equal(enrolled[0]?.status, 'satisfied');

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadCatalog } from '../../src/catalog/load-catalog.js';
 import { planModelOf } from '../../src/cli/commands/plan.js';
