@@ -52,8 +52,10 @@ describe('ops gateway', () => {
     const child = run(['--port', '0']);
     try {
       const url = await waitForUrl(child);
+      // JSON only: without keys the gateway refuses other content types (a web page's text/plain POST).
       const res = await fetch(`${url}/v1/messages`, {
         method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
           model: 'claude-sonnet-x',
           max_tokens: 20,

@@ -277,9 +277,9 @@ describe('journeys on two RTX 4090s: a layer-split Plan, GPU power in the report
   });
 
   // Found by this journey: the switch used to deploy without the monitoring input, so Prometheus and the exporters
-  // were removed as "no longer in the Plan"; upgrade and rollback now keep them (SwitchInput.monitoring, exercised on
-  // the CPU host by test/upgrade/upgrade-cli.e2e.test.ts). This GPU run waits on the hub stand-in: with the 2026
-  // catalog, upgrade-models re-plans this box to Qwen3-Coder-Next, which the stand-in does not serve yet.
+  // were removed as "no longer in the Plan"; upgrade and rollback now pass the monitoring input (SwitchInput.monitoring).
+  // This GPU run waits on the hub stand-in: with the 2026 catalog, upgrade-models re-plans this box to
+  // Qwen3-Coder-Next, which the stand-in does not serve yet; until then no test switches a Plan with monitoring.
   it('3: ops upgrade-models --yes then ops rollback on the GPU Plan, with 0 failed requests under a continuous client', {
     skip: 'the hub stand-in does not serve the model the 2026 planner upgrades this box to (Qwen3-Coder-Next)',
   }, async (t) => {

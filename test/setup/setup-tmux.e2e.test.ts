@@ -46,7 +46,7 @@ describe('ops setup, interactive, in a real terminal (tmux)', { timeout: 120_000
     await waitFor(/What matters more\?/);
     keys('Down', 'Enter'); // speed
     await waitFor(/Context length per agent/);
-    keys('Up', 'Enter'); // one below the profile's 16384: 8192
+    keys('Up', 'Enter'); // one below the profile's 65536 (64K per agent for Claude Code): 32768
     await waitFor(/How many agents/);
     keys('BSpace', 'BSpace', '3', 'Enter');
     await waitFor(/Allow cloud fallback/);
@@ -58,7 +58,7 @@ describe('ops setup, interactive, in a real terminal (tmux)', { timeout: 120_000
     const text = await waitFor(/EXIT=\d+/);
     assert.match(text, /EXIT=0/, text);
     assert.match(text, /profile cpu-only/);
-    assert.match(text, /8192 tokens × 3 agent\(s\), priority speed, cloud fallback off/);
+    assert.match(text, /32768 tokens × 3 agent\(s\), priority speed, cloud fallback off/);
     assert.match(text, /Host provisioning/);
     assert.match(text, /docker-daemon \(satisfied\)/);
     assert.match(text, /dry run: nothing was changed/);

@@ -159,6 +159,7 @@ export class HeadlessChromium {
     this.child.kill('SIGTERM');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
     if (this.child.exitCode === null) this.child.kill('SIGKILL');
-    rmSync(this.profileDir, { recursive: true, force: true });
+    // Chromium's helper processes can still be writing the profile for a moment after the browser exits.
+    rmSync(this.profileDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 }

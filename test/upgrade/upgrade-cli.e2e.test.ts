@@ -70,12 +70,11 @@ describe('ops upgrade-models --yes and ops rollback through the CLI, under load'
     const planFile = join(kit.dir, 'plan.yaml');
     const written = await runCli(['plan', '--write', '--sources', 'builtin', '--out', planFile], env);
     assert.equal(written.code, 0, written.stderr);
-    const tiny = join(env.OPS_HOME!, 'models', 'smoke-tiny.gguf');
-    assert.equal((await runCli(['models', 'smoke', '--size', 'tiny', '--out', tiny], env)).code, 0);
     const doc = parse(readFileSync(planFile, 'utf8'));
     doc.deployment = deployment;
     doc.engines[0].port = await freePort();
-    doc.engines[0].model = tiny;
+    // Named for the store, as ops plan names it: `up` writes the built-in tiny model itself.
+    doc.engines[0].model = 'builtin:ops-smoke-tiny';
     doc.gateway.port = await freePort();
     delete doc.monitoring;
     writeFileSync(planFile, stringify(doc));
@@ -87,12 +86,15 @@ describe('ops upgrade-models --yes and ops rollback through the CLI, under load'
       const upgrade = await runCli(['upgrade-models', '--yes', '--json'], env);
       assert.equal(upgrade.code, 0, upgrade.stderr);
       assert.equal(JSON.parse(upgrade.stdout).outcome, 'switched');
-      assert.match(readFileSync(join(env.OPS_HOME!, 'plan.yaml'), 'utf8'), /smoke-bench\.gguf/);
+      assert.match(
+        readFileSync(join(env.OPS_HOME!, 'plan.yaml'), 'utf8'),
+        /model: builtin:ops-smoke-bench\b/,
+      );
 
       const rollback = await runCli(['rollback', '--yes', '--json'], env);
       assert.equal(rollback.code, 0, rollback.stderr);
       assert.equal(JSON.parse(rollback.stdout).outcome, 'switched');
-      assert.match(readFileSync(join(env.OPS_HOME!, 'plan.yaml'), 'utf8'), /smoke-tiny\.gguf/);
+      assert.match(readFileSync(join(env.OPS_HOME!, 'plan.yaml'), 'utf8'), /model: builtin:ops-smoke-tiny\b/);
     } finally {
       await load.stop();
     }
