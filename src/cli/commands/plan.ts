@@ -7,6 +7,7 @@ import type { Catalog } from '../../catalog/types.js';
 import { closestNames } from '../../core/closest-names.js';
 import { OpsError } from '../../core/errors.js';
 import type { StateDir } from '../../core/state-dir.js';
+import { checkImagesForInventory } from '../../cuda-compat/plan-cuda-check.js';
 import { detectInventory } from '../../detect/detect-inventory.js';
 import { lookupGpu } from '../../detect/gpu-catalog.js';
 import { inventoryFromNvidiaSmiXml } from '../../detect/inventory-from-file.js';
@@ -23,6 +24,7 @@ import type { HardwareSpec, PlannedModel, PlanProposal } from '../../planner/typ
 import { classify } from '../../profiles/classify.js';
 import { loadProfiles } from '../../profiles/load-profiles.js';
 import { defaultProfilesDir } from '../../profiles/profiles-dir.js';
+import { gpuEngineImage } from '../../setup/engine-cuda-fit.js';
 import { formatModelLocation, plannedModelLocation } from '../../store/model-location.js';
 import { StoreModelLocator } from '../../store/model-locator.js';
 import { portNumber, positiveInteger } from '../numeric-option.js';
@@ -215,6 +217,7 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
       let hardware: HardwareSpec;
       let notes: string[] = [];
       let source: string;
+      let detectedGpus: GpuInfo[] | undefined;
       if (opts.hardware) {
         hardware = loadHardwareSpec(opts.hardware);
         source = opts.hardware;
@@ -224,6 +227,7 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
           : await detectInventory();
         ({ hardware, notes } = inventoryToHardware(inventory));
         source = inventory.source === 'local' ? 'this machine' : inventory.source;
+        detectedGpus = inventory.gpus;
       }
       const classification = classify({ gpus: hardware.gpus.map(gpuInfoOf) }, profiles);
       const profile = profiles.find((p) => p.id === classification.id) ?? profiles[0];
@@ -243,6 +247,18 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
         const note = fetchNote(ctx.state, e);
         if (note) notes.push(note);
       }
+      // Each GPU engine image against the driver this machine (or the capture) reports: a Plan the driver cannot
+      // run is said now, not when the engine fails to start.
+      const images = [
+        ...new Set(
+          proposal.entries
+            .map((e) => gpuEngineImage({ engine: e.engine, gpus: e.gpus }))
+            .filter((i) => i !== null),
+        ),
+      ];
+      const cudaFit = detectedGpus && images.length > 0 ? checkImagesForInventory(images, detectedGpus) : [];
+      for (const fit of cudaFit)
+        if (fit.status !== 'ok') notes.push(`${fit.image}: ${fit.detail}${fit.fix ? `; ${fit.fix}` : ''}`);
       const gpuText = hardware.gpus.length
         ? hardware.gpus.map((g) => `GPU${g.index} ${g.name} ${(g.vramMiB / 1024).toFixed(0)} GiB`).join(', ')
         : 'no usable GPU';
@@ -262,6 +278,7 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
         models: proposal.entries.map((e) => jsonEntry(e, planModelOf(e))),
         rejected: proposal.rejected,
         suggestions: proposal.suggestions,
+        cudaFit,
         notes,
         ...(written ? { written } : {}),
       };
