@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { parse, stringify } from 'yaml';
 import { readGgufFile } from '../../src/models/gguf/gguf-reader.js';
 import { writeSmokeModel } from '../../src/models/smoke-model.js';
 import { diskFile, HubApiDouble } from '../store/hub-api-double.js';
+import { runClaude } from '../support/claude-cli.js';
 import {
   type DockerTestKit,
   dockerTestKit,
@@ -17,8 +17,6 @@ import {
 } from '../support/docker-test-kit.js';
 import { runCli } from '../support/run-cli.js';
 import { type GpuHost, prepareGpuHost } from '../support/simulated-gpu-host.js';
-
-const CLAUDE = resolve('node_modules/.bin/claude');
 
 interface PlannedModel {
   source: { kind: string; repo?: string };
@@ -215,35 +213,21 @@ describe('journey 1: ops setup --yes on one RTX 4090, the planned model from the
     mkdirSync(dir);
     // The smoke model's byte vocabulary makes Claude Code's full prompt ~96k tokens, too slow to prefill on 2 CPU
     // cores: a short system prompt and no tools keep the same protocol path small.
-    const child = spawn(CLAUDE, ['-p', 'say hello', '--tools', '', '--system-prompt', 'Answer briefly.'], {
-      cwd: dir,
-      env: {
-        PATH: process.env.PATH,
-        HOME: dir,
-        CLAUDE_CONFIG_DIR: join(dir, '.claude'),
-        ANTHROPIC_BASE_URL: `http://127.0.0.1:${gatewayPort}`,
-        ANTHROPIC_AUTH_TOKEN: 'local',
-        ANTHROPIC_MODEL: 'quality',
-        ANTHROPIC_SMALL_FAST_MODEL: 'fast',
-        CLAUDE_CODE_MAX_OUTPUT_TOKENS: '256',
-        DISABLE_TELEMETRY: '1',
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-        DISABLE_AUTOUPDATER: '1',
-        API_TIMEOUT_MS: '60000',
+    const { code, stdout, stderr } = await runClaude(
+      ['-p', 'say hello', '--tools', '', '--system-prompt', 'Answer briefly.'],
+      {
+        cwd: dir,
+        home: dir,
+        baseUrl: `http://127.0.0.1:${gatewayPort}`,
+        env: {
+          ANTHROPIC_AUTH_TOKEN: 'local',
+          ANTHROPIC_MODEL: 'quality',
+          ANTHROPIC_SMALL_FAST_MODEL: 'fast',
+          CLAUDE_CODE_MAX_OUTPUT_TOKENS: '256',
+        },
+        timeoutMs: 150_000,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const code = await new Promise<number | null>((done) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
-      child.on('exit', (c) => {
-        clearTimeout(timer);
-        done(c);
-      });
-    });
+    );
     assert.equal(code, 0, `claude exited ${code}\nstdout: ${stdout}\nstderr: ${stderr}`);
     // The gateway's own usage records: Claude Code's requests for its model were answered.
     const spool = join(env.OPS_HOME as string, 'spool', deployment);

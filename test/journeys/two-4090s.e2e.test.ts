@@ -7,6 +7,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { parse, stringify } from 'yaml';
 import { writeSmokeModel } from '../../src/models/smoke-model.js';
 import { diskFile, HubApiDouble } from '../store/hub-api-double.js';
+import { keepAsking } from '../support/continuous-client.js';
 import {
   type DockerTestKit,
   dockerTestKit,
@@ -34,44 +35,6 @@ async function eventually<T>(
       throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 500));
   }
-}
-
-/** Sends chat requests through the gateway until stopped; counts answers and failures (as a client would see). */
-function keepAsking(url: string) {
-  let stop = false;
-  const counts = { ok: 0, failed: 0, errors: [] as string[] };
-  const loop = (async () => {
-    while (!stop) {
-      try {
-        const res = await fetch(`${url}/v1/chat/completions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            model: 'quality',
-            messages: [{ role: 'user', content: 'hi' }],
-            max_tokens: 4,
-          }),
-          signal: AbortSignal.timeout(60_000),
-        });
-        const body = await res.text();
-        if (res.ok) counts.ok++;
-        else {
-          counts.failed++;
-          counts.errors.push(`${res.status} ${body.slice(0, 200)}`);
-        }
-      } catch (error) {
-        counts.failed++;
-        counts.errors.push(String(error));
-      }
-    }
-  })();
-  return {
-    counts,
-    stop: async () => {
-      stop = true;
-      await loop;
-    },
-  };
 }
 
 interface PlannedModel {

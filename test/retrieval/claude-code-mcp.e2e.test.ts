@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { startFixture } from '../gateway/gateway-fixture.js';
+import { CLAUDE, runClaude } from '../support/claude-cli.js';
 import { runCli } from '../support/run-cli.js';
 
-const CLAUDE = resolve('node_modules/.bin/claude');
 const SEARCH_TOOL = 'mcp__ops-code__search_code';
 
 /**
@@ -73,44 +72,17 @@ describe('Claude Code calls ops code search through MCP', {
         { descriptor: { contextLength: 131072, parallel: 1 } },
       );
       try {
-        const child = spawn(
-          CLAUDE,
+        const { code, stdout, stderr } = await runClaude(
           [
             '-p',
             'where is the invoice total computed?',
             '--allowedTools',
-            SEARCH_TOOL,
+            `${SEARCH_TOOL},WaitForMcpServers`,
             '--mcp-config',
             join(repo, '.mcp.json'),
           ],
-          {
-            cwd: repo,
-            env: {
-              PATH: process.env.PATH,
-              HOME: dir,
-              CLAUDE_CONFIG_DIR: join(dir, '.claude'),
-              ANTHROPIC_BASE_URL: fx.url,
-              ANTHROPIC_AUTH_TOKEN: 'test',
-              DISABLE_TELEMETRY: '1',
-              CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-              DISABLE_AUTOUPDATER: '1',
-              API_TIMEOUT_MS: '60000',
-              MCP_TIMEOUT: '60000',
-            },
-            stdio: ['ignore', 'pipe', 'pipe'],
-          },
+          { cwd: repo, home: dir, baseUrl: fx.url, env: { MCP_TIMEOUT: '60000' }, timeoutMs: 150_000 },
         );
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d) => (stdout += d));
-        child.stderr.on('data', (d) => (stderr += d));
-        const code = await new Promise<number | null>((done) => {
-          const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
-          child.on('exit', (c) => {
-            clearTimeout(timer);
-            done(c);
-          });
-        });
         assert.equal(code, 0, `claude exited ${code}\nstdout: ${stdout}\nstderr: ${stderr}`);
         assert.ok(offered.has(SEARCH_TOOL), `tools offered: ${[...offered].join(', ')}`);
         assert.match(toolResult, /src\/invoice-totals\.ts:1-3 \(invoiceTotalWithTax\)/);

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
+import { keepAsking } from '../support/continuous-client.js';
 import {
   type DockerTestKit,
   dockerTestKit,
@@ -10,44 +11,6 @@ import {
   testDeploymentName,
 } from '../support/docker-test-kit.js';
 import { runCli } from '../support/run-cli.js';
-
-/** Sends requests through the gateway until stopped; counts answers and failures. */
-function keepAsking(url: string) {
-  let stop = false;
-  const counts = { ok: 0, failed: 0, errors: [] as string[] };
-  const loop = (async () => {
-    while (!stop) {
-      try {
-        const res = await fetch(`${url}/v1/chat/completions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            model: 'quality',
-            messages: [{ role: 'user', content: 'hi' }],
-            max_tokens: 4,
-          }),
-          signal: AbortSignal.timeout(30_000),
-        });
-        const body = await res.text();
-        if (res.ok) counts.ok++;
-        else {
-          counts.failed++;
-          counts.errors.push(`${res.status} ${body.slice(0, 200)}`);
-        }
-      } catch (error) {
-        counts.failed++;
-        counts.errors.push(String(error));
-      }
-    }
-  })();
-  return {
-    counts,
-    stop: async () => {
-      stop = true;
-      await loop;
-    },
-  };
-}
 
 describe('ops upgrade-models --yes and ops rollback through the CLI, under load', {
   timeout: 300_000,
@@ -81,7 +44,7 @@ describe('ops upgrade-models --yes and ops rollback through the CLI, under load'
     const up = await runCli(['up', '--plan', planFile], env);
     assert.equal(up.code, 0, up.stderr);
 
-    const load = keepAsking(`http://127.0.0.1:${doc.gateway.port}`);
+    const load = keepAsking(`http://127.0.0.1:${doc.gateway.port}`, { timeoutMs: 30_000 });
     try {
       const upgrade = await runCli(['upgrade-models', '--yes', '--json'], env);
       assert.equal(upgrade.code, 0, upgrade.stderr);
