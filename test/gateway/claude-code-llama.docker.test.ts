@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EventBus } from '../../src/core/events.js';
 import { createGateway, type Gateway } from '../../src/gateway/server.js';
@@ -11,6 +10,7 @@ import { readGgufFile } from '../../src/models/gguf/gguf-reader.js';
 import { writeSmokeModel } from '../../src/models/smoke-model.js';
 import { validatePlan } from '../../src/plan/validate-plan.js';
 import { deployUp } from '../../src/runtime/deployer.js';
+import { runClaude as runClaudeCli } from '../support/claude-cli.js';
 import {
   type DockerTestKit,
   dockerTestKit,
@@ -20,40 +20,22 @@ import {
 } from '../support/docker-test-kit.js';
 import { testModelLocator } from '../support/model-locator.js';
 
-const CLAUDE = resolve('node_modules/.bin/claude');
-
 /** Runs `claude -p` against the gateway with a hard bound: the test fails on a hang instead of hanging. */
-function runClaude(gatewayUrl: string, model: string, dir: string, extraArgs: string[] = []) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((done) => {
-    const started = Date.now();
-    const child = spawn(CLAUDE, ['-p', 'say hello', ...extraArgs], {
-      cwd: dir,
-      env: {
-        PATH: process.env.PATH,
-        HOME: dir,
-        CLAUDE_CONFIG_DIR: join(dir, '.claude'),
-        ANTHROPIC_BASE_URL: gatewayUrl,
-        ANTHROPIC_AUTH_TOKEN: 'local',
-        ANTHROPIC_MODEL: model,
-        ANTHROPIC_SMALL_FAST_MODEL: model,
-        CLAUDE_CODE_MAX_OUTPUT_TOKENS: '256',
-        DISABLE_TELEMETRY: '1',
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-        DISABLE_AUTOUPDATER: '1',
-        API_TIMEOUT_MS: '60000',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr, ms: Date.now() - started });
-    });
+async function runClaude(gatewayUrl: string, model: string, dir: string, extraArgs: string[] = []) {
+  const started = Date.now();
+  const run = await runClaudeCli(['-p', 'say hello', ...extraArgs], {
+    cwd: dir,
+    home: dir,
+    baseUrl: gatewayUrl,
+    env: {
+      ANTHROPIC_AUTH_TOKEN: 'local',
+      ANTHROPIC_MODEL: model,
+      ANTHROPIC_SMALL_FAST_MODEL: model,
+      CLAUDE_CODE_MAX_OUTPUT_TOKENS: '256',
+    },
+    timeoutMs: 150_000,
   });
+  return { ...run, ms: Date.now() - started };
 }
 
 /**

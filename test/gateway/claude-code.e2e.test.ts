@@ -1,41 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { CLAUDE, runClaude as runClaudeCli } from '../support/claude-cli.js';
 import { startFixture } from './gateway-fixture.js';
-
-const CLAUDE = resolve('node_modules/.bin/claude');
 
 /** Runs `claude ARGS` in `dir` against the gateway, offline, bounded to 60 s. */
 function runClaude(url: string, dir: string, args: string[]) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-    const child = spawn(CLAUDE, args, {
-      cwd: dir,
-      env: {
-        PATH: process.env.PATH,
-        HOME: dir,
-        CLAUDE_CONFIG_DIR: join(dir, '.claude'),
-        ANTHROPIC_BASE_URL: url,
-        ANTHROPIC_AUTH_TOKEN: 'test',
-        DISABLE_TELEMETRY: '1',
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-        DISABLE_AUTOUPDATER: '1',
-        API_TIMEOUT_MS: '30000',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-  });
+  return runClaudeCli(args, { cwd: dir, home: dir, baseUrl: url, env: { API_TIMEOUT_MS: '30000' } });
 }
 
 /** A valid 1×1 PNG. */
@@ -74,32 +47,12 @@ describe('Claude Code through the gateway', {
     );
     try {
       // --dangerously-skip-permissions is refused under root; allowing the one tool works for any user.
-      const child = spawn(CLAUDE, ['-p', 'create hello.txt containing hi', '--allowedTools', 'Write'], {
-        cwd: dir,
-        env: {
-          PATH: process.env.PATH,
-          HOME: dir,
-          CLAUDE_CONFIG_DIR: join(dir, '.claude'),
-          ANTHROPIC_BASE_URL: fx.url,
-          ANTHROPIC_AUTH_TOKEN: 'test',
-          DISABLE_TELEMETRY: '1',
-          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-          DISABLE_AUTOUPDATER: '1',
-          API_TIMEOUT_MS: '30000',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      const code = await new Promise<number | null>((done) => {
-        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-        child.on('exit', (c) => {
-          clearTimeout(timer);
-          done(c);
-        });
-      });
+      const { code, stdout, stderr } = await runClaude(fx.url, dir, [
+        '-p',
+        'create hello.txt containing hi',
+        '--allowedTools',
+        'Write',
+      ]);
       assert.equal(code, 0, `claude exited ${code}\nstdout: ${stdout}\nstderr: ${stderr}`);
       assert.match(stdout, /done/);
       assert.equal(readFileSync(target, 'utf8'), 'hi');
