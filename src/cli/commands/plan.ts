@@ -25,7 +25,7 @@ import { classify } from '../../profiles/classify.js';
 import { loadProfiles } from '../../profiles/load-profiles.js';
 import { defaultProfilesDir } from '../../profiles/profiles-dir.js';
 import { gpuEngineImage } from '../../setup/engine-cuda-fit.js';
-import { formatModelLocation, plannedModelLocation } from '../../store/model-location.js';
+import { formatModelLocation, type LocateResult, plannedModelLocation } from '../../store/model-location.js';
 import { StoreModelLocator } from '../../store/model-locator.js';
 import { portNumber, positiveInteger } from '../numeric-option.js';
 import type { RegisterCommand } from './index.js';
@@ -56,20 +56,14 @@ export function planModelOf(entry: PlannedModel): string {
 }
 
 /** The next command to type after --write: `--pull` when a hub model is not in the store yet. */
-function startHint(state: StateDir, proposal: PlanProposal, file: string): string {
-  const locator = new StoreModelLocator(state);
-  const toPull = proposal.entries.filter((e) => {
-    const found = locator.locate(planModelOf(e));
-    return !found.found && found.command !== undefined;
-  });
-  if (toPull.length === 0) return `start it with: ops up --plan ${file}`;
+function startHint(missing: readonly LocateResult[], file: string): string {
+  if (!missing.some((found) => !found.found && found.command !== undefined))
+    return `start it with: ops up --plan ${file}`;
   return `fetch and start it with: ops up --plan ${file} --pull (or run the pull commands above first)`;
 }
 
 /** What must happen before `ops up` can load an entry's weights, or undefined when they are there. */
-function fetchNote(state: StateDir, entry: PlannedModel): string | undefined {
-  const model = planModelOf(entry);
-  const found = new StoreModelLocator(state).locate(model);
+function fetchNote(entry: PlannedModel, found: LocateResult): string | undefined {
   if (found.found) return undefined;
   if (found.command) return `${entry.id}: not downloaded: ${found.command} (or ops up --pull fetches it)`;
   return `${entry.id}: ${found.reason}; ops up writes it`;
@@ -243,10 +237,13 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
 
       if (!intent.sources?.includes('hf'))
         notes.push('only built-in models were planned; add --sources hf,builtin to plan hub models too');
-      for (const e of proposal.entries) {
-        const note = fetchNote(ctx.state, e);
+      // Where each planned model is, located once per entry for both the notes and the next-step hint.
+      const locator = new StoreModelLocator(ctx.state);
+      const located = proposal.entries.map((e) => locator.locate(planModelOf(e)));
+      proposal.entries.forEach((e, i) => {
+        const note = located[i] && fetchNote(e, located[i]);
         if (note) notes.push(note);
-      }
+      });
       // Each GPU engine image against the driver this machine (or the capture) reports: a Plan the driver cannot
       // run is said now, not when the engine fails to start.
       const images = [
@@ -291,7 +288,7 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
         Object.assign(json, { predictionRecords: records });
       }
       ctx.output(
-        written ? `${human}\n\nwrote ${written} (${startHint(ctx.state, proposal, written)})` : human,
+        written ? `${human}\n\nwrote ${written} (${startHint(located, written)})` : human,
         json,
         opts.json ?? false,
       );
