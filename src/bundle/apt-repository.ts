@@ -1,12 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { CommandError, OpsError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
+import { runChecked, runProcess } from '../core/process-runner.js';
 import { runLogged } from '../images/run-logged.js';
-
-const exec = promisify(execFile);
 
 /**
  * apt with a configuration of its own: sources, package lists, cache and (for resolving a whole closure) an empty
@@ -67,17 +64,7 @@ export function parsePrintUris(text: string): PackageUri[] {
 }
 
 async function aptGet(apt: PrivateApt, args: string[]): Promise<string> {
-  try {
-    const { stdout } = await exec('apt-get', [...apt.options, '-qq', ...args], { maxBuffer: 64 << 20 });
-    return stdout;
-  } catch (cause) {
-    const e = cause as { stderr?: string; code?: number };
-    throw new CommandError(`apt-get ${args.join(' ')}`, {
-      exitStatus: e.code ?? 1,
-      stdout: '',
-      stderr: e.stderr ?? String(cause),
-    });
-  }
+  return (await runChecked('apt-get', [...apt.options, '-qq', ...args])).stdout;
 }
 
 /** Reads the target's package lists (from the machine's mirror) into the private directory. */
@@ -115,17 +102,18 @@ export async function downloadClosure(
 
 /** Writes `Packages` for a flat repository of .debs (dpkg-scanpackages, from dpkg-dev). */
 export async function writePackagesIndex(repoDir: string): Promise<string> {
-  try {
-    const { stdout } = await exec('dpkg-scanpackages', ['--multiversion', '.', '/dev/null'], {
-      cwd: repoDir,
-      maxBuffer: 64 << 20,
+  const result = await runProcess('dpkg-scanpackages', ['--multiversion', '.', '/dev/null'], {
+    cwd: repoDir,
+  });
+  if (result.notFound)
+    throw new OpsError('dpkg-scanpackages is not installed', { hint: 'apt-get install dpkg-dev' });
+  if (result.exitCode !== 0)
+    throw new CommandError(result.command, {
+      exitStatus: result.exitCode,
+      stdout: '',
+      stderr: result.stderr,
     });
-    return stdout;
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT')
-      throw new OpsError('dpkg-scanpackages is not installed', { hint: 'apt-get install dpkg-dev', cause });
-    throw cause;
-  }
+  return result.stdout;
 }
 
 /** The one-line source for a flat local repository (no signature: the bundle's own checksums vouch for it). */

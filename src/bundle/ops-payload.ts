@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { OpsError } from '../core/errors.js';
+import { runChecked } from '../core/process-runner.js';
 
-const exec = promisify(execFile);
 export const OPS_ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 
 /**
@@ -44,13 +41,8 @@ export function runtimePackages(root = OPS_ROOT): { dirs: string[]; absent: stri
 
 /** `npm pack` of ops into `outDir` (its prepack script builds dist/ first); returns the file name. */
 export async function packOps(outDir: string, root = OPS_ROOT): Promise<string> {
-  const { stdout } = await exec('npm', ['pack', '--silent', '--pack-destination', outDir], {
+  const { stdout } = await runChecked('npm', ['pack', '--silent', '--pack-destination', outDir], {
     cwd: root,
-    maxBuffer: 16 << 20,
-  }).catch((cause) => {
-    throw new OpsError(`npm pack failed in ${root}: ${(cause as { stderr?: string }).stderr ?? cause}`, {
-      cause,
-    });
   });
   const file = stdout.trim().split('\n').pop()!;
   return file;

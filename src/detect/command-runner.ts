@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { runProcess } from '../core/process-runner.js';
 
 /** What a finished command printed; `notFound` when the binary is not installed. */
 export interface CommandResult {
@@ -17,24 +17,15 @@ export type CommandRunner = (
 ) => Promise<CommandResult>;
 
 /**
- * The real runner: `execFile` with a timeout (nvidia-smi can hang for a minute on a GPU in a bad state) and a large
- * output buffer (`-q -x` on 8 GPUs is about 1 MB).
+ * The real runner: the one process runner with a timeout (nvidia-smi can hang for a minute on a GPU in a bad state).
  */
-export const runCommand: CommandRunner = (file, args, options = {}) =>
-  new Promise((resolve) => {
-    execFile(
-      file,
-      args,
-      { timeout: options.timeoutMs ?? 20_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        const code = (error as NodeJS.ErrnoException | null)?.code;
-        resolve({
-          exitStatus: error ? (typeof code === 'number' ? code : null) : 0,
-          stdout: stdout ?? '',
-          stderr: stderr ?? '',
-          notFound: code === 'ENOENT',
-          timedOut: Boolean(error && (error as { killed?: boolean }).killed),
-        });
-      },
-    );
-  });
+export const runCommand: CommandRunner = async (file, args, options = {}) => {
+  const result = await runProcess(file, args, { timeoutMs: options.timeoutMs ?? 20_000 });
+  return {
+    exitStatus: result.exitCode,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    notFound: result.notFound,
+    timedOut: result.timedOut,
+  };
+};

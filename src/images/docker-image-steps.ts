@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createReadStream, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type Docker from 'dockerode';
-import { CommandError, OpsError } from '../core/errors.js';
+import { OpsError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
+import { runChecked } from '../core/process-runner.js';
 import { readDockerStream } from './docker-json-stream.js';
 import { createScratchDir, removeScratchDir } from './scratch-dir.js';
 
@@ -22,9 +22,10 @@ export async function inspectImage(
 }
 
 /**
- * Streams `tar -C root -c .` into the Engine API's image import (`docker import -`) and returns the new image's id.
- * The image is left untagged: if tar fails part-way the daemon may still have stored what arrived, and that must
- * never carry a name, so the id is removed again and the caller tags only a complete import.
+ * Archives the root with `tar` (through the one process runner) into a scratch file, then streams that file into the
+ * Engine API's image import (`docker import -`) and returns the new image's id. The archive is complete before the
+ * daemon sees a byte, so a failed tar never leaves a partial image; the image is still left untagged (the caller tags
+ * only a complete build).
  */
 export async function importRootfs(
   docker: Docker,
@@ -32,58 +33,45 @@ export async function importRootfs(
   labels: Record<string, string>,
   options: { bus: EventBus; signal?: AbortSignal },
 ): Promise<string> {
-  // Numeric owners: the names in the root's /etc/passwd, not this host's, are the ones that count.
-  // /dev, /proc and /sys are filled by the container runtime; debootstrap's device nodes are not wanted there.
-  const tar = spawn(
-    'tar',
-    [
-      '-C',
-      root,
-      '--numeric-owner',
-      '--exclude=./dev/*',
-      '--exclude=./proc/*',
-      '--exclude=./sys/*',
-      '-c',
-      '.',
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let tarErr = '';
-  tar.stderr.on('data', (chunk: Buffer) => {
-    tarErr += chunk.toString();
-  });
-  const tarExit = new Promise<number | null>((resolve, reject) => {
-    tar.once('error', reject);
-    tar.once('close', resolve);
-  });
-  const changes = Object.entries(labels).map(
-    ([key, value]) => `LABEL ${JSON.stringify(key)}=${JSON.stringify(value)}`,
-  );
-  let imageId: string | undefined;
+  // Beside the root, on the same disk (a tmpfs /tmp may be too small for a root file system).
+  const scratch = createScratchDir('ops-rootfs-tar-', dirname(root));
   try {
-    const response = await docker.importImage(tar.stdout, {
+    const archive = join(scratch, 'rootfs.tar');
+    // Numeric owners: the names in the root's /etc/passwd, not this host's, are the ones that count.
+    // /dev, /proc and /sys are filled by the container runtime; debootstrap's device nodes are not wanted there.
+    await runChecked(
+      'tar',
+      [
+        '-C',
+        root,
+        '--numeric-owner',
+        '--exclude=./dev/*',
+        '--exclude=./proc/*',
+        '--exclude=./sys/*',
+        '-cf',
+        archive,
+        '.',
+      ],
+      options.signal ? { signal: options.signal } : {},
+    );
+    const changes = Object.entries(labels).map(
+      ([key, value]) => `LABEL ${JSON.stringify(key)}=${JSON.stringify(value)}`,
+    );
+    const response = await docker.importImage(createReadStream(archive), {
       changes,
       ...(options.signal ? { abortSignal: options.signal } : {}),
     });
     const messages = await readDockerStream(response);
     // The last status line of an import is the new image id (Engine API, POST /images/create with fromSrc).
-    imageId = messages
+    const imageId = messages
       .map((m) => m.status?.trim() ?? '')
       .reverse()
       .find((s) => /^sha256:[0-9a-f]{64}$/.test(s));
-  } catch (error) {
-    tar.kill();
-    throw error;
+    if (!imageId) throw new OpsError('docker import finished without reporting an image id');
+    return imageId;
+  } finally {
+    removeScratchDir(scratch);
   }
-  const exitStatus = await tarExit;
-  if (exitStatus !== 0) {
-    if (imageId) await removeImageQuietly(docker, imageId, options.bus);
-    throw new CommandError(`tar -C ${root} -c .`, { exitStatus, stdout: '', stderr: tarErr });
-  }
-  if (!imageId) throw new OpsError('docker import finished without reporting an image id');
-  return imageId;
 }
 
 /**

@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { OpsError } from '../core/errors.js';
+import { runProcessSync } from '../core/process-runner.js';
 
 /**
  * A temporary directory for a bootstrap root. Removing it is the dangerous part: debootstrap mounts /proc, /sys and
@@ -41,12 +41,8 @@ export function removeScratchDir(dir: string): void {
     }
   };
   for (const point of readMounts()) {
-    try {
-      // Lazy unmount: detaches now even if something still holds a file open there.
-      execFileSync('umount', ['-l', point], { stdio: 'ignore' });
-    } catch {
-      // Checked below.
-    }
+    // Lazy unmount: detaches now even if something still holds a file open there. A failure is checked below.
+    runProcessSync('umount', ['-l', point]);
   }
   const left = readMounts();
   if (left.length > 0) {

@@ -1,4 +1,4 @@
-import { $ } from 'zx';
+import { runProcess } from '../core/process-runner.js';
 
 export interface ShellResult {
   exitCode: number;
@@ -15,7 +15,7 @@ export interface Shell {
 }
 
 /**
- * This machine, through zx. Commands need root: when ops is not root they go through `sudo -n` (which fails at once,
+ * This machine, through the one process runner. Commands need root: when ops is not root they go through `sudo -n` (which fails at once,
  * with sudo's own message, rather than waiting for a password nobody will type).
  */
 export function localShell(options: { asRoot?: boolean } = {}): Shell {
@@ -23,12 +23,8 @@ export function localShell(options: { asRoot?: boolean } = {}): Shell {
   return {
     where: 'this machine',
     async run(script, input) {
-      const command = sudo ? ['sudo', '-n', 'bash', '-c', script] : ['bash', '-c', script];
-      const result = await $({
-        nothrow: true,
-        quiet: true,
-        ...(input !== undefined ? { input } : {}),
-      })`${command}`;
+      const [file, ...args] = sudo ? ['sudo', '-n', 'bash', '-c', script] : ['bash', '-c', script];
+      const result = await runProcess(file as string, args, input !== undefined ? { input } : {});
       return { exitCode: result.exitCode ?? 1, stdout: result.stdout, stderr: result.stderr };
     },
   };

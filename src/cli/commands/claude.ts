@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import {
   claudeEnv,
@@ -11,6 +10,7 @@ import {
 import { findClaude } from '../../claude/find-claude.js';
 import { checkToolRoundTrip } from '../../claude/tool-round-trip.js';
 import { OpsError } from '../../core/errors.js';
+import { runInteractive } from '../../core/process-runner.js';
 import { apiKeysFromEnv } from '../../gateway/auth.js';
 import { readPlan } from '../../plan/load-plan.js';
 import { planFileToUse } from '../../plan/plan-store.js';
@@ -63,14 +63,7 @@ export function registerClaudeCommand(program: Command, getContext: () => CliCon
         return;
       }
       const claude = findClaude(process.env);
-      const child = spawn(claude, args, { stdio: 'inherit', env: { ...process.env, ...env } });
-      const code = await new Promise<number>((resolve, reject) => {
-        child.on('error', (error) =>
-          reject(new OpsError(`could not start ${claude}`, { cause: error, exitCode: 2 })),
-        );
-        child.on('exit', (c, signal) => resolve(c ?? (signal ? 128 + 1 : 1)));
-      });
-      process.exitCode = code;
+      process.exitCode = await runInteractive(claude, args, { env: { ...process.env, ...env } });
     });
 }
 

@@ -1,0 +1,202 @@
+import { $, type ProcessOutput } from 'zx';
+import { CommandError, OpsError } from './errors.js';
+
+/**
+ * The one way ops starts a process: zx (the design card names it for scripts and shell steps). zx runs the command
+ * through bash with every argument quoted, keeps stdout and stderr, kills the whole process tree on timeout or abort
+ * (debootstrap runs dpkg in a chroot beneath it), and carries the command, the exit code and both outputs in its
+ * result; this file turns that result into ops's own types: a `ProcessResult` (never a throw), or a `CommandError`
+ * for `runChecked`.
+ */
+
+export interface ProcessResult {
+  /** The command as a person would type it, for messages. */
+  command: string;
+  /** null when a signal ended it. */
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  /** The program is not installed (bash's 127). */
+  notFound: boolean;
+  /** `timeoutMs` passed and the process was killed. */
+  timedOut: boolean;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  /** The whole environment (defaults to this process's). */
+  env?: NodeJS.ProcessEnv;
+  input?: string | Buffer;
+  timeoutMs?: number;
+  /** Aborting kills the process tree; the result then says so through `runChecked`'s error. */
+  signal?: AbortSignal;
+  /** Each line of output as it arrives (build logs go to the event bus as debug lines). */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+}
+
+/** bash's answer when the command itself cannot be found or executed. */
+const NOT_FOUND = 127;
+
+export function describeCommand(file: string, args: readonly string[]): string {
+  return [file, ...args]
+    .map((part) => (/^[\w@%+=:,./-]+$/.test(part) ? part : JSON.stringify(part)))
+    .join(' ');
+}
+
+/** Runs a command to completion; resolves with what it printed and how it ended, whatever its exit code. */
+export async function runProcess(
+  file: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<ProcessResult> {
+  const command = describeCommand(file, args);
+  const lines = options.onLine ? lineSplitter(options.onLine) : undefined;
+  const child = $({
+    nothrow: true,
+    quiet: true,
+    verbose: false,
+    preferLocal: false,
+    env: options.env ?? process.env,
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+    ...(options.input !== undefined ? { input: options.input } : {}),
+    ...(lines
+      ? {
+          log: (entry: { kind: string; data?: Buffer }) => {
+            if ((entry.kind === 'stdout' || entry.kind === 'stderr') && entry.data)
+              lines.push(entry.kind, entry.data);
+          },
+        }
+      : {}),
+  })`${[file, ...args]}`;
+  // zx's kill walks the process tree (an abort signal would reach only bash's direct child). Before the child
+  // exists (the same tick as the call) it cannot be killed yet, so the kill is tried again on the next turn.
+  let settled = false;
+  const killTree = () => {
+    if (settled) return;
+    try {
+      child.kill('SIGTERM').catch(() => {
+        // Already gone.
+      });
+    } catch {
+      setTimeout(killTree, 10);
+    }
+  };
+  let timedOut = false;
+  const timer =
+    options.timeoutMs !== undefined
+      ? setTimeout(() => {
+          timedOut = true;
+          killTree();
+        }, options.timeoutMs)
+      : undefined;
+  options.signal?.addEventListener('abort', killTree, { once: true });
+  if (options.signal?.aborted) killTree();
+  try {
+    const output: ProcessOutput = await child.finally(() => {
+      settled = true;
+    });
+    lines?.flush();
+    const exitCode = output.exitCode;
+    return {
+      command,
+      exitCode,
+      stdout: output.stdout,
+      stderr: output.stderr,
+      notFound: exitCode === NOT_FOUND && /not found|No such file/i.test(output.stderr),
+      timedOut,
+    };
+  } finally {
+    if (timer) clearTimeout(timer);
+    options.signal?.removeEventListener('abort', killTree);
+  }
+}
+
+/**
+ * Runs a command that must succeed: a missing program, an abort, a timeout or a non-zero exit becomes an error that
+ * names the command and carries its exit code and output (the stderr tail is in the message).
+ */
+export async function runChecked(
+  file: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<ProcessResult> {
+  const result = await runProcess(file, args, options);
+  if (options.signal?.aborted) {
+    throw new OpsError(`interrupted: ${result.command}`, { cause: options.signal.reason, exitCode: 130 });
+  }
+  if (result.notFound) {
+    throw new OpsError(`${file} is not installed (needed for: ${result.command})`, {
+      hint: `install ${file} and run the command again`,
+    });
+  }
+  if (result.timedOut) {
+    throw new CommandError(
+      result.command,
+      { exitStatus: null, stdout: result.stdout, stderr: result.stderr },
+      {
+        hint: `it did not finish within ${Math.round((options.timeoutMs ?? 0) / 1000)} s`,
+      },
+    );
+  }
+  if (result.exitCode !== 0) {
+    throw new CommandError(result.command, {
+      exitStatus: result.exitCode,
+      stdout: result.stdout,
+      stderr: result.stderr,
+    });
+  }
+  return result;
+}
+
+/** Runs a command on this terminal (stdin, stdout and stderr inherited) and resolves with its exit code. */
+export async function runInteractive(
+  file: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<number> {
+  const output = await $({
+    nothrow: true,
+    verbose: false,
+    preferLocal: false,
+    stdio: 'inherit',
+    env: options.env ?? process.env,
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+  })`${[file, ...args]}`;
+  return output.exitCode ?? 1;
+}
+
+/** The synchronous form, for the few places that must not yield (cleanup in a finally of synchronous code). */
+export function runProcessSync(file: string, args: readonly string[]): ProcessResult {
+  const output = $.sync({
+    nothrow: true,
+    quiet: true,
+    verbose: false,
+    preferLocal: false,
+  })`${[file, ...args]}`;
+  return {
+    command: describeCommand(file, args),
+    exitCode: output.exitCode,
+    stdout: output.stdout,
+    stderr: output.stderr,
+    notFound: output.exitCode === NOT_FOUND,
+    timedOut: false,
+  };
+}
+
+function lineSplitter(onLine: (line: string, stream: 'stdout' | 'stderr') => void) {
+  const partial = { stdout: '', stderr: '' };
+  return {
+    push(stream: 'stdout' | 'stderr', data: Buffer) {
+      const text = partial[stream] + data.toString('utf8');
+      const parts = text.split('\n');
+      partial[stream] = parts.pop() ?? '';
+      for (const line of parts) onLine(line, stream);
+    },
+    flush() {
+      for (const stream of ['stdout', 'stderr'] as const) {
+        if (partial[stream]) onLine(partial[stream], stream);
+        partial[stream] = '';
+      }
+    },
+  };
+}
