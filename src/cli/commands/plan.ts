@@ -2,7 +2,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { loadCatalog } from '../../catalog/load-catalog.js';
+import { loadActiveCatalog } from '../../catalog/active-catalog.js';
 import type { Catalog } from '../../catalog/types.js';
 import { closestNames } from '../../core/closest-names.js';
 import { OpsError } from '../../core/errors.js';
@@ -207,7 +207,7 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
     .action(async (opts: PlanOptions) => {
       const ctx = getContext();
       const profiles = loadProfiles(defaultProfilesDir());
-      const catalog = loadCatalog();
+      const catalog = loadActiveCatalog(ctx.state);
       let hardware: HardwareSpec;
       let notes: string[] = [];
       let source: string;
