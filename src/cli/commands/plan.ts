@@ -91,10 +91,11 @@ export function formatProposal(
         [e.role, ...e.alsoServes].join(', '),
         e.modelId,
         e.quant,
-        e.engine,
+        // Data-parallel copies (planner/replicas.ts): `× N`, and "all" is every copy's agents together.
+        e.replicas?.length ? `${e.engine} × ${e.replicas.length + 1}` : e.engine,
         `${e.contextPerAgent} × ${e.parallel}`,
         memoryPerGpu(e),
-        `${e.estTokensPerSec.toFixed(1)} / ${e.aggregateTokensPerSec.toFixed(1)}`,
+        `${e.estTokensPerSec.toFixed(1)} / ${(e.aggregateTokensPerSec + (e.replicas ?? []).reduce((a, r) => a + r.aggregateTokensPerSec, 0)).toFixed(1)}`,
         `${e.promptSeconds20k.toFixed(1)} s`,
       ]),
     ];
