@@ -217,3 +217,47 @@ describe('data-parallel replicas', () => {
     assert.match(paths[2] ?? '', /^engines\[4\]\.replicaOf: "zz" is not an engine/);
   });
 });
+
+describe('upgrading a Plan with data-parallel copies', () => {
+  it('drops the copies of a replaced entry (they would run the old model) and the target Plan stays valid', async () => {
+    const { buildTargetPlan } = await import('../../src/upgrade/target-plan.js');
+    const read = validatePlan(
+      {
+        version: 1,
+        deployment: 'd',
+        engines: [
+          {
+            engine: 'llama.cpp',
+            name: 'coder',
+            model: '/m/a.gguf',
+            contextLength: 4096,
+            port: 9001,
+            gpus: [0],
+          },
+          {
+            engine: 'llama.cpp',
+            name: 'coder-r2',
+            model: '/m/a.gguf',
+            contextLength: 4096,
+            port: 9002,
+            gpus: [1],
+            replicaOf: 'coder',
+          },
+        ],
+        gateway: { port: 8080, aliases: { 'quality-coder': 'coder' } },
+      },
+      { planDir: '/tmp' } as PlanReadContext,
+    );
+    assert.ok(read.plan);
+    for (const strategy of ['blue-green', 'stop-and-swap'] as const) {
+      const target = buildTargetPlan(read.plan, [{ entry: 'coder', model: '/m/b.gguf' }], strategy);
+      assert.deepEqual(
+        target.engines.map((e) => e.name.replace(/-[0-9a-f]{6}$/, '')),
+        ['coder'],
+        strategy,
+      );
+      const { sourceDir: _dir, ...doc } = target;
+      assert.deepEqual(validatePlan(doc, { planDir: '/tmp' } as PlanReadContext).problems, []);
+    }
+  });
+});
