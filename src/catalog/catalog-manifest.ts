@@ -43,13 +43,11 @@ export function sha256Hex(data: Uint8Array): string {
 export function buildCatalogManifest(files: ReadonlyMap<string, Uint8Array>): CatalogManifest {
   return {
     format: CATALOG_ARCHIVE_FORMAT,
-    files: [...files.keys()]
-      .sort()
-      .map((path) => ({
-        path,
-        bytes: files.get(path)?.length ?? 0,
-        sha256: sha256Hex(files.get(path) ?? new Uint8Array()),
-      })),
+    files: [...files.keys()].sort().map((path) => ({
+      path,
+      bytes: files.get(path)?.length ?? 0,
+      sha256: sha256Hex(files.get(path) ?? new Uint8Array()),
+    })),
   };
 }
 
