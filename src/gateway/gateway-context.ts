@@ -9,6 +9,7 @@ import { HybridRouter } from './hybrid/hybrid-router.js';
 import { GatewayMetrics } from './metrics.js';
 import type { ClaudeTierRule } from './model-aliases.js';
 import type { ChatCompletionRequest } from './openai/types.js';
+import { ReplicaBalancer } from './replica-balancer.js';
 import { ResponseCache, type ResponseCacheOptions } from './response-cache.js';
 import { ModelRouter, type RoutePolicy } from './router.js';
 import { clip } from './shape-check.js';
@@ -128,8 +129,16 @@ export function createGatewayContext(options: GatewayOptions): GatewayContext {
   const sink = options.usageSink;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const locations = new Map(options.upstreams.map((u) => [u.name, u.location ?? 'local']));
+  // Data-parallel copies: sessions stay on their copy, new ones go to the least busy (replica-balancer.ts).
+  const balancer = new ReplicaBalancer((name) => {
+    const u = pool.all().find((x) => x.name === name);
+    return u
+      ? { busy: u.queue.activeCount + u.queue.queuedCount(), slots: u.queue.slots }
+      : { busy: Number.POSITIVE_INFINITY, slots: 1 };
+  });
   const routerFor = (upstreams: UpstreamDescriptor[], aliases: Record<string, string> | undefined) =>
     new ModelRouter(upstreams, {
+      pickReplica: (members, session) => balancer.pick(members, session),
       ...(aliases ? { gatewayAliases: aliases } : {}),
       ...(options.claudeTiers ? { claudeTiers: options.claudeTiers } : {}),
       ...(options.fallbackUpstream ? { fallbackUpstream: options.fallbackUpstream } : {}),

@@ -15,6 +15,8 @@ export interface RouteRequest {
   model: string;
   /** Priority asked for by the client (`x-ops-priority` header), if any. */
   priority?: Priority;
+  /** The conversation the request belongs to, so it stays on one data-parallel copy (replica-balancer.ts). */
+  session?: string;
 }
 
 /**
@@ -29,6 +31,8 @@ export interface RouterOptions {
   /** Upstream for models nobody knows; without it unknown models are a not_found_error. */
   fallbackUpstream?: string;
   policies?: readonly RoutePolicy[];
+  /** Picks one data-parallel copy of a routed upstream (replica-balancer.ts); default: the first. */
+  pickReplica?: (members: readonly string[], session: string | undefined) => string;
 }
 
 /** Model name → upstream. Pure: built once from descriptors, then only looked up. */
@@ -38,9 +42,14 @@ export class ModelRouter {
   private readonly firstUpstream: string | undefined;
   private readonly fallbackUpstream: string | undefined;
   private readonly policies: readonly RoutePolicy[];
+  /** First entry → it and its data-parallel copies, in Plan order. */
+  readonly replicaGroups: ReadonlyMap<string, readonly string[]>;
+  private readonly pickReplica: RouterOptions['pickReplica'];
 
   constructor(upstreams: readonly UpstreamDescriptor[], options: RouterOptions = {}) {
     this.table = buildAliasTable(upstreams, options.gatewayAliases);
+    this.replicaGroups = replicaGroupsOf(upstreams);
+    this.pickReplica = options.pickReplica;
     this.tiers = options.claudeTiers ?? DEFAULT_CLAUDE_TIERS;
     this.firstUpstream = upstreams[0]?.name;
     this.fallbackUpstream = options.fallbackUpstream;
@@ -63,6 +72,9 @@ export class ModelRouter {
         `model ${shown(request.model)} is not served here; known models: ${[...this.table.keys()].join(', ')}`,
       );
     }
+    const members = this.replicaGroups.get(route.upstream);
+    if (members && this.pickReplica)
+      return { ...route, upstream: this.pickReplica(members, request.session) };
     return route;
   }
 
@@ -86,4 +98,17 @@ export class ModelRouter {
   modelIds(): string[] {
     return [...this.table.keys()];
   }
+}
+
+/** Groups each upstream with its data-parallel copies (`replicaOf`); copies of an unknown upstream stay alone. */
+export function replicaGroupsOf(upstreams: readonly UpstreamDescriptor[]): Map<string, string[]> {
+  const names = new Set(upstreams.map((u) => u.name));
+  const groups = new Map<string, string[]>();
+  for (const u of upstreams) {
+    if (!u.replicaOf || !names.has(u.replicaOf)) continue;
+    const group = groups.get(u.replicaOf) ?? [u.replicaOf];
+    group.push(u.name);
+    groups.set(u.replicaOf, group);
+  }
+  return groups;
 }

@@ -26,6 +26,8 @@ export interface UpstreamDescriptor {
   /** Whether the model accepts images (llama.cpp started with `--mmproj`). */
   vision?: boolean;
   location?: RouteLocation;
+  /** The upstream this one is a data-parallel copy of (Plan `replicaOf`): requests for it are balanced over both. */
+  replicaOf?: string;
 }
 
 /** Request priority in an upstream's queue: interactive work is admitted before background work. */

@@ -17,6 +17,7 @@ function upstreamFromEntry(entry: EngineEntry, env: NodeJS.ProcessEnv): Upstream
     contextLength: entry.contextLength,
     parallel: entry.parallel,
     engine: entry.engine,
+    ...(entry.engine !== 'external' && entry.replicaOf ? { replicaOf: entry.replicaOf } : {}),
   };
   switch (entry.engine) {
     case 'llama.cpp':

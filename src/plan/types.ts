@@ -35,6 +35,11 @@ const containerFields = {
   port,
   host: z.string().default('127.0.0.1'),
   healthTimeoutS: z.number().int().min(1).max(7200).default(180),
+  /**
+   * Name of the entry this one is a data-parallel copy of (same engine and model on other GPUs): the gateway
+   * balances requests for the first entry's names and aliases over it and its copies.
+   */
+  replicaOf: name.optional(),
 };
 
 export const llamaCppEntrySchema = z.strictObject({ engine: z.literal('llama.cpp'), ...containerFields });

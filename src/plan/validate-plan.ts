@@ -159,6 +159,25 @@ function checkCrossFields(
     }
   }
 
+  // A data-parallel copy names an entry that runs the same model on the same engine and is not a copy itself.
+  for (const { entry, index } of engines) {
+    if (!isContainerEntry(entry) || entry.replicaOf === undefined) continue;
+    const at = `engines[${index}].replicaOf`;
+    const first = engines.find((e) => e.entry.name === entry.replicaOf)?.entry;
+    if (!first || !isContainerEntry(first))
+      problems.push({ path: at, message: `"${entry.replicaOf}" is not an engine ops runs in this Plan` });
+    else if (first.replicaOf !== undefined)
+      problems.push({
+        path: at,
+        message: `"${first.name}" is itself a copy of "${first.replicaOf}"; name that one`,
+      });
+    else if (first.engine !== entry.engine || first.model !== entry.model)
+      problems.push({
+        path: at,
+        message: `a copy runs the same engine and model as "${first.name}" (${first.engine} ${first.model}), not ${entry.engine} ${entry.model}`,
+      });
+  }
+
   if (gateway) {
     for (const [alias, target] of Object.entries(gateway.aliases)) {
       if (!names.has(target)) {

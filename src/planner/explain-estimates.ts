@@ -16,6 +16,14 @@ export function formatEstimates(entries: readonly PlannedModel[]): string[] {
       `    decode: ~${e.estTokensPerSec.toFixed(1)} tokens/s for one agent (active weights + its half-full KV cache read per token at 70 % of memory bandwidth)`,
       `    ${e.parallel} agent${e.parallel === 1 ? '' : 's'} at once: ~${e.aggregateTokensPerSec.toFixed(1)} tokens/s in total, ~${(e.aggregateTokensPerSec / e.parallel).toFixed(1)} each (each step reads the shared weights once and every agent's own cache)`,
     );
+    const replicas = e.replicas ?? [];
+    if (replicas.length > 0) {
+      const copies = replicas.length + 1;
+      const total = e.aggregateTokensPerSec + replicas.reduce((a, r) => a + r.aggregateTokensPerSec, 0);
+      out.push(
+        `    data-parallel: ${copies} copies (GPU ${[e.gpus, ...replicas.map((r) => r.gpus)].map((g) => g.join('+')).join(' | ')}), each with ${e.parallel} agent${e.parallel === 1 ? '' : 's'}; the gateway keeps a session on its copy: ~${total.toFixed(1)} tokens/s for all ${copies * e.parallel} agents (${copies} × ~${(total / copies).toFixed(1)}), each copy's prompt and decode as above (planner/replicas.ts)`,
+      );
+    }
   }
   return out;
 }

@@ -10,7 +10,8 @@ import { DEFAULT_SOURCES } from './intent-defaults.js';
 import { DEFAULT_CPU_BANDWIDTH_GBS, formatGiB, MiB, ramReserveBytes } from './memory-constants.js';
 import { optionToPlanned } from './planned-model.js';
 import { SPEED_QUALITY_WINDOW } from './quality-floor.js';
-import { planRole } from './role-evaluation.js';
+import { chooseReplicas, toReplicaPlacement } from './replicas.js';
+import { planRole, requestFor } from './role-evaluation.js';
 import { suggestAlternatives } from './suggest.js';
 import type { HardwareSpec, Intent, PlannedModel, PlannerRole, PlanProposal, Rejection } from './types.js';
 
@@ -101,20 +102,34 @@ export function planModels(input: PlannerInput): PlanProposal {
     for (const o of outcome.ranked.slice(1))
       rejected.push(rankedBelow(role, o, best.variant.id, intent.priority, outcome.speedFloor));
     rejected.push(...unfit);
-    const planned = optionToPlanned(
-      best,
-      role,
-      intent.agents,
-      outcome.ctxPerAgent,
-      intent.flashAttention ?? true,
-    );
+    // Data-parallel copies over the chosen GPUs and those nothing uses yet (replicas.ts).
+    const flash = intent.flashAttention ?? true;
+    const used = new Set(entries.flatMap((e) => [...e.gpus, ...(e.replicas ?? []).flatMap((r) => r.gpus)]));
+    const pool = res.gpus
+      .map((g) => g.index)
+      .filter((i) => !used.has(i))
+      .sort((a, b) => a - b);
+    const split = chooseReplicas(best, requestFor(intent, outcome.ctxPerAgent), res, intent.priority, pool);
+    const first = split?.copies[0] ?? best;
+    const agents = split?.agentsPerCopy ?? intent.agents;
+    const planned = optionToPlanned(first, role, agents, outcome.ctxPerAgent, flash);
+    const copies = split?.copies ?? [best];
+    if (split) {
+      planned.replicas = split.copies.slice(1).map((o) => toReplicaPlacement(o, agents, flash));
+      const groups = copies.map((o) => o.perGpu.map((g) => g.index).join('+')).join(' | ');
+      planned.notes.push(
+        `data-parallel: ${copies.length} copies on GPU ${groups}, each ${agents} agent${agents === 1 ? '' : 's'} × ${outcome.ctxPerAgent} tokens on its own port; the gateway keeps each session on one copy and sends new ones to the least busy: ~${split.aggregateTokensPerSec.toFixed(1)} tokens/s for all ${copies.length * agents} agents against ~${best.aggregateTokensPerSec.toFixed(1)} from one engine over GPU ${best.perGpu.map((g) => g.index).join('+')}`,
+      );
+    }
     if (best.promptSeconds > SLOW_PROMPT_SECONDS)
       planned.notes.push(
         `a ${PROMPT_TOKENS_FOR_ESTIMATE}-token prompt (Claude Code's first request) takes ~${Math.round(best.promptSeconds)} s to process here: first turns will be slow`,
       );
     entries.push(planned);
-    for (const g of best.perGpu) res.gpuFree.set(g.index, (res.gpuFree.get(g.index) ?? 0) - g.totalBytes);
-    res.ramFreeBytes -= best.cpuBytes;
+    for (const o of copies) {
+      for (const g of o.perGpu) res.gpuFree.set(g.index, (res.gpuFree.get(g.index) ?? 0) - g.totalBytes);
+      res.ramFreeBytes -= o.cpuBytes;
+    }
   }
   return { entries, rejected, suggestions };
 }

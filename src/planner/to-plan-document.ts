@@ -49,7 +49,7 @@ export function toPlanDocument(
     return port++;
   };
   const aliases: Record<string, string> = {};
-  const engines = proposal.entries.map((e) => {
+  const engines = proposal.entries.flatMap((e) => {
     const name = entryName(e);
     for (const role of [e.role, ...e.alsoServes]) {
       aliases[role] = name;
@@ -67,17 +67,31 @@ export function toPlanDocument(
       args: e.args,
       port: nextPort(),
     };
-    if (e.engine === 'llama.cpp') return { engine: 'llama.cpp', ...common };
-    return {
-      engine: 'vllm',
-      ...common,
-      servedModelName: name,
+    const vllm = {
       tensorParallel: e.tensorParallel,
       gpuMemoryUtilization: e.gpuMemoryUtilization,
       ...(e.quantization ? { quantization: e.quantization } : {}),
       ...(e.kvCacheDtype && e.kvCacheDtype !== 'auto' ? { kvCacheDtype: e.kvCacheDtype } : {}),
       ...(e.toolCallParser ? { toolCallParser: e.toolCallParser } : {}),
     };
+    const entry = (fields: typeof common & { replicaOf?: string }) =>
+      e.engine === 'llama.cpp'
+        ? { engine: 'llama.cpp', ...fields }
+        : { engine: 'vllm', ...fields, servedModelName: fields.name, ...vllm };
+    // Data-parallel copies (planner/replicas.ts): entries of their own, named after the first and marked
+    // `replicaOf` it, so the gateway balances the first's aliases over all of them.
+    const replicas = (e.replicas ?? []).map((r, i) =>
+      entry({
+        ...common,
+        name: `${name.slice(0, 41 - `-r${i + 2}`.length).replace(/-+$/, '')}-r${i + 2}`,
+        aliases: [],
+        gpus: r.gpus,
+        args: r.args,
+        port: nextPort(),
+        replicaOf: name,
+      }),
+    );
+    return [entry(common), ...replicas];
   });
   return {
     version: 1,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Role } from '../catalog/types.js';
+import type { ReplicaPlacement } from './replicas.js';
 
 /**
  * The planner's inputs and outputs. Kept apart from the detection code: `HardwareSpec` is also the shape a user's
@@ -117,6 +118,8 @@ export interface PlannedModel {
   quantization?: string;
   kvCacheDtype?: string;
   toolCallParser?: string;
+  /** Data-parallel copies on GPUs no role uses (replicas.ts); each is its own Plan entry the gateway balances to. */
+  replicas?: ReplicaPlacement[];
   notes: string[];
 }
 

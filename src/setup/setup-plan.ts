@@ -1,4 +1,4 @@
-import { loadCatalog } from '../catalog/load-catalog.js';
+import { loadActiveCatalog } from '../catalog/active-catalog.js';
 import { formatProposal, planModelOf } from '../cli/commands/plan.js';
 import type { StateDir } from '../core/state-dir.js';
 import type { Inventory } from '../detect/types.js';
@@ -39,7 +39,7 @@ export function planForSetup(input: {
     priority: answers.priority,
     ...(answers.sources ? { sources: answers.sources } : {}),
   });
-  const proposal = planModels({ hardware, intent, catalog: loadCatalog() });
+  const proposal = planModels({ hardware, intent, catalog: loadActiveCatalog() });
   const text = formatProposal(proposal, input.header, notes, false);
   if (proposal.entries.length === 0) return { hardware, proposal, document: {}, text };
   const document = toPlanDocument(proposal, {

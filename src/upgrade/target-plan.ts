@@ -93,7 +93,11 @@ export function buildTargetPlan(
       ]),
     ),
   };
-  return { ...current, engines, ...(gateway ? { gateway } : {}) };
+  // A data-parallel copy of a replaced entry (planner/replicas.ts) would run the old model under the new one's
+  // name: it leaves with the old model, and `ops plan --write` plans copies of the new one again.
+  const replaced = new Set(replacements.map((r) => r.entry));
+  const kept = engines.filter((e) => !(isContainerEntry(e) && e.replicaOf && replaced.has(e.replicaOf)));
+  return { ...current, engines: kept, ...(gateway ? { gateway } : {}) };
 }
 
 /**

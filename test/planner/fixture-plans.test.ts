@@ -18,10 +18,16 @@ const DIR = join(import.meta.dirname, '..', 'fixtures', 'nvidia-smi');
  * model (catalog quality = SWE-bench Verified), its engine, context × agents, and why it is what an expert would
  * run there. Host RAM and cores are unknown from an nvidia-smi file: 64 GiB and 16 cores are assumed
  * (inventoryToHardware). A change to the catalog or the planner that moves a row must be reviewed here.
+ *
+ * Data-parallel copies (planner/replicas.ts; `copies`, 1 when absent, `load` is per copy): none of these default
+ * plans splits, reviewed: every model here needs all of its box's GPUs for its agents (the 4090 pair, the V100
+ * pair, GLM-4.7 at tensor parallel 8 on the H100s), or the box has one usable GPU, or (A100 + V100) the other card
+ * cannot hold a copy (Qwen3-Coder-Next Q4_K_M is 45.5 GiB, the V100 32 GB). Copies appear with a smaller model on a
+ * wider box: `--models qwen3-coder-next` on the H100s plans two tensor-parallel-4 copies (test/planner/replicas.test.ts).
  */
 const REVIEWED: Record<
   string,
-  { profile: string; model: string; engine: string; load: string; why: string }
+  { profile: string; model: string; engine: string; load: string; why: string; copies?: number }
 > = {
   'rtx-4090-550.xml': {
     profile: 'consumer',
@@ -157,6 +163,7 @@ describe('plans for every nvidia-smi fixture, reviewed', () => {
       assert.equal(`${e.modelId}:${e.quant}`, want.model);
       assert.equal(e.engine, want.engine);
       assert.equal(`${e.contextPerAgent} × ${e.parallel}`, want.load);
+      assert.equal(1 + (e.replicas?.length ?? 0), want.copies ?? 1, 'data-parallel copies');
       assert.ok(
         !e.modelId.startsWith('ops-smoke') && !catalog.models.find((m) => m.id === e.modelId)?.legacy,
       );

@@ -50,8 +50,11 @@ describe('planner properties', () => {
         const used = new Map<number, number>();
         let ram = 0;
         for (const e of p.entries) {
-          for (const g of e.perGpu) used.set(g.index, (used.get(g.index) ?? 0) + g.totalBytes);
-          ram += e.cpuBytes;
+          // Data-parallel replicas take their own GPUs and RAM too.
+          for (const copy of [e, ...(e.replicas ?? [])]) {
+            for (const g of copy.perGpu) used.set(g.index, (used.get(g.index) ?? 0) + g.totalBytes);
+            ram += copy.cpuBytes;
+          }
           const model = catalog.models.find((m) => m.id === e.modelId);
           assert.ok(model && e.contextPerAgent <= model.shape.trainedContext);
           if (e.engine === 'llama.cpp') assert.ok(e.contextLength >= e.contextPerAgent * e.parallel);

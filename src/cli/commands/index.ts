@@ -75,6 +75,13 @@ export const commands: (LazyCommands | RegisterCommand)[] = [
   },
   {
     commands: {
+      catalog:
+        'the model catalog: which one is active, install a newer signed one (file or URL, offline from a file), sign one',
+    },
+    load: async () => (await import('./catalog.js')).registerCatalogCommands,
+  },
+  {
+    commands: {
       models:
         'the model store: pull, list, rm, gc, quantize, export/import; the smoke model; inspect GGUF files',
     },

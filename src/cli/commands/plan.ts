@@ -2,7 +2,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { loadCatalog } from '../../catalog/load-catalog.js';
+import { loadActiveCatalog } from '../../catalog/active-catalog.js';
 import type { Catalog } from '../../catalog/types.js';
 import { closestNames } from '../../core/closest-names.js';
 import { OpsError } from '../../core/errors.js';
@@ -91,10 +91,11 @@ export function formatProposal(
         [e.role, ...e.alsoServes].join(', '),
         e.modelId,
         e.quant,
-        e.engine,
+        // Data-parallel copies (planner/replicas.ts): `× N`, and "all" is every copy's agents together.
+        e.replicas?.length ? `${e.engine} × ${e.replicas.length + 1}` : e.engine,
         `${e.contextPerAgent} × ${e.parallel}`,
         memoryPerGpu(e),
-        `${e.estTokensPerSec.toFixed(1)} / ${e.aggregateTokensPerSec.toFixed(1)}`,
+        `${e.estTokensPerSec.toFixed(1)} / ${(e.aggregateTokensPerSec + (e.replicas ?? []).reduce((a, r) => a + r.aggregateTokensPerSec, 0)).toFixed(1)}`,
         `${e.promptSeconds20k.toFixed(1)} s`,
       ]),
     ];
@@ -207,7 +208,7 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
     .action(async (opts: PlanOptions) => {
       const ctx = getContext();
       const profiles = loadProfiles(defaultProfilesDir());
-      const catalog = loadCatalog();
+      const catalog = loadActiveCatalog(ctx.state);
       let hardware: HardwareSpec;
       let notes: string[] = [];
       let source: string;

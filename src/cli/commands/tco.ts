@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { loadCatalog } from '../../catalog/load-catalog.js';
+import { loadActiveCatalog } from '../../catalog/active-catalog.js';
 import { resolveTariff, TARIFF_REGIONS, type TariffRegion } from '../../config/default-tariffs.js';
 import { configPath, loadDefaultPrices, loadOpsConfig } from '../../config/load-config.js';
 import type { Weekday } from '../../config/ops-config.js';
@@ -134,7 +134,7 @@ the output says which.`,
 function buildReportFromOptions(options: TcoOptions, configFile: string): TcoReport {
   const config = loadOpsConfig(configFile);
   const profiles = loadProfiles(defaultProfilesDir());
-  const catalog = loadCatalog();
+  const catalog = loadActiveCatalog();
   const powerTable = loadGpuPowerTable();
   const files =
     options.hardware ??

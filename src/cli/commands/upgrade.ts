@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadCatalog } from '../../catalog/load-catalog.js';
+import { loadActiveCatalog } from '../../catalog/active-catalog.js';
 import { formatMs } from '../../core/console-reporter.js';
 import { OpsError } from '../../core/errors.js';
 import { detectGpuIndexes } from '../../detect/gpu-indexes.js';
@@ -142,7 +142,7 @@ export const registerUpgradeCommands: RegisterCommand = (program: Command, getCo
       const ctx = getContext();
       const strategy = strategyOf(opts.strategy);
       const current = readPlanFile(ctx.state.planFile, 'current');
-      const catalog = loadCatalog();
+      const catalog = loadActiveCatalog(ctx.state);
       const { proposed, profile, notes } = await replanThisMachine(current, {
         catalog,
         profiles: loadProfiles(defaultProfilesDir()),

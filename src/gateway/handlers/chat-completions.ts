@@ -9,6 +9,7 @@ import { openaiErrorBody } from '../openai/errors.js';
 import type { ChatCompletionChunk, ChatUsage } from '../openai/types.js';
 import { parseJsonBody, readRequestBody } from '../read-body.js';
 import { ResponseCache } from '../response-cache.js';
+import { sessionKey } from '../slot-affinity.js';
 import type { Priority } from '../types.js';
 import { upstreamFailure } from '../upstream-errors.js';
 import { readText } from '../upstream-pool.js';
@@ -33,7 +34,11 @@ export async function handleChatCompletions(
     const body = parseChatRequest(parseJsonBody(await readRequestBody(req, gw.maxBodyBytes)));
     model = body.model;
     stream = body.stream === true;
-    const route = gw.router.route({ model, ...priorityHeader(req) });
+    const route = gw.router.route({
+      model,
+      ...priorityHeader(req),
+      session: sessionKey({ messages: body.messages }),
+    });
     const upstream = gw.pool.get(route.upstream);
     upstreamName = upstream.name;
     body.model = upstream.upstreamModel;

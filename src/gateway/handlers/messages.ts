@@ -43,7 +43,7 @@ export async function handleMessages(
     const request = parseMessagesRequest(parseJsonBody(await readRequestBody(req, gw.maxBodyBytes)));
     model = request.model;
     stream = request.stream === true;
-    const route = gw.router.route({ model, ...priorityHeader(req) });
+    const route = gw.router.route({ model, ...priorityHeader(req), session: sessionKey(request) });
     const upstream = gw.pool.get(route.upstream);
     upstreamName = upstream.name;
     const chat = messagesToChatRequest(request, {
