@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { OpsError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
@@ -11,14 +10,14 @@ import { saveCurrentPlan } from '../plan/plan-store.js';
 import type { Plan } from '../plan/types.js';
 import { checkPredictions } from '../planner/check-predictions.js';
 import { StoreModelLocator } from '../store/model-locator.js';
-import { type AgentProcess, ensureAgent } from './agent-service.js';
+import { type AgentRunning, ensureAgent } from './agent-service.js';
 import type { ContainerRuntime } from './container-runtime.js';
 import { deployUp, type UpResult } from './deployer.js';
 import { missingGatewaySecrets, prepareGatewayFiles } from './gateway-container.js';
 
 export interface BringUpResult {
   up: UpResult;
-  agent?: AgentProcess;
+  agent?: AgentRunning;
   monitoring?: { prometheus: string; grafana?: string; grafanaPasswordFile?: string };
 }
 
@@ -46,10 +45,11 @@ export async function bringUp(
   const gateway = plan.gateway?.enabled
     ? { image: defaultGatewayTag(), paths: prepareGatewayFiles(state, plan), env }
     : undefined;
+  const nvidia = plan.monitoring?.enabled ? (await detectGpuIndexes()).length > 0 : false;
   const monitoring = await prepareMonitoring(state, plan, {
     runtime,
     bus,
-    nvidia: plan.monitoring?.enabled ? (await detectGpuIndexes()).length > 0 : false,
+    nvidia,
     agent: agentEndpointFromConfig(state, bus),
   });
   const up = await timedStep(bus, `up ${plan.deployment}`, () =>
@@ -75,9 +75,10 @@ export async function bringUp(
     bus.emit({ kind: 'log', level: 'info', message: `monitoring: Prometheus ${urls.prometheus}${grafana}` });
   }
   saveCurrentPlan(state, plan);
-  // The agent (power, probes, usage spool → ledger) runs on the host, beside the monitoring it feeds.
+  // The agent (power, probes, usage spool → ledger) feeds the monitoring; it runs in its own container with a
+  // restart policy, reading the current Plan just saved.
   if (plan.monitoring?.enabled)
-    result.agent = await ensureAgent(state, readFileSync(state.planFile, 'utf8'), bus, env);
+    result.agent = await ensureAgent(plan.deployment, { state, runtime, bus, gpus: nvidia, env });
   // Predicted vs allocated memory, for `ops plan --explain`; a failed check never fails `up`.
   await checkPredictions(plan, runtime, bus, state, new StoreModelLocator(state)).catch((e: unknown) =>
     bus.emit({ kind: 'log', level: 'warn', message: `memory check failed: ${String(e)}` }),

@@ -207,7 +207,7 @@ function monitoringLines(brought: BringUpResult): string[] {
       ? `  Grafana: ${m.grafana} (user admin, password in ${m.grafanaPasswordFile})`
       : '  Grafana: its image is not on this machine (docker load it on air-gapped sites); Prometheus runs without it',
     brought.agent
-      ? `  agent: pid ${brought.agent.pid} (power, probes, usage into the ledger for ops report), log ${brought.agent.log}`
+      ? `  agent: ${brought.agent.mode === 'container' ? `container ${brought.agent.container}, restarted with Docker` : `pid ${brought.agent.pid} (host process)`} (power, probes, usage into the ledger for ops report), log ${brought.agent.log}`
       : '  agent: not running',
   ];
 }

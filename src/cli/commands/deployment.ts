@@ -4,7 +4,7 @@ import { OpsError } from '../../core/errors.js';
 import { LABEL } from '../../engines/labels.js';
 import { planFootprint, readPlan, readPlanDocument } from '../../plan/load-plan.js';
 import { planFileToUse } from '../../plan/plan-store.js';
-import { type AgentProcess, runningAgent, stopAgent } from '../../runtime/agent-service.js';
+import { type AgentRunning, agentStatus, stopHostAgent } from '../../runtime/agent-service.js';
 import { bringUp } from '../../runtime/bring-up.js';
 import { deployDown, deploymentEngineLabels } from '../../runtime/deployer.js';
 import { type DeploymentStatus, deploymentStatus } from '../../runtime/deployment-status.js';
@@ -22,14 +22,14 @@ async function runtime() {
 }
 
 /** The status table a person reads, with the lines to point Claude Code at the gateway when there is one. */
-function statusLines(status: DeploymentStatus, agent?: AgentProcess): string[] {
+function statusLines(status: DeploymentStatus, agent?: AgentRunning): string[] {
   if (status.engines.length === 0 && !status.gateway) return ['  no engines (run `ops up --plan FILE`)'];
   const row = (name: string, kind: string, state: string, url: string) =>
     `  ${name.padEnd(20)} ${kind.padEnd(10)} ${state.padEnd(10)} ${url}`;
   const lines = status.engines.map((e) => row(e.name, e.engine, e.state, e.url));
   if (status.gateway) lines.push(row('gateway', 'gateway', status.gateway.state, status.gateway.url));
   for (const m of status.monitoring) lines.push(row(m.name, 'monitoring', m.state, m.url));
-  if (agent) lines.push(row('agent', 'agent', 'running', `pid ${agent.pid}, log ${agent.log}`));
+  if (agent) lines.push(agentRow(agent, row));
   if (status.gateway) {
     const g = status.gateway;
     lines.push(
@@ -41,6 +41,14 @@ function statusLines(status: DeploymentStatus, agent?: AgentProcess): string[] {
     );
   }
   return lines;
+}
+
+/** The agent's status line: its container's state and /metrics, or the host process's pid. */
+function agentRow(agent: AgentRunning, row: (n: string, k: string, s: string, u: string) => string): string {
+  if (agent.mode === 'process')
+    return row('agent', 'agent', 'running', `pid ${agent.pid} (host process), log ${agent.log}`);
+  const state = agent.state !== 'running' ? agent.state : agent.healthy ? 'healthy' : 'starting';
+  return row('agent', 'agent', state, `${agent.url}/metrics, log ${agent.log}`);
 }
 
 function deploymentName(ctx: CliContext, explicit: string | undefined): string {
@@ -80,7 +88,7 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
           engines: status.engines,
           ...(status.gateway ? { gateway: status.gateway } : {}),
           monitoring: status.monitoring,
-          ...(agent ? { agent: { pid: agent.pid, log: agent.log } } : {}),
+          ...(agent ? { agent } : {}),
         },
         opts.json ?? false,
       );
@@ -94,11 +102,12 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
     .action(async (opts: { deployment?: string; json?: boolean }) => {
       const ctx = getContext();
       const deployment = deploymentName(ctx, opts.deployment);
+      // The agent's container carries the deployment's labels and goes with it.
       const removed = await deployDown(deployment, await runtime(), ctx.bus);
-      // The agent serves the current Plan's deployment: it goes down with it.
+      // An agent left as a host process (the fallback, or an older ops) serves the current Plan's deployment.
       const current = planFileToUse(ctx.state, undefined);
       if (current && planFootprint(readPlanDocument(current)).deployment === deployment) {
-        if (await stopAgent(ctx.state, ctx.bus)) removed.push('ops agent');
+        if (await stopHostAgent(ctx.state, ctx.bus)) removed.push('ops agent (host process)');
       }
       ctx.output(
         removed.length
@@ -119,16 +128,15 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
       const deployment = deploymentName(ctx, opts.deployment);
       const path = planFileToUse(ctx.state, undefined);
       const plan = path ? readPlan(path).plan : undefined;
-      const status = await deploymentStatus(
-        deployment,
-        await runtime(),
-        plan?.deployment === deployment ? plan : undefined,
-      );
+      const rt = await runtime();
       // The agent serves the current Plan's deployment.
-      const agent = plan?.deployment === deployment ? runningAgent(ctx.state) : undefined;
+      const [status, agent] = await Promise.all([
+        deploymentStatus(deployment, rt, plan?.deployment === deployment ? plan : undefined),
+        plan?.deployment === deployment ? agentStatus(ctx.state, rt) : undefined,
+      ]);
       ctx.output(
         `deployment ${deployment}:\n${statusLines(status, agent).join('\n')}`,
-        { ...status, ...(agent ? { agent: { pid: agent.pid, log: agent.log } } : {}) },
+        { ...status, ...(agent ? { agent } : {}) },
         opts.json ?? false,
       );
     });
