@@ -14,8 +14,8 @@ export interface AgentContainerInput {
   stateRoot: string;
   metricsHost: string;
   metricsPort: number;
-  /** The host has NVIDIA GPUs: the container asks for them with the utility capability only, for nvidia-smi. */
-  gpus: boolean;
+  /** The host's NVIDIA GPUs (nvidia-smi's indexes): the container asks for them, utility capability only. */
+  gpus: number[];
   /** The host has /sys/class/powercap (RAPL): mounted read-only. */
   powercap: boolean;
   /** sha256 of the Plan and of config.yaml the agent reads at start: either changing replaces the container. */
@@ -36,6 +36,8 @@ export interface AgentContainerInput {
  * - nvidia-smi: the NVIDIA Container Toolkit mounts the driver's utilities (nvidia-smi) into a container that asks
  *   for GPUs with the `utility` driver capability (NVIDIA_DRIVER_CAPABILITIES, "Driver capabilities" in NVIDIA's
  *   container toolkit docs: "utility: required for using nvidia-smi and NVML"); no compute libraries are asked for.
+ *   It asks for the GPUs by the indexes the host's nvidia-smi lists (`--gpus device=0,1`): the same cards as
+ *   `all`, and named, so the container's nvidia-smi reports exactly the cards the agent samples.
  */
 export function agentContainerSpec(input: AgentContainerInput): ContainerSpec {
   const host = displayHost(input.metricsHost);
@@ -49,7 +51,7 @@ export function agentContainerSpec(input: AgentContainerInput): ContainerSpec {
       // Not read by the agent: they put what it reads at start into the config hash.
       OPS_AGENT_PLAN_SHA256: input.planSha256,
       OPS_AGENT_CONFIG_SHA256: input.configSha256,
-      ...(input.gpus ? { NVIDIA_DRIVER_CAPABILITIES: 'utility' } : {}),
+      ...(input.gpus.length > 0 ? { NVIDIA_DRIVER_CAPABILITIES: 'utility' } : {}),
     },
     labels: {
       ...baseLabels(input.deployment, 'agent', AGENT_NAME),
@@ -62,7 +64,7 @@ export function agentContainerSpec(input: AgentContainerInput): ContainerSpec {
     ],
     port: { container: input.metricsPort, host: input.metricsPort, hostIp: input.metricsHost },
     network: 'host',
-    gpus: input.gpus ? { kind: 'all' } : { kind: 'none' },
+    gpus: input.gpus.length > 0 ? { kind: 'devices', deviceIds: input.gpus.map(String) } : { kind: 'none' },
     restartPolicy: 'unless-stopped',
     healthcheck: {
       // No curl in the image: node itself asks its /metrics.

@@ -90,8 +90,8 @@ export interface EnsureAgentContext {
   state: StateDir;
   runtime: ContainerRuntime;
   bus: EventBus;
-  /** The host has NVIDIA GPUs (nvidia-smi answers): the container asks for the utility capability. */
-  gpus: boolean;
+  /** The host's NVIDIA GPU indexes (nvidia-smi): the container asks for them with the utility capability. */
+  gpus: number[];
   env?: NodeJS.ProcessEnv;
   /** Image to run; default ops/agent:<version>. Without it, the agent runs as a host process. */
   image?: string;

@@ -45,11 +45,11 @@ export async function bringUp(
   const gateway = plan.gateway?.enabled
     ? { image: defaultGatewayTag(), paths: prepareGatewayFiles(state, plan), env }
     : undefined;
-  const nvidia = plan.monitoring?.enabled ? (await detectGpuIndexes()).length > 0 : false;
+  const gpus = plan.monitoring?.enabled ? await detectGpuIndexes() : [];
   const monitoring = await prepareMonitoring(state, plan, {
     runtime,
     bus,
-    nvidia,
+    nvidia: gpus.length > 0,
     agent: agentEndpointFromConfig(state, bus),
   });
   const up = await timedStep(bus, `up ${plan.deployment}`, () =>
@@ -78,7 +78,7 @@ export async function bringUp(
   // The agent (power, probes, usage spool → ledger) feeds the monitoring; it runs in its own container with a
   // restart policy, reading the current Plan just saved.
   if (plan.monitoring?.enabled)
-    result.agent = await ensureAgent(plan.deployment, { state, runtime, bus, gpus: nvidia, env });
+    result.agent = await ensureAgent(plan.deployment, { state, runtime, bus, gpus, env });
   // Predicted vs allocated memory, for `ops plan --explain`; a failed check never fails `up`.
   await checkPredictions(plan, runtime, bus, state, new StoreModelLocator(state)).catch((e: unknown) =>
     bus.emit({ kind: 'log', level: 'warn', message: `memory check failed: ${String(e)}` }),

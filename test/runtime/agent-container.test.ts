@@ -10,7 +10,7 @@ const input: AgentContainerInput = {
   stateRoot: '/home/me/.local/share/ops',
   metricsHost: '127.0.0.1',
   metricsPort: 9470,
-  gpus: true,
+  gpus: [0, 1],
   powercap: true,
   planSha256: 'a'.repeat(64),
   configSha256: 'b'.repeat(64),
@@ -47,13 +47,13 @@ describe('agent container', () => {
     assert.deepEqual(agentContainerSpec({ ...input, powercap: false }).mounts.length, 1);
   });
 
-  it('asks for the GPUs with the utility capability only (nvidia-smi), and for nothing on a box without GPUs', () => {
+  it('asks for the host’s GPUs by index with the utility capability only (nvidia-smi), and for nothing on a box without GPUs', () => {
     const gpu = toDockerCreateOptions(agentContainerSpec(input), 'h');
     assert.deepEqual(gpu.HostConfig?.DeviceRequests, [
-      { Driver: 'nvidia', Count: -1, Capabilities: [['gpu']] },
+      { Driver: 'nvidia', DeviceIDs: ['0', '1'], Capabilities: [['gpu']] },
     ]);
     assert.ok(gpu.Env?.includes('NVIDIA_DRIVER_CAPABILITIES=utility'));
-    const cpu = toDockerCreateOptions(agentContainerSpec({ ...input, gpus: false }), 'h');
+    const cpu = toDockerCreateOptions(agentContainerSpec({ ...input, gpus: [] }), 'h');
     assert.equal(cpu.HostConfig?.DeviceRequests, undefined);
     assert.ok(!cpu.Env?.some((e) => e.startsWith('NVIDIA_')));
   });

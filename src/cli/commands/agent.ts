@@ -68,7 +68,7 @@ export const registerAgentCommand: RegisterCommand = (program: Command, getConte
         });
       const { deployment } = planFootprint(readPlanDocument(planFile));
       const runtime = new DockerodeRuntime(await connectDocker());
-      const gpus = (await detectGpuIndexes()).length > 0;
+      const gpus = await detectGpuIndexes();
       const running = await ensureAgent(deployment, {
         state: context.state,
         runtime,
