@@ -9,11 +9,21 @@
 #   exit 0: --gpus works, or the tier is skipped (message says why)   exit 1: a restart was tried and failed
 # With --restart it restarts that same daemon even when it already accepts --gpus, as a reboot would (journey 6,
 # test/journeys/box-restart.e2e.test.ts): containers with a restart policy come back by themselves. The same
-# ownership checks apply; exit 3 says the daemon is not ops's to restart (the message says why).
+# ownership checks apply; exit 3 says the daemon is not ops's to restart (the message says why). With --restart
+# --check it only answers whether it would (exit 0) or why not (exit 3), and changes nothing.
 set -euo pipefail
 
-RESTART=0
-[ "${1:-}" != --restart ] || RESTART=1
+RESTART=0 CHECK_ONLY=0
+for arg in "$@"; do
+  case "$arg" in
+    --restart) RESTART=1 ;;
+    --check) CHECK_ONLY=1 ;;
+    *)
+      printf 'usage: %s [--restart [--check]]\n' "$0" >&2
+      exit 2
+      ;;
+  esac
+done
 
 SOURCE_DIR="$(cd "$(dirname "$0")/../test/gpu-sim/toolkit" && pwd)"
 # Installed outside the checkout: the daemon runs the hook for every GPU container, long after this script.
@@ -87,6 +97,10 @@ cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline")"
 [ "$cmdline" = "dockerd " ] || [ "$cmdline" = "dockerd --add-runtime nvidia=$SIM_DIR/nvidia-container-runtime " ] ||
   skip "dockerd runs with options ops did not give it ($cmdline); not restarting it"
 
+if [ "$CHECK_ONLY" -eq 1 ]; then
+  say "dockerd (pid $pid) was started by ops and may be restarted"
+  exit 0
+fi
 install_stand_ins
 
 say "restarting dockerd (pid $pid) with the stand-in NVIDIA hook on its PATH (log: $LOG_FILE)"
