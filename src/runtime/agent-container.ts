@@ -1,11 +1,27 @@
 import { baseLabels, containerName, LABEL } from '../engines/labels.js';
 import { displayHost } from '../engines/llama-cpp-adapter.js';
 import type { ContainerSpec } from '../engines/types.js';
+import type { ContainerState } from './container-runtime.js';
 
 /** The agent's entry name in labels and container names (reserved like `gateway`). */
 export const AGENT_NAME = 'agent';
 /** Where Linux's powercap framework exposes RAPL energy counters (read by src/agent/rapl-sampler.ts). */
 export const POWERCAP_ON_HOST = '/sys/class/powercap';
+
+/** The agent as `ops status`, `ops agent status` and `ops up --json` show it. */
+export type AgentRunning =
+  | {
+      mode: 'container';
+      container: string;
+      deployment: string;
+      /** Docker's view: running, restarting, exited… */
+      state: ContainerState;
+      /** Its /metrics answers. */
+      healthy: boolean;
+      url: string;
+      log: string;
+    }
+  | { mode: 'process'; pid: number; log: string };
 
 export interface AgentContainerInput {
   deployment: string;

@@ -13,7 +13,7 @@ import { QUIET_CLAUDE_CODE_ENV } from '../../src/egress/quiet-client-env.js';
 import { readGgufFile } from '../../src/models/gguf/gguf-reader.js';
 import { writeSmokeModel } from '../../src/models/smoke-model.js';
 import type { MonthlyReport } from '../../src/report/types.js';
-import { stopHostAgent } from '../../src/runtime/agent-service.js';
+import { stopHostAgent } from '../../src/runtime/host-agent-process.js';
 import {
   type DockerTestKit,
   dockerTestKit,

@@ -4,18 +4,20 @@ import { OpsError } from '../../core/errors.js';
 import { LABEL } from '../../engines/labels.js';
 import { planFootprint, readPlan, readPlanDocument } from '../../plan/load-plan.js';
 import { planFileToUse } from '../../plan/plan-store.js';
-import { type AgentRunning, agentStatus, stopHostAgent } from '../../runtime/agent-service.js';
-import { bringUp } from '../../runtime/bring-up.js';
-import { deployDown, deploymentEngineLabels } from '../../runtime/deployer.js';
+import type { AgentRunning } from '../../runtime/agent-container.js';
 import { type DeploymentStatus, deploymentStatus } from '../../runtime/deployment-status.js';
 import { connectDocker } from '../../runtime/docker-connection.js';
 import { DockerodeRuntime } from '../../runtime/dockerode-runtime.js';
-import { loadPlanForHost } from '../../runtime/load-plan-for-host.js';
+import { runningAgent, stopHostAgent } from '../../runtime/host-agent-process.js';
 import type { CliContext } from '../context.js';
 import { positiveInteger } from '../numeric-option.js';
 import type { RegisterCommand } from './index.js';
 
 const planHelp = 'Plan file (YAML); default: the current Plan in $OPS_HOME/plan.yaml';
+
+// `up`, `down` and `logs` load the deployer, the engine adapters, the model store and monitoring when they run:
+// `ops status`, the command people type most, loads only what reading needs (a Plan, one list call, probes).
+const deployer = () => import('../../runtime/deployer.js');
 
 async function runtime() {
   return new DockerodeRuntime(await connectDocker());
@@ -77,6 +79,8 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
     .action(async (opts: { plan?: string; pull?: boolean; json?: boolean }) => {
       const ctx = getContext();
       const rt = await runtime();
+      const { loadPlanForHost } = await import('../../runtime/load-plan-for-host.js');
+      const { bringUp } = await import('../../runtime/bring-up.js');
       const plan = await loadPlanForHost(ctx, opts.plan, rt, { pull: opts.pull ?? false });
       const started = performance.now();
       const { up: result, agent } = await bringUp(plan, { state: ctx.state, runtime: rt, bus: ctx.bus });
@@ -103,7 +107,7 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
       const ctx = getContext();
       const deployment = deploymentName(ctx, opts.deployment);
       // The agent's container carries the deployment's labels and goes with it.
-      const removed = await deployDown(deployment, await runtime(), ctx.bus);
+      const removed = await (await deployer()).deployDown(deployment, await runtime(), ctx.bus);
       // An agent left as a host process (the fallback, or an older ops) serves the current Plan's deployment.
       const current = planFileToUse(ctx.state, undefined);
       if (current && planFootprint(readPlanDocument(current)).deployment === deployment) {
@@ -128,12 +132,15 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
       const deployment = deploymentName(ctx, opts.deployment);
       const path = planFileToUse(ctx.state, undefined);
       const plan = path ? readPlan(path).plan : undefined;
-      const rt = await runtime();
-      // The agent serves the current Plan's deployment.
-      const [status, agent] = await Promise.all([
-        deploymentStatus(deployment, rt, plan?.deployment === deployment ? plan : undefined),
-        plan?.deployment === deployment ? agentStatus(ctx.state, rt) : undefined,
-      ]);
+      const status = await deploymentStatus(
+        deployment,
+        await runtime(),
+        plan?.deployment === deployment ? plan : undefined,
+      );
+      // The agent runs in the deployment's container, or (the fallback) as a host process for the current Plan.
+      const hostAgent = plan?.deployment === deployment ? runningAgent(ctx.state) : undefined;
+      const agent: AgentRunning | undefined =
+        status.agent ?? (hostAgent ? { mode: 'process', pid: hostAgent.pid, log: hostAgent.log } : undefined);
       ctx.output(
         `deployment ${deployment}:\n${statusLines(status, agent).join('\n')}`,
         { ...status, ...(agent ? { agent } : {}) },
@@ -152,6 +159,7 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
       const ctx = getContext();
       const deployment = deploymentName(ctx, opts.deployment);
       const rt = await runtime();
+      const { deploymentEngineLabels } = await deployer();
       const found = (await rt.list(deploymentEngineLabels(deployment))).filter(
         (c) => c.labels[LABEL.name] === name,
       );
