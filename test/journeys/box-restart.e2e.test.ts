@@ -205,6 +205,12 @@ describe('journey 6: the box restarts and everything comes back by itself', { ti
     );
     assert.equal(s.gateway.state, 'healthy');
     assert.deepEqual([s.agent.mode, s.agent.state, s.agent.healthy], ['container', 'running', true]);
+    const doctor = await runCli(['doctor', '--json'], env);
+    const checks = (JSON.parse(doctor.stdout) as { checks: { id: string; status: string; detail: string }[] })
+      .checks;
+    const agentLine = checks.find((c) => c.id === 'agent');
+    assert.equal(agentLine?.status, 'ok', JSON.stringify(agentLine));
+    assert.match(agentLine?.detail ?? '', /restarted with Docker/);
 
     // A few probes after the gap, then the report: the gap is down, the time around it is not.
     await new Promise((r) => setTimeout(r, 4 * PROBE_INTERVAL_S * 1000));
