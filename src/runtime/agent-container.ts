@@ -34,9 +34,12 @@ export interface AgentContainerInput {
   gpus: number[];
   /** The host has /sys/class/powercap (RAPL): mounted read-only. */
   powercap: boolean;
-  /** sha256 of the Plan and of config.yaml the agent reads at start: either changing replaces the container. */
+  /**
+   * sha256 of the Plan the agent reads at start: a changed Plan (new targets) replaces the container. config.yaml is
+   * not hashed, as before with the host process: `ops setup` writes it after `up`, and an edit to it is applied by
+   * `ops agent stop` then `ops agent start` (a changed metrics port changes the spec itself).
+   */
   planSha256: string;
-  configSha256: string;
   /** `uid:gid`: the ledger and spool belong to the user who runs ops. */
   user?: string;
 }
@@ -64,9 +67,8 @@ export function agentContainerSpec(input: AgentContainerInput): ContainerSpec {
     cmd: [],
     env: {
       OPS_HOME: input.stateRoot,
-      // Not read by the agent: they put what it reads at start into the config hash.
+      // Not read by the agent: it puts the Plan it reads at start into the config hash.
       OPS_AGENT_PLAN_SHA256: input.planSha256,
-      OPS_AGENT_CONFIG_SHA256: input.configSha256,
       ...(input.gpus.length > 0 ? { NVIDIA_DRIVER_CAPABILITIES: 'utility' } : {}),
     },
     labels: {

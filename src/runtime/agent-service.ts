@@ -85,7 +85,6 @@ export async function ensureAgent(deployment: string, ctx: EnsureAgentContext): 
     gpus: ctx.gpus,
     powercap: existsSync(POWERCAP_ON_HOST),
     planSha256: sha256(planText),
-    configSha256: sha256(readOr(configFile, '')),
     ...(hostUser() ? { user: hostUser() as string } : {}),
   });
   const hash = configHash(spec);
@@ -105,7 +104,7 @@ export async function ensureAgent(deployment: string, ctx: EnsureAgentContext): 
     bus.emit({
       kind: 'container:remove',
       name: c.name,
-      reason: same ? 'a second agent on one ledger' : 'the Plan or config changed',
+      reason: same ? 'a second agent on one ledger' : 'the Plan changed',
     });
   }
   if (!id) {

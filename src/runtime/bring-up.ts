@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { OpsError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
@@ -78,8 +79,18 @@ export async function bringUp(
   saveCurrentPlan(state, plan);
   // The agent (power, probes, usage spool → ledger) feeds the monitoring; it runs in its own container with a
   // restart policy, reading the current Plan just saved.
-  if (plan.monitoring?.enabled)
-    result.agent = await ensureAgent(plan.deployment, { state, runtime, bus, gpus, env });
+  // Like the memory check below, a failed agent never fails `up`: the engines serve without it.
+  if (plan.monitoring?.enabled) {
+    try {
+      result.agent = await ensureAgent(plan.deployment, { state, runtime, bus, gpus, env });
+    } catch (error) {
+      bus.emit({
+        kind: 'log',
+        level: 'warn',
+        message: `the ops agent did not start; uptime and power are not recorded: ${(error as Error).message.split('\n')[0]} (see ${join(state.logsDir, 'agent.log')}; then ops agent start)`,
+      });
+    }
+  }
   // Predicted vs allocated memory, for `ops plan --explain`; a failed check never fails `up`.
   await checkPredictions(plan, runtime, bus, state, new StoreModelLocator(state)).catch((e: unknown) =>
     bus.emit({ kind: 'log', level: 'warn', message: `memory check failed: ${String(e)}` }),

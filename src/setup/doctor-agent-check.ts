@@ -7,7 +7,8 @@ import type { DoctorCheck } from './doctor-checks.js';
 
 /**
  * `ops doctor`'s agent line: the agent (power, probes, usage into the ledger) runs for a Plan with monitoring, in its
- * container so that it comes back after a reboot. A host process works until the next reboot: a warning.
+ * container so that it comes back after a reboot. A host process works until the next reboot, and an agent that
+ * does not run loses records but not service: warnings, not failures.
  */
 export async function agentCheck(
   state: StateDir,
@@ -26,7 +27,7 @@ export async function agentCheck(
   if (!agent)
     return {
       id: 'agent',
-      status: 'fail',
+      status: 'warn',
       detail: 'not running: no power, uptime or usage is recorded for ops report',
       fix: 'ops agent start (or ops up)',
     };
@@ -46,7 +47,7 @@ export async function agentCheck(
     };
   return {
     id: 'agent',
-    status: 'fail',
+    status: 'warn',
     detail: `container ${agent.container} is ${agent.state}${agent.state === 'running' ? ', /metrics does not answer' : ''}`,
     fix: `docker logs ${agent.container} (or ${agent.log}), then ops agent start`,
   };

@@ -13,7 +13,6 @@ const input: AgentContainerInput = {
   gpus: [0, 1],
   powercap: true,
   planSha256: 'a'.repeat(64),
-  configSha256: 'b'.repeat(64),
   user: '1000:1000',
 };
 
@@ -58,11 +57,11 @@ describe('agent container', () => {
     assert.ok(!cpu.Env?.some((e) => e.startsWith('NVIDIA_')));
   });
 
-  it('is replaced when the Plan or the config it read at start changes, and only then', () => {
+  it('is replaced when the Plan it read at start or its metrics port changes, and only then', () => {
     const hash = configHash(agentContainerSpec(input));
     assert.equal(configHash(agentContainerSpec({ ...input })), hash);
     assert.notEqual(configHash(agentContainerSpec({ ...input, planSha256: 'c'.repeat(64) })), hash);
-    assert.notEqual(configHash(agentContainerSpec({ ...input, configSha256: 'c'.repeat(64) })), hash);
+    assert.notEqual(configHash(agentContainerSpec({ ...input, metricsPort: 9471 })), hash);
   });
 
   it('checks its own /metrics with the node it runs on (the image has no curl)', () => {
