@@ -153,6 +153,9 @@ describe('journey 6: the box restarts and everything comes back by itself', { ti
       assert.equal(inspected.HostConfig.RestartPolicy?.Name, 'unless-stopped', c.Names[0]);
     }
     assert.deepEqual(hostAgentProcesses(home), [], 'no ops agent host process');
+    const agentSaid = await runCli(['agent', 'status', '--json'], env);
+    assert.equal(agentSaid.code, 0, agentSaid.stderr);
+    assert.equal((JSON.parse(agentSaid.stdout) as { mode: string }).mode, 'container');
     assert.equal(existsSync(join(home, 'agent.json')), false, 'no host agent pid file');
     const agentId = containers.find((c) => c.Labels['ops.role'] === 'agent')?.Id as string;
     const before = await kit.docker.getContainer(agentId).inspect();
@@ -230,6 +233,19 @@ describe('journey 6: the box restarts and everything comes back by itself', { ti
     // …and nothing else: not the time before it, not the time after the gateway answered again.
     assert.ok(downS <= gapS + 3 * PROBE_INTERVAL_S, `only the gap is down: ${downS} s for a ${gapS} s gap`);
     assert.ok((gateway_?.upSlots ?? 0) >= 5, 'probes before and after the gap are up');
+
+    // `ops down` takes the agent with the deployment.
+    const down = await runCli(['down', '--json'], env);
+    assert.equal(down.code, 0, down.stderr);
+    assert.ok(
+      (JSON.parse(down.stdout) as { removed: string[] }).removed.includes(`ops-${deployment}-agent`),
+      down.stdout,
+    );
+    const left = await kit.docker.listContainers({
+      all: true,
+      filters: { label: [`ops.deployment=${deployment}`] },
+    });
+    assert.deepEqual(left, []);
   });
 });
 
