@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import { OpsError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
+import { loadAgentRecipe } from '../images/agent-image.js';
 import { buildEngineImage, loadLlamaCppRecipe } from '../images/build-engine-image.js';
 import { loadGatewayRecipe } from '../images/gateway-image.js';
 import { type BringUpResult, bringUp } from '../runtime/bring-up.js';
@@ -94,7 +95,12 @@ export async function runStages(input: StagesInput): Promise<SetupSummary> {
     loaded.push(...(await loadImageTarballs(docker, answers.offline.imageDir, bus)));
   const built: string[] = [];
   const needs = new Set(input.plan.proposal.entries.map((e) => e.engine));
-  const recipes = [...(needs.has('llama.cpp') ? [loadLlamaCppRecipe()] : []), await loadGatewayRecipe()];
+  // The agent's image too: in its container it comes back after a reboot; as a host process (without it) it does not.
+  const recipes = [
+    ...(needs.has('llama.cpp') ? [loadLlamaCppRecipe()] : []),
+    await loadGatewayRecipe(),
+    await loadAgentRecipe(),
+  ];
   for (const recipe of recipes) {
     const result = await buildEngineImage({ docker, recipe, bus });
     built.push(`${result.tag}${result.cached ? ' (current)' : ' (built)'}`);
