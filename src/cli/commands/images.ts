@@ -32,7 +32,7 @@ export const registerImagesCommands: RegisterCommand = (program: Command, getCon
     .argument('<recipe>', `what to build: ${RECIPES.join(', ')}`)
     .option(
       '--tag <tag>',
-      `image reference to create (default: ${DEFAULT_LLAMA_CPP_TAG}, or ops/gateway:<version>)`,
+      `image reference to create (default: ${DEFAULT_LLAMA_CPP_TAG}, or ops/gateway:<version>, ops/agent:<version>)`,
     )
     .option('--suite <suite>', 'Debian suite to bootstrap', DEFAULT_SUITE)
     .option('--force', 'rebuild even if the image is current (e.g. to pick up newer sid packages)')
