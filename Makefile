@@ -34,11 +34,12 @@ host:
 gpu-sim: host
 	bash scripts/ensure-gpu-sim-docker.sh
 
-# The CPU llama.cpp engine image, the gateway image and the monitoring images (Prometheus, node exporter), from
+# The CPU llama.cpp engine image, the gateway and agent images, the monitoring images (Prometheus, node exporter), from
 # Debian packages, and the eval sandbox (each skipped when already built from the same inputs).
 image: build host
 	$(OPS) images build llama.cpp
 	$(OPS) images build gateway
+	$(OPS) images build agent
 	$(OPS) images build prometheus
 	$(OPS) images build node-exporter
 	$(OPS) images build sandbox

@@ -7,7 +7,23 @@
 # Never touches a daemon ops did not start: under systemd, or a dockerd started some other way, it says why the
 # tier is skipped and exits 0. Where NVIDIA's real toolkit is installed it changes nothing.
 #   exit 0: --gpus works, or the tier is skipped (message says why)   exit 1: a restart was tried and failed
+# With --restart it restarts that same daemon even when it already accepts --gpus, as a reboot would (journey 6,
+# test/journeys/box-restart.e2e.test.ts): containers with a restart policy come back by themselves. The same
+# ownership checks apply; exit 3 says the daemon is not ops's to restart (the message says why). With --restart
+# --check it only answers whether it would (exit 0) or why not (exit 3), and changes nothing.
 set -euo pipefail
+
+RESTART=0 CHECK_ONLY=0
+for arg in "$@"; do
+  case "$arg" in
+    --restart) RESTART=1 ;;
+    --check) CHECK_ONLY=1 ;;
+    *)
+      printf 'usage: %s [--restart [--check]]\n' "$0" >&2
+      exit 2
+      ;;
+  esac
+done
 
 SOURCE_DIR="$(cd "$(dirname "$0")/../test/gpu-sim/toolkit" && pwd)"
 # Installed outside the checkout: the daemon runs the hook for every GPU container, long after this script.
@@ -19,6 +35,10 @@ PROBE_IMAGE=ops/gpu-sim-probe:empty
 
 say() { printf 'ensure-gpu-sim-docker: %s\n' "$*" >&2; }
 skip() {
+  if [ "$RESTART" -eq 1 ]; then
+    say "not restarting the Docker daemon: $*"
+    exit 3
+  fi
   say "simulated GPU host tier skipped: $*"
   exit 0
 }
@@ -42,6 +62,7 @@ daemon_offers_gpus() {
 # A real toolkit is the real thing: the same tests then run against it (and real nvidia-smi).
 hook="$(command -v nvidia-container-runtime-hook 2>/dev/null || true)"
 if [ -n "$hook" ] && [ "$(dirname "$(readlink -f "$hook")")" != "$(readlink -f "$SIM_DIR" 2>/dev/null || echo "$SIM_DIR")" ]; then
+  [ "$RESTART" -eq 0 ] || skip "NVIDIA's container toolkit is installed ($hook): this is not the simulated host's daemon"
   say "NVIDIA's container toolkit is installed ($hook): nothing to simulate"
   exit 0
 fi
@@ -54,9 +75,12 @@ install_stand_ins() {
   install -m 0755 "$SOURCE_DIR/nvidia-container-runtime-hook" "$SOURCE_DIR/nvidia-container-runtime" "$SIM_DIR/"
   install -m 0755 "$SOURCE_DIR/../bin/nvidia-smi" "$SIM_DIR/inject/nvidia-smi"
   install -m 0644 "$SOURCE_DIR/../../fixtures/nvidia-smi/rtx-4090-550.xml" "$SIM_DIR/inject/nvidia-smi.xml"
+  # A container given N devices by index sees N cards (the hook picks the report by NVIDIA_VISIBLE_DEVICES).
+  install -m 0644 "$SOURCE_DIR/../../fixtures/nvidia-smi/rtx-4090-x2-535.xml" "$SIM_DIR/inject/nvidia-smi-2gpu.xml"
+  install -m 0644 "$SOURCE_DIR/../../fixtures/nvidia-smi/h100-sxm-x8-550.xml" "$SIM_DIR/inject/nvidia-smi-8gpu.xml"
 }
 [ "$(id -u)" -ne 0 ] || [ ! -d "$SIM_DIR" ] || install_stand_ins
-if daemon_offers_gpus; then
+if [ "$RESTART" -eq 0 ] && daemon_offers_gpus; then
   say "the Docker daemon already accepts --gpus"
   exit 0
 fi
@@ -68,9 +92,15 @@ fi
 pid="$(cat "$PID_FILE")"
 [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ] || skip "$PID_FILE does not name a running dockerd"
 [ -f "$LOG_FILE" ] || skip "no $LOG_FILE: this Docker daemon was not started by scripts/ensure-docker.sh"
-[ "$(tr '\0' ' ' <"/proc/$pid/cmdline")" = "dockerd " ] ||
-  skip "dockerd runs with options ops did not give it ($(tr '\0' ' ' <"/proc/$pid/cmdline")); not restarting it"
+# As scripts/ensure-docker.sh starts it, or as this script restarts it.
+cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline")"
+[ "$cmdline" = "dockerd " ] || [ "$cmdline" = "dockerd --add-runtime nvidia=$SIM_DIR/nvidia-container-runtime " ] ||
+  skip "dockerd runs with options ops did not give it ($cmdline); not restarting it"
 
+if [ "$CHECK_ONLY" -eq 1 ]; then
+  say "dockerd (pid $pid) was started by ops and may be restarted"
+  exit 0
+fi
 install_stand_ins
 
 say "restarting dockerd (pid $pid) with the stand-in NVIDIA hook on its PATH (log: $LOG_FILE)"

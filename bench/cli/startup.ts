@@ -1,6 +1,7 @@
 /**
  * How long `ops` takes to start, against `docker --version` (a CLI people do not find slow) in the same run:
  *   node --import tsx bench/cli/startup.ts [repetitions=11]
+ *   OPS_BENCH_DEPLOYMENT=<name> adds `ops status -d <name>` for a deployment that runs (list + live probes).
  * Times, as child processes with an empty OPS_HOME: `ops --help` and `ops status` as an installed package runs
  * them (bin/ and the built dist/, rebuilt first so the figures are of this checkout, copied into a directory laid
  * out as npm installs the package, node_modules linked), `ops --help` in this checkout (the same dist/, after
@@ -45,6 +46,17 @@ const cases: Case[] = [
     args: [OPS_BIN, '--help'],
     env: { OPS_FROM_SOURCE: '1' },
   },
+  // A deployment that runs (engines, gateway, monitoring, agent), so `ops status` lists and probes something:
+  // OPS_BENCH_DEPLOYMENT=<name> (any running deployment on this daemon; status only reads).
+  ...(process.env.OPS_BENCH_DEPLOYMENT
+    ? [
+        {
+          name: `ops status -d ${process.env.OPS_BENCH_DEPLOYMENT}`,
+          command: process.execPath,
+          args: [INSTALLED_BIN, 'status', '-d', process.env.OPS_BENCH_DEPLOYMENT],
+        },
+      ]
+    : []),
 ];
 
 /** CPU seconds of this process's finished children so far (cutime + cstime), or undefined off Linux. */

@@ -30,6 +30,8 @@ export function bundleContents(
   input: {
     blobsDir: string;
     gatewayImage: string;
+    /** The agent's image, carried where the Plan has monitoring (without it the agent runs as a host process). */
+    agentImage?: string;
     locate: (model: string) => LocateResult;
     realPath: (path: string) => string;
   },
@@ -75,6 +77,8 @@ export function bundleContents(
     add(monitoring.images.nodeExporter, false, 'monitoring: node exporter');
     add(monitoring.images.grafana, false, 'monitoring: Grafana');
     if (gpus) add(monitoring.images.dcgmExporter, false, 'monitoring: DCGM exporter');
+    if (input.agentImage)
+      add(input.agentImage, false, 'the ops agent (restarted with Docker after a reboot)');
   }
   return { images, models, repoint, notInStore, gpus };
 }

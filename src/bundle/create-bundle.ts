@@ -17,6 +17,7 @@ import { formatBytes as fmt } from '../core/console-reporter.js';
 import { OpsError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
+import { defaultAgentTag } from '../images/agent-image.js';
 import { findDebianMirror, readAptSources } from '../images/apt-mirror.js';
 import { defaultGatewayTag } from '../images/gateway-image.js';
 import { debianArch } from '../images/image-recipe.js';
@@ -94,6 +95,7 @@ export async function createBundle(o: CreateBundleOptions): Promise<CreateBundle
   const contents = bundleContents(plan, {
     blobsDir,
     gatewayImage: defaultGatewayTag(),
+    agentImage: defaultAgentTag(),
     locate: (model) => locator.locate(model, dirname(planFile)),
     realPath: (p) => (existsSync(p) ? realpathSync(p) : p),
   });

@@ -6,7 +6,7 @@ import { LABEL } from '../engines/labels.js';
 import { readPlan } from '../plan/load-plan.js';
 import { planFileToUse } from '../plan/plan-store.js';
 import type { Plan } from '../plan/types.js';
-import { runningAgent } from '../runtime/agent-service.js';
+import { runningAgent } from '../runtime/host-agent-process.js';
 import type { DoctorCheck } from '../setup/doctor-checks.js';
 import {
   describeLeaving,

@@ -9,6 +9,8 @@ export const LABEL = {
   engine: 'ops.engine',
   configHash: 'ops.config-hash',
   url: 'ops.url',
+  /** On the agent: the state directory ($OPS_HOME) whose ledger it writes; one agent per ledger. */
+  stateDir: 'ops.state-dir',
 } as const;
 
 export type Role = 'engine' | 'gateway' | 'monitoring' | 'agent' | 'job';

@@ -84,7 +84,7 @@ export async function buildDockerfile(
   build: {
     buildargs: Record<string, string>;
     labels: Record<string, string>;
-    files?: Record<string, string>;
+    files?: Record<string, string | Uint8Array>;
   },
   options: { bus: EventBus; signal?: AbortSignal },
 ): Promise<string> {

@@ -22,7 +22,7 @@ export interface ImageRecipe {
   packages: string[];
   dockerfile: string;
   /** Extra files for the Dockerfile's build context (name → content), e.g. the bundled gateway. Hashed. */
-  contextFiles?: Record<string, string>;
+  contextFiles?: Record<string, string | Uint8Array>;
   rootfsHash: string;
   inputsHash: string;
 }
@@ -185,6 +185,6 @@ function canonicalJson(value: unknown): string {
   );
 }
 
-function sha256(text: string): string {
+function sha256(text: string | Uint8Array): string {
   return createHash('sha256').update(text).digest('hex');
 }

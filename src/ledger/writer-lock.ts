@@ -22,7 +22,9 @@ export function acquireWriterLock(ledgerFile: string, pid: number = process.pid)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number(readFileSync(lockFile, 'utf8').trim());
-      if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+      // A lock naming this very process is left from an earlier life with the same pid: the agent's container,
+      // killed without its SIGTERM (a power cut), starts again as the same pid in a fresh pid namespace.
+      if (Number.isInteger(owner) && owner > 0 && owner !== pid && isAlive(owner)) {
         throw new OpsError(`another ops agent (pid ${owner}) is already writing to ${ledgerFile}`, {
           hint: `stop it first, or remove ${lockFile} if that process is not an ops agent`,
         });

@@ -1,102 +1,148 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { configPath, loadOpsConfig } from '../config/load-config.js';
 import type { EventBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
+import { LABEL } from '../engines/labels.js';
+import { defaultAgentTag } from '../images/agent-image.js';
+import { AGENT_NAME, type AgentRunning, agentContainerSpec, POWERCAP_ON_HOST } from './agent-container.js';
+import { configHash } from './config-hash.js';
+import type { ContainerRuntime } from './container-runtime.js';
+import { agentPaths, ensureHostAgent, runningAgent, stopHostAgent } from './host-agent-process.js';
+import { hostUser } from './model-identity.js';
+import { probeHealth, waitForHealth } from './wait-for-health.js';
 
-const OPS_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'ops.js');
-
-/** What the pid file records about the running agent. */
-export interface AgentProcess {
-  pid: number;
-  startedAt: string;
-  /** Hash of the Plan text the agent read at start: a changed Plan (new targets) restarts it. */
-  planHash: string;
-  log: string;
+/** Labels of the agent containers that write this state directory's ledger, whatever their deployment. */
+export function agentLabels(state: StateDir): Record<string, string> {
+  return { [LABEL.managed]: 'true', [LABEL.role]: 'agent', [LABEL.stateDir]: state.root };
 }
 
-export function agentPaths(state: StateDir): { pidFile: string; log: string } {
-  return { pidFile: join(state.root, 'agent.json'), log: join(state.logsDir, 'agent.log') };
-}
-
-/** The running agent, or undefined (no pid file, a dead pid, or a pid now used by another program). */
-export function runningAgent(state: StateDir): AgentProcess | undefined {
-  const { pidFile } = agentPaths(state);
-  if (!existsSync(pidFile)) return undefined;
-  try {
-    const info = JSON.parse(readFileSync(pidFile, 'utf8')) as AgentProcess;
-    process.kill(info.pid, 0);
-    // A recycled pid belongs to something else: the agent's command line names ops and `agent`.
-    const cmdline = readFileSync(`/proc/${info.pid}/cmdline`, 'utf8');
-    return cmdline.includes('ops.js') && cmdline.includes('agent') ? info : undefined;
-  } catch {
-    return undefined;
+/** The agent of this state directory: its container if there is one, else a host process, else undefined. */
+export async function agentStatus(
+  state: StateDir,
+  runtime: ContainerRuntime | undefined,
+): Promise<AgentRunning | undefined> {
+  const [container] = runtime ? await runtime.list(agentLabels(state)) : [];
+  if (container) {
+    const url = container.labels[LABEL.url] ?? '';
+    return {
+      mode: 'container',
+      container: container.name,
+      deployment: container.labels[LABEL.deployment] ?? '',
+      state: container.state,
+      healthy: container.state === 'running' && url !== '' && (await probeHealth(`${url}/metrics`)),
+      url,
+      log: agentPaths(state).log,
+    };
   }
+  const process_ = runningAgent(state);
+  return process_ ? { mode: 'process', pid: process_.pid, log: process_.log } : undefined;
 }
+
+export interface EnsureAgentContext {
+  state: StateDir;
+  runtime: ContainerRuntime;
+  bus: EventBus;
+  /** The host's NVIDIA GPU indexes (nvidia-smi): the container asks for them with the utility capability. */
+  gpus: number[];
+  env?: NodeJS.ProcessEnv;
+  /** Image to run; default ops/agent:<version>. Without it, the agent runs as a host process. */
+  image?: string;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const readOr = (file: string, fallback: string) => (existsSync(file) ? readFileSync(file, 'utf8') : fallback);
 
 /**
- * Keeps `ops agent` running for the current Plan, as a process of its own that outlives the command (its log in
- * `$OPS_HOME/logs/agent.log`, its pid in `$OPS_HOME/agent.json`). Idempotent: an agent already running for the
- * same Plan is left alone; one started for another Plan is restarted so it probes the new targets.
+ * Keeps the agent running for the current Plan ($OPS_HOME/plan.yaml, saved before this is called): as a container
+ * with a restart policy, so it comes back with the Docker daemon after a reboot. Idempotent: a container already
+ * running for the same Plan and config is left alone, a changed one replaced. An agent left as a host process (by
+ * an older ops, or by the fallback) is stopped first, and so is another deployment's agent on the same ledger:
+ * the ledger has one writer. Without the agent image it falls back to a host process and says what is lost.
  */
-export async function ensureAgent(
-  state: StateDir,
-  planText: string,
-  bus: EventBus,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<AgentProcess> {
-  const planHash = createHash('sha256').update(planText).digest('hex').slice(0, 16);
-  const current = runningAgent(state);
-  if (current?.planHash === planHash) {
-    bus.emit({ kind: 'step:skip', step: 'agent', reason: `already running (pid ${current.pid})` });
-    return current;
-  }
-  if (current) await stopAgent(state, bus);
-  const { pidFile, log } = agentPaths(state);
-  mkdirSync(dirname(log), { recursive: true });
-  const out = openSync(log, 'a');
-  const child = spawn(process.execPath, [OPS_BIN, 'agent'], {
-    detached: true,
-    stdio: ['ignore', out, out],
-    env: { ...env, OPS_HOME: state.root },
-  });
-  closeSync(out);
-  child.unref();
-  const info: AgentProcess = { pid: child.pid!, startedAt: new Date().toISOString(), planHash, log };
-  writeFileSync(pidFile, `${JSON.stringify(info)}\n`);
-  // A bad config or a held ledger makes it exit at once: say so now rather than leave a dead pid file.
-  await new Promise((r) => setTimeout(r, 1500));
-  if (!runningAgent(state)) {
-    rmSync(pidFile, { force: true });
-    const tail = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').slice(-5).join('\n') : '';
+export async function ensureAgent(deployment: string, ctx: EnsureAgentContext): Promise<AgentRunning> {
+  const { state, runtime, bus } = ctx;
+  const image = ctx.image ?? defaultAgentTag();
+  const planText = readOr(state.planFile, '');
+  if (!(await runtime.imageExists(image))) {
     bus.emit({
       kind: 'log',
       level: 'warn',
-      message: `the ops agent exited at start; uptime and power are not recorded:\n${tail}`,
+      message: `${image} is not built: the agent runs as a host process, which nothing restarts after a reboot (build the image with \`ops images build agent\`, then run \`ops up\` again)`,
     });
-    return info;
+    const info = await ensureHostAgent(state, planText, bus, ctx.env);
+    return { mode: 'process', pid: info.pid, log: info.log };
   }
-  bus.emit({ kind: 'step:done', step: 'agent', detail: `pid ${info.pid}, log ${log}`, durationMs: 1500 });
-  return info;
+  await stopHostAgent(state, bus);
+  const configFile = configPath(state);
+  const config = loadOpsConfig(configFile);
+  const spec = agentContainerSpec({
+    deployment,
+    image,
+    stateRoot: state.root,
+    metricsHost: config.agent.metricsHost,
+    metricsPort: config.agent.metricsPort,
+    gpus: ctx.gpus,
+    powercap: existsSync(POWERCAP_ON_HOST),
+    planSha256: sha256(planText),
+    ...(hostUser() ? { user: hostUser() as string } : {}),
+  });
+  const hash = configHash(spec);
+  let id: string | undefined;
+  for (const c of await runtime.list(agentLabels(state))) {
+    const same = c.labels[LABEL.deployment] === deployment && c.labels[LABEL.configHash] === hash;
+    if (same && !id) {
+      id = c.id;
+      if (c.state === 'running') {
+        bus.emit({ kind: 'container:reuse', name: c.name, configHash: hash });
+      } else {
+        await runtime.start(c.id);
+      }
+      continue;
+    }
+    await runtime.remove(c.id);
+    bus.emit({
+      kind: 'container:remove',
+      name: c.name,
+      reason: same ? 'a second agent on one ledger' : 'the Plan changed',
+    });
+  }
+  if (!id) {
+    bus.emit({ kind: 'container:create', name: spec.name, engine: AGENT_NAME, configHash: hash });
+    id = await runtime.create(spec, hash);
+    await runtime.start(id);
+  }
+  const url = spec.labels[LABEL.url] as string;
+  // Port 0 (any free port) cannot be known from outside; then there is nothing to wait for.
+  if (config.agent.metricsPort !== 0)
+    await waitForHealth(
+      { name: AGENT_NAME, containerId: id, url, healthPath: '/metrics', timeoutS: 60 },
+      runtime,
+      bus,
+    );
+  return {
+    mode: 'container',
+    container: spec.name,
+    deployment,
+    state: 'running',
+    healthy: config.agent.metricsPort !== 0,
+    url,
+    log: agentPaths(state).log,
+  };
 }
 
-/** Stops the agent (SIGTERM, so it flushes and closes the ledger; SIGKILL after 10 s). True when one ran. */
-export async function stopAgent(state: StateDir, bus: EventBus): Promise<boolean> {
-  const agent = runningAgent(state);
-  rmSync(agentPaths(state).pidFile, { force: true });
-  if (!agent) return false;
-  process.kill(agent.pid, 'SIGTERM');
-  for (let i = 0; i < 100; i++) {
-    try {
-      process.kill(agent.pid, 0);
-    } catch {
-      bus.emit({ kind: 'log', level: 'info', message: `stopped the ops agent (pid ${agent.pid})` });
-      return true;
-    }
-    await new Promise((r) => setTimeout(r, 100));
+/** Stops this state directory's agent, container or host process. Names what it stopped. */
+export async function stopAgent(
+  state: StateDir,
+  runtime: ContainerRuntime | undefined,
+  bus: EventBus,
+): Promise<string[]> {
+  const stopped: string[] = [];
+  for (const c of runtime ? await runtime.list(agentLabels(state)) : []) {
+    await runtime?.remove(c.id);
+    bus.emit({ kind: 'container:remove', name: c.name, reason: 'agent stopped' });
+    stopped.push(c.name);
   }
-  process.kill(agent.pid, 'SIGKILL');
-  return true;
+  if (await stopHostAgent(state, bus)) stopped.push('ops agent (host process)');
+  return stopped;
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { OpsError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
@@ -11,14 +11,15 @@ import { saveCurrentPlan } from '../plan/plan-store.js';
 import type { Plan } from '../plan/types.js';
 import { checkPredictions } from '../planner/check-predictions.js';
 import { StoreModelLocator } from '../store/model-locator.js';
-import { type AgentProcess, ensureAgent } from './agent-service.js';
+import type { AgentRunning } from './agent-container.js';
+import { ensureAgent } from './agent-service.js';
 import type { ContainerRuntime } from './container-runtime.js';
 import { deployUp, type UpResult } from './deployer.js';
 import { missingGatewaySecrets, prepareGatewayFiles } from './gateway-container.js';
 
 export interface BringUpResult {
   up: UpResult;
-  agent?: AgentProcess;
+  agent?: AgentRunning;
   monitoring?: { prometheus: string; grafana?: string; grafanaPasswordFile?: string };
 }
 
@@ -46,10 +47,11 @@ export async function bringUp(
   const gateway = plan.gateway?.enabled
     ? { image: defaultGatewayTag(), paths: prepareGatewayFiles(state, plan), env }
     : undefined;
+  const gpus = plan.monitoring?.enabled ? await detectGpuIndexes() : [];
   const monitoring = await prepareMonitoring(state, plan, {
     runtime,
     bus,
-    nvidia: plan.monitoring?.enabled ? (await detectGpuIndexes()).length > 0 : false,
+    nvidia: gpus.length > 0,
     agent: agentEndpointFromConfig(state, bus),
   });
   const up = await timedStep(bus, `up ${plan.deployment}`, () =>
@@ -75,9 +77,20 @@ export async function bringUp(
     bus.emit({ kind: 'log', level: 'info', message: `monitoring: Prometheus ${urls.prometheus}${grafana}` });
   }
   saveCurrentPlan(state, plan);
-  // The agent (power, probes, usage spool → ledger) runs on the host, beside the monitoring it feeds.
-  if (plan.monitoring?.enabled)
-    result.agent = await ensureAgent(state, readFileSync(state.planFile, 'utf8'), bus, env);
+  // The agent (power, probes, usage spool → ledger) feeds the monitoring; it runs in its own container with a
+  // restart policy, reading the current Plan just saved.
+  // Like the memory check below, a failed agent never fails `up`: the engines serve without it.
+  if (plan.monitoring?.enabled) {
+    try {
+      result.agent = await ensureAgent(plan.deployment, { state, runtime, bus, gpus, env });
+    } catch (error) {
+      bus.emit({
+        kind: 'log',
+        level: 'warn',
+        message: `the ops agent did not start; uptime and power are not recorded: ${(error as Error).message.split('\n')[0]} (see ${join(state.logsDir, 'agent.log')}; then ops agent start)`,
+      });
+    }
+  }
   // Predicted vs allocated memory, for `ops plan --explain`; a failed check never fails `up`.
   await checkPredictions(plan, runtime, bus, state, new StoreModelLocator(state)).catch((e: unknown) =>
     bus.emit({ kind: 'log', level: 'warn', message: `memory check failed: ${String(e)}` }),

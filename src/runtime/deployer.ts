@@ -99,7 +99,10 @@ export async function deployUp(
 ): Promise<UpResult> {
   const desired = desiredContainers(plan, options.models, options.gateway, options.monitoring);
   await assertImagesPresent(desired, runtime);
-  const existing = await runtime.list(deploymentLabels(plan.deployment));
+  // The agent is not the Plan's to reconcile: bring-up keeps it (runtime/agent-service.ts), `down` removes it.
+  const existing = (await runtime.list(deploymentLabels(plan.deployment))).filter(
+    (c) => c.labels[LABEL.role] !== 'agent',
+  );
   const actions = reconcile(desired, existing);
   const result: UpResult = {
     deployment: plan.deployment,

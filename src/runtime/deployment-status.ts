@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { LABEL } from '../engines/labels.js';
 import type { Plan } from '../plan/types.js';
+import type { AgentRunning } from './agent-container.js';
 import type { ContainerRuntime, ManagedContainer } from './container-runtime.js';
 import { probeHealth } from './wait-for-health.js';
 
@@ -20,6 +22,8 @@ export interface DeploymentStatus {
   gateway?: { url: string; state: EngineStatus['state']; container: string };
   /** Prometheus, exporters, Grafana: each with its state and URL. */
   monitoring: { name: string; state: EngineStatus['state']; url: string }[];
+  /** The agent's container, when it runs in one (the host-process fallback is not Docker's to list). */
+  agent?: Extract<AgentRunning, { mode: 'container' }>;
 }
 
 /**
@@ -31,40 +35,50 @@ export async function deploymentStatus(
   runtime: ContainerRuntime,
   plan: Plan | undefined,
 ): Promise<DeploymentStatus> {
+  // One list call for everything of the deployment; then every live probe at once (engines, gateway, monitoring,
+  // agent, external upstreams), so `ops status` takes about as long as the slowest probe, not their sum.
   const all = await runtime.list({ [LABEL.managed]: 'true', [LABEL.deployment]: deployment });
-  const containers = all.filter((c) => c.labels[LABEL.role] === 'engine');
-  const engines = await Promise.all(containers.map((c) => containerStatus(c, '/health')));
-  const gatewayContainer = all.find((c) => c.labels[LABEL.role] === 'gateway');
-  const gatewayStatus = gatewayContainer ? await containerStatus(gatewayContainer, '/') : undefined;
-  // Prometheus and the exporters answer their own paths; for a status line, "the port answers" is enough.
-  const monitoring = await Promise.all(
-    all
-      .filter((c) => c.labels[LABEL.role] === 'monitoring')
-      .map(async (c) => {
+  const ofRole = (role: string) => all.filter((c) => c.labels[LABEL.role] === role);
+  const gatewayContainer = ofRole('gateway')[0];
+  const agentContainer = ofRole('agent')[0];
+  const seen = new Set(ofRole('engine').map((c) => c.labels[LABEL.name] ?? c.name));
+  const [engines, gatewayStatus, monitoring, agentHealthy, external] = await Promise.all([
+    Promise.all(ofRole('engine').map((c) => containerStatus(c, '/health'))),
+    gatewayContainer ? containerStatus(gatewayContainer, '/') : undefined,
+    // Prometheus and the exporters answer their own paths; for a status line, "the port answers" is enough.
+    Promise.all(
+      ofRole('monitoring').map(async (c) => {
         const s = await containerStatus(c, monitoringHealthPath(c.labels[LABEL.name] ?? ''));
         return { name: s.name, state: s.state, url: s.url };
       }),
-  );
+    ),
+    agentContainer?.state === 'running' && agentContainer.labels[LABEL.url]
+      ? probeHealth(`${agentContainer.labels[LABEL.url]}/metrics`)
+      : false,
+    Promise.all(
+      (plan?.engines ?? [])
+        .filter((entry) => entry.engine === 'external' && !seen.has(entry.name))
+        .map(async (entry): Promise<EngineStatus> => {
+          const url = (entry as { baseUrl: string }).baseUrl.replace(/\/$/, '');
+          return {
+            name: entry.name,
+            engine: 'external',
+            state: (await probeHealth(`${url}/models`)) ? 'healthy' : 'unreachable',
+            url,
+          };
+        }),
+    ),
+  ]);
   monitoring.sort((a, b) => a.name.localeCompare(b.name));
-  const seen = new Set(engines.map((e) => e.name));
+  engines.push(...external);
   for (const entry of plan?.engines ?? []) {
-    if (seen.has(entry.name)) continue;
-    if (entry.engine === 'external') {
-      const url = entry.baseUrl.replace(/\/$/, '');
-      engines.push({
-        name: entry.name,
-        engine: 'external',
-        state: (await probeHealth(`${url}/models`)) ? 'healthy' : 'unreachable',
-        url,
-      });
-    } else {
-      engines.push({
-        name: entry.name,
-        engine: entry.engine,
-        state: 'missing',
-        url: `http://${entry.host}:${entry.port}`,
-      });
-    }
+    if (seen.has(entry.name) || entry.engine === 'external') continue;
+    engines.push({
+      name: entry.name,
+      engine: entry.engine,
+      state: 'missing',
+      url: `http://${entry.host}:${entry.port}`,
+    });
   }
   engines.sort((a, b) => a.name.localeCompare(b.name));
   return {
@@ -73,6 +87,20 @@ export async function deploymentStatus(
     monitoring,
     ...(gatewayStatus
       ? { gateway: { url: gatewayStatus.url, state: gatewayStatus.state, container: gatewayContainer!.name } }
+      : {}),
+    ...(agentContainer
+      ? {
+          agent: {
+            mode: 'container' as const,
+            container: agentContainer.name,
+            deployment,
+            state: agentContainer.state,
+            healthy: agentHealthy,
+            url: agentContainer.labels[LABEL.url] ?? '',
+            // The agent logs to $OPS_HOME/logs/agent.log; its container is labelled with that state directory.
+            log: join(agentContainer.labels[LABEL.stateDir] ?? '', 'logs', 'agent.log'),
+          },
+        }
       : {}),
   };
 }

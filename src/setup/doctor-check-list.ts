@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import type { StateDir } from '../core/state-dir.js';
 import { runEgressCheck } from '../egress/egress-check.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
+import { agentCheck } from './doctor-agent-check.js';
 import {
   clockCheck,
   type DoctorCheck,
@@ -40,6 +41,7 @@ export const DOCTOR_CHECKS: readonly DoctorCheckGroup[] = [
   (ctx) => engineCudaCheck(ctx),
   (ctx) => [diskCheck(ctx.state)],
   (ctx) => deploymentChecks(ctx.state, ctx.runtime),
+  async (ctx) => [await agentCheck(ctx.state, ctx.runtime)],
   async (ctx) => [await clockCheck(ctx.shell)],
   (ctx) => [ledgerCheck(ctx.state)],
   async (ctx) => [await runEgressCheck(ctx.state, ctx.docker)],

@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import { OpsError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
+import { loadAgentRecipe } from '../images/agent-image.js';
 import { buildEngineImage, loadLlamaCppRecipe } from '../images/build-engine-image.js';
 import { loadGatewayRecipe } from '../images/gateway-image.js';
 import { type BringUpResult, bringUp } from '../runtime/bring-up.js';
@@ -94,7 +95,12 @@ export async function runStages(input: StagesInput): Promise<SetupSummary> {
     loaded.push(...(await loadImageTarballs(docker, answers.offline.imageDir, bus)));
   const built: string[] = [];
   const needs = new Set(input.plan.proposal.entries.map((e) => e.engine));
-  const recipes = [...(needs.has('llama.cpp') ? [loadLlamaCppRecipe()] : []), await loadGatewayRecipe()];
+  // The agent's image too: in its container it comes back after a reboot; as a host process (without it) it does not.
+  const recipes = [
+    ...(needs.has('llama.cpp') ? [loadLlamaCppRecipe()] : []),
+    await loadGatewayRecipe(),
+    await loadAgentRecipe(),
+  ];
   for (const recipe of recipes) {
     const result = await buildEngineImage({ docker, recipe, bus });
     built.push(`${result.tag}${result.cached ? ' (current)' : ' (built)'}`);
@@ -207,7 +213,7 @@ function monitoringLines(brought: BringUpResult): string[] {
       ? `  Grafana: ${m.grafana} (user admin, password in ${m.grafanaPasswordFile})`
       : '  Grafana: its image is not on this machine (docker load it on air-gapped sites); Prometheus runs without it',
     brought.agent
-      ? `  agent: pid ${brought.agent.pid} (power, probes, usage into the ledger for ops report), log ${brought.agent.log}`
+      ? `  agent: ${brought.agent.mode === 'container' ? `container ${brought.agent.container}, restarted with Docker` : `pid ${brought.agent.pid} (host process)`} (power, probes, usage into the ledger for ops report), log ${brought.agent.log}`
       : '  agent: not running',
   ];
 }

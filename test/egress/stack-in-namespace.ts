@@ -69,7 +69,7 @@ bus.on((e) => process.stderr.write(`${JSON.stringify(e)}\n`));
 const docker = await connectDocker();
 const result = await bringUp(plan, { state, runtime: new NamespacedRuntime(docker, input.holderId), bus });
 process.stdout.write(
-  `${JSON.stringify({ ready: true, agentPid: result.agent?.pid, prometheus: result.monitoring?.prometheus })}\n`,
+  `${JSON.stringify({ ready: true, agent: result.agent?.mode, prometheus: result.monitoring?.prometheus })}\n`,
 );
 process.on('SIGTERM', () => {
   process.stdout.write(`${JSON.stringify({ modelRequests: model.requests.length })}\n`);

@@ -69,6 +69,22 @@ describe('journeys on two RTX 4090s: a layer-split Plan, GPU power in the report
   // Small context and one agent keep the engine light; the 30B model still needs both cards at Q8_0.
   const intent = ['--models', 'qwen3-coder-30b-a3b', '--context', '8192', '--agents', '1'];
 
+  /** The hub stand-in serves `model` (hf:REPO:FILE) as smoke-model bytes under its name, unless it already does. */
+  const served = new Set<string>();
+  async function serveFromHub(model: string): Promise<string> {
+    const m = /^hf:([^:]+\/[^:]+):(.+)$/.exec(model);
+    assert.ok(m, `a hub model: ${model}`);
+    const [, repo, file] = m as unknown as [string, string, string];
+    if (!served.has(model)) {
+      const bytes = join(kit.dir, `weights-${served.size + 10}.gguf`);
+      await writeSmokeModel({ out: bytes, size: 'tiny', seed: 41 + served.size });
+      const sha256 = createHash('sha256').update(readFileSync(bytes)).digest('hex');
+      hub.addFiles(repo, 'c0ffee'.padEnd(40, String(2 + served.size)), [await diskFile(file, bytes, sha256)]);
+      served.add(model);
+    }
+    return model;
+  }
+
   before(async () => {
     kit = await dockerTestKit();
     host = await prepareGpuHost('rtx-4090-x2-535', 2);
@@ -241,17 +257,19 @@ describe('journeys on two RTX 4090s: a layer-split Plan, GPU power in the report
 
   // Found by this journey: the switch used to deploy without the monitoring input, so Prometheus and the exporters
   // were removed as "no longer in the Plan"; upgrade and rollback now pass the monitoring input (SwitchInput.monitoring).
-  // This GPU run waits on the hub stand-in: with the 2026 catalog, upgrade-models re-plans this box to
-  // Qwen3-Coder-Next, which the stand-in does not serve yet; until then no test switches a Plan with monitoring.
+  // The upgrade goes where the planner goes (with the 2026 catalog, Qwen3-Coder-Next for this box): the hub
+  // stand-in serves whatever file `upgrade-models --check` names, as smoke-model bytes under that name. What still
+  // stops it: the switch's smoke check asks a model the catalog says calls tools for one forced tool call, and
+  // llama-server refuses `tool_choice: required` on the random-weight smoke model ("Failed to initialize samplers",
+  // HTTP 400), so the upgrade is rolled back, rightly (`upgrade-models --yes` exits 4 with the smoke check's reasons).
   it('3: ops upgrade-models --yes then ops rollback on the GPU Plan, with 0 failed requests under a continuous client', {
-    skip: 'the hub stand-in does not serve the model the 2026 planner upgrades this box to (Qwen3-Coder-Next)',
+    skip: 'the smoke model cannot answer the switch’s forced tool call (llama-server: "Failed to initialize samplers" on tool_choice required), so every upgrade to a tool-calling catalog model is rolled back',
   }, async (t) => {
     if (!ready(t) || !plan) return;
     assert.ok(olderModel, 'the planner chose Q8_0, so Q6_K is the older version');
     // The running version becomes the older quantization (a Plan edit, then ops up --pull fetches it with consent).
     const current = join(env.OPS_HOME as string, 'plan.yaml');
     const doc = parse(readFileSync(current, 'utf8'));
-    const newer = doc.engines[0].model as string;
     // As ops plan names it for that quantization, the gateway's aliases following.
     const [newName, oldName] = [
       doc.engines[0].name as string,
@@ -264,9 +282,14 @@ describe('journeys on two RTX 4090s: a layer-split Plan, GPU power in the report
     writeFileSync(current, stringify(doc));
     const up = await runCli(['up', '--pull'], env, 180_000);
     assert.equal(up.code, 0, up.stderr);
-    const check = await runCli(['upgrade-models', '--check'], env);
+    const check = await runCli(['upgrade-models', '--check', '--json'], env);
     assert.equal(check.code, 10, check.stderr);
-    assert.match(check.stdout, /Q6_K\.gguf → .*Q8_0\.gguf/);
+    const changes = (JSON.parse(check.stdout) as { changes: { to: { model: string } }[] }).changes;
+    assert.equal(changes.length, 1, check.stdout);
+    const target = changes[0]?.to.model as string;
+    assert.notEqual(target, olderModel, 'an upgrade away from the older version');
+    const newer = await serveFromHub(target);
+    t.diagnostic(`upgrade: ${olderModel} → ${target}`);
 
     const load = keepAsking(`http://127.0.0.1:${plan.gateway.port}`);
     try {

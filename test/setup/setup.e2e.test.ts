@@ -69,7 +69,11 @@ describe('ops setup --yes on this machine (no GPU): from nothing to a healthy st
       r.stdout,
       /Dashboards and monitoring:\n.*\/metrics\n {2}Prometheus: http:\/\/127\.0\.0\.1:\d+\n/,
     );
-    assert.match(r.stdout, / {2}agent: pid \d+/);
+    // In its container where `make image` built ops/agent; a host process (which nothing restarts) without it.
+    assert.match(
+      r.stdout,
+      / {2}agent: (container ops-\S+-agent, restarted with Docker|pid \d+ \(host process\))/,
+    );
     const status = JSON.parse((await runCli(['status', '--json'], env)).stdout) as {
       gateway: { state: string };
     };

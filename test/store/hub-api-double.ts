@@ -94,6 +94,12 @@ export class HubApiDouble {
     this.repos.set(repo, { commit, files });
   }
 
+  /** A new commit of `repo` that adds `files` (replacing any of the same path) to what it held; creates the repo. */
+  addFiles(repo: string, commit: string, files: DoubleFile[]): void {
+    const kept = (this.repos.get(repo)?.files ?? []).filter((f) => !files.some((n) => n.path === f.path));
+    this.repos.set(repo, { commit, files: [...kept, ...files] });
+  }
+
   resetStats(): void {
     Object.assign(this.stats, {
       bodyBytes: 0,

@@ -1,17 +1,13 @@
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { AgentMetrics } from '../../agent/agent-metrics.js';
-import { chooseSamplers } from '../../agent/choose-samplers.js';
-import { probeTargetsFor } from '../../agent/probe-targets.js';
-import { SamplingLoop } from '../../agent/sampling-loop.js';
-import { configPath, loadOpsConfig } from '../../config/load-config.js';
+import { runAgent, stopSignal } from '../../agent/run-agent.js';
 import { OpsError } from '../../core/errors.js';
-import { Ledger, ledgerPath } from '../../ledger/ledger.js';
-import { ingestUsageSpool } from '../../ledger/spool-ingest.js';
-import { acquireWriterLock } from '../../ledger/writer-lock.js';
-import { readPlan } from '../../plan/load-plan.js';
+import { detectGpuIndexes } from '../../detect/gpu-indexes.js';
+import { planFootprint, readPlanDocument } from '../../plan/load-plan.js';
 import { planFileToUse } from '../../plan/plan-store.js';
-import type { Plan } from '../../plan/types.js';
+import type { AgentRunning } from '../../runtime/agent-container.js';
+import { agentStatus, ensureAgent, stopAgent } from '../../runtime/agent-service.js';
+import { connectDocker } from '../../runtime/docker-connection.js';
+import { DockerodeRuntime } from '../../runtime/dockerode-runtime.js';
 import { listenPort } from '../numeric-option.js';
 import type { RegisterCommand } from './index.js';
 
@@ -21,9 +17,19 @@ interface AgentOptions {
   metricsPort?: number;
 }
 
-/** `ops agent`: samples power, probes the gateway and engines, writes the ledger and serves /metrics, in the foreground. */
+function describe(agent: AgentRunning | undefined): string {
+  if (!agent) return 'the ops agent is not running (start it with `ops agent start` or `ops up`)';
+  if (agent.mode === 'process') return `the ops agent runs as host process ${agent.pid}; log ${agent.log}`;
+  const health = agent.state !== 'running' ? agent.state : agent.healthy ? 'healthy' : 'starting';
+  return `the ops agent runs in container ${agent.container} (${health}, restarts with Docker); metrics ${agent.url}/metrics; log ${agent.log}`;
+}
+
+/**
+ * `ops agent`: the agent in the foreground (samples power, probes, writes the ledger, serves /metrics), and
+ * `ops agent start|stop|status` for the one `ops up` keeps running in its container (runtime/agent-service.ts).
+ */
 export const registerAgentCommand: RegisterCommand = (program: Command, getContext) => {
-  program
+  const agent = program
     .command('agent')
     .description(
       'sample GPU/CPU/system power and probe the gateway and engines into the ledger; serve /metrics (foreground)',
@@ -37,94 +43,67 @@ export const registerAgentCommand: RegisterCommand = (program: Command, getConte
     )
     .action(async (options: AgentOptions) => {
       const context = getContext();
-      const config = loadOpsConfig(options.config ?? configPath(context.state));
-      const planFile = planFileToUse(context.state, options.plan);
-      const plan: Plan | undefined = planFile ? readPlan(planFile).plan : undefined;
-      const targets = probeTargetsFor(plan, config.agent.probes);
-      if (targets.length === 0) {
-        context.bus.emit({
-          kind: 'log',
-          level: 'warn',
-          message: 'nothing to probe: no Plan and no agent.probes in config.yaml; uptime will be unknown',
-        });
-      }
-      const file = ledgerPath(context.state);
-      const release = acquireWriterLock(file);
-      const ledger = Ledger.open(file);
-      const metrics = new AgentMetrics();
-      const { samplers, tried } = await chooseSamplers(config);
-      for (const t of tried)
-        context.bus.emit({ kind: 'log', level: 'info', message: `power: ${t.strategy}: ${t.result}` });
-      const port = options.metricsPort ?? config.agent.metricsPort;
-      let served: Awaited<ReturnType<AgentMetrics['listen']>>;
-      try {
-        served = await metrics.listen(port, config.agent.metricsHost);
-      } catch (error) {
-        ledger.close();
-        release();
-        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-          throw new OpsError(`port ${port} is already in use`, {
-            exitCode: 2,
-            hint: 'pick another with --metrics-port N',
-          });
-        }
-        throw error;
-      }
-      const loop = new SamplingLoop({
-        ledger,
-        samplers,
-        targets,
-        sampleIntervalMs: config.agent.sampleIntervalS * 1000,
-        probeIntervalMs: config.agent.probeIntervalS * 1000,
-        probeTimeoutMs: config.agent.probeTimeoutS * 1000,
-        rollup: {
-          probeIntervalS: config.agent.probeIntervalS,
-          maxGapS: config.energy.maxGapS,
-          maxCounterGapS: config.energy.maxCounterGapS,
-        },
-        rawRetentionDays: config.agent.rawRetentionDays,
-        metrics,
+      await runAgent({
+        state: context.state,
         bus: context.bus,
+        ...(options.config ? { configFile: options.config } : {}),
+        ...(options.plan ? { planFile: options.plan } : {}),
+        ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),
+        signal: stopSignal(),
       });
-      loop.start();
-      // The gateways write usage to a spool (they never open the ledger); the agent, its one writer, imports it.
-      const spoolRoot = join(context.state.root, 'spool');
-      const ingest = () => {
-        try {
-          const { inserted, invalid } = ingestUsageSpool(ledger, spoolRoot);
-          if (inserted > 0 || invalid > 0) {
-            context.bus.emit({
-              kind: 'log',
-              level: invalid > 0 ? 'warn' : 'debug',
-              message: `usage spool: ${inserted} request(s) imported${invalid ? `, ${invalid} unreadable line(s) skipped` : ''}`,
-            });
-          }
-        } catch (error) {
-          context.bus.emit({ kind: 'log', level: 'warn', message: `usage spool: ${String(error)}` });
-        }
-      };
-      ingest();
-      const ingestTimer = setInterval(ingest, Math.min(config.agent.probeIntervalS, 10) * 1000);
-      context.bus.emit({
-        kind: 'log',
-        level: 'info',
-        message: `agent writing ${file}; probing ${targets.map((t) => t.name).join(', ') || 'nothing'}; metrics at ${served.url}`,
+    });
+
+  agent
+    .command('start')
+    .description(
+      'run the agent for the current Plan in its container (restarted with Docker after a reboot); what `ops up` does',
+    )
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const context = getContext();
+      const planFile = planFileToUse(context.state, undefined);
+      if (!planFile)
+        throw new OpsError('there is no current Plan for the agent to probe', {
+          hint: 'bring one up first with `ops up --plan FILE`',
+          exitCode: 2,
+        });
+      const { deployment } = planFootprint(readPlanDocument(planFile));
+      const runtime = new DockerodeRuntime(await connectDocker());
+      const gpus = await detectGpuIndexes();
+      const running = await ensureAgent(deployment, {
+        state: context.state,
+        runtime,
+        bus: context.bus,
+        gpus,
       });
-      await new Promise<void>((resolve) => {
-        const shutdown = () => {
-          process.off('SIGINT', shutdown);
-          process.off('SIGTERM', shutdown);
-          resolve();
-        };
-        process.on('SIGINT', shutdown);
-        process.on('SIGTERM', shutdown);
-      });
-      clearInterval(ingestTimer);
-      ingest();
-      await loop.stop();
-      await new Promise((r) => served.server.close(r));
-      ledger.close();
-      release();
-      context.bus.emit({ kind: 'log', level: 'info', message: 'agent stopped; ledger closed' });
+      context.output(describe(running), running, options.json ?? false);
+    });
+
+  agent
+    .command('stop')
+    .description('stop the agent (its container, or a host process); power and probes are no longer recorded')
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const context = getContext();
+      const runtime = new DockerodeRuntime(await connectDocker());
+      const stopped = await stopAgent(context.state, runtime, context.bus);
+      context.output(
+        stopped.length ? `stopped ${stopped.join(', ')}` : 'the ops agent was not running',
+        { stopped },
+        options.json ?? false,
+      );
+    });
+
+  agent
+    .command('status')
+    .description(
+      'say how the agent runs (container or host process), whether its /metrics answers, and its log',
+    )
+    .option('--json', 'print the status as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const context = getContext();
+      const runtime = new DockerodeRuntime(await connectDocker());
+      const running = await agentStatus(context.state, runtime);
+      context.output(describe(running), running ?? { mode: 'none' }, options.json ?? false);
     });
 };

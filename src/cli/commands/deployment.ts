@@ -4,32 +4,34 @@ import { OpsError } from '../../core/errors.js';
 import { LABEL } from '../../engines/labels.js';
 import { planFootprint, readPlan, readPlanDocument } from '../../plan/load-plan.js';
 import { planFileToUse } from '../../plan/plan-store.js';
-import { type AgentProcess, runningAgent, stopAgent } from '../../runtime/agent-service.js';
-import { bringUp } from '../../runtime/bring-up.js';
-import { deployDown, deploymentEngineLabels } from '../../runtime/deployer.js';
+import type { AgentRunning } from '../../runtime/agent-container.js';
 import { type DeploymentStatus, deploymentStatus } from '../../runtime/deployment-status.js';
 import { connectDocker } from '../../runtime/docker-connection.js';
 import { DockerodeRuntime } from '../../runtime/dockerode-runtime.js';
-import { loadPlanForHost } from '../../runtime/load-plan-for-host.js';
+import { runningAgent, stopHostAgent } from '../../runtime/host-agent-process.js';
 import type { CliContext } from '../context.js';
 import { positiveInteger } from '../numeric-option.js';
 import type { RegisterCommand } from './index.js';
 
 const planHelp = 'Plan file (YAML); default: the current Plan in $OPS_HOME/plan.yaml';
 
+// `up`, `down` and `logs` load the deployer, the engine adapters, the model store and monitoring when they run:
+// `ops status`, the command people type most, loads only what reading needs (a Plan, one list call, probes).
+const deployer = () => import('../../runtime/deployer.js');
+
 async function runtime() {
   return new DockerodeRuntime(await connectDocker());
 }
 
 /** The status table a person reads, with the lines to point Claude Code at the gateway when there is one. */
-function statusLines(status: DeploymentStatus, agent?: AgentProcess): string[] {
+function statusLines(status: DeploymentStatus, agent?: AgentRunning): string[] {
   if (status.engines.length === 0 && !status.gateway) return ['  no engines (run `ops up --plan FILE`)'];
   const row = (name: string, kind: string, state: string, url: string) =>
     `  ${name.padEnd(20)} ${kind.padEnd(10)} ${state.padEnd(10)} ${url}`;
   const lines = status.engines.map((e) => row(e.name, e.engine, e.state, e.url));
   if (status.gateway) lines.push(row('gateway', 'gateway', status.gateway.state, status.gateway.url));
   for (const m of status.monitoring) lines.push(row(m.name, 'monitoring', m.state, m.url));
-  if (agent) lines.push(row('agent', 'agent', 'running', `pid ${agent.pid}, log ${agent.log}`));
+  if (agent) lines.push(agentRow(agent, row));
   if (status.gateway) {
     const g = status.gateway;
     lines.push(
@@ -41,6 +43,14 @@ function statusLines(status: DeploymentStatus, agent?: AgentProcess): string[] {
     );
   }
   return lines;
+}
+
+/** The agent's status line: its container's state and /metrics, or the host process's pid. */
+function agentRow(agent: AgentRunning, row: (n: string, k: string, s: string, u: string) => string): string {
+  if (agent.mode === 'process')
+    return row('agent', 'agent', 'running', `pid ${agent.pid} (host process), log ${agent.log}`);
+  const state = agent.state !== 'running' ? agent.state : agent.healthy ? 'healthy' : 'starting';
+  return row('agent', 'agent', state, `${agent.url}/metrics, log ${agent.log}`);
 }
 
 function deploymentName(ctx: CliContext, explicit: string | undefined): string {
@@ -69,6 +79,8 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
     .action(async (opts: { plan?: string; pull?: boolean; json?: boolean }) => {
       const ctx = getContext();
       const rt = await runtime();
+      const { loadPlanForHost } = await import('../../runtime/load-plan-for-host.js');
+      const { bringUp } = await import('../../runtime/bring-up.js');
       const plan = await loadPlanForHost(ctx, opts.plan, rt, { pull: opts.pull ?? false });
       const started = performance.now();
       const { up: result, agent } = await bringUp(plan, { state: ctx.state, runtime: rt, bus: ctx.bus });
@@ -80,7 +92,7 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
           engines: status.engines,
           ...(status.gateway ? { gateway: status.gateway } : {}),
           monitoring: status.monitoring,
-          ...(agent ? { agent: { pid: agent.pid, log: agent.log } } : {}),
+          ...(agent ? { agent } : {}),
         },
         opts.json ?? false,
       );
@@ -94,11 +106,12 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
     .action(async (opts: { deployment?: string; json?: boolean }) => {
       const ctx = getContext();
       const deployment = deploymentName(ctx, opts.deployment);
-      const removed = await deployDown(deployment, await runtime(), ctx.bus);
-      // The agent serves the current Plan's deployment: it goes down with it.
+      // The agent's container carries the deployment's labels and goes with it.
+      const removed = await (await deployer()).deployDown(deployment, await runtime(), ctx.bus);
+      // An agent left as a host process (the fallback, or an older ops) serves the current Plan's deployment.
       const current = planFileToUse(ctx.state, undefined);
       if (current && planFootprint(readPlanDocument(current)).deployment === deployment) {
-        if (await stopAgent(ctx.state, ctx.bus)) removed.push('ops agent');
+        if (await stopHostAgent(ctx.state, ctx.bus)) removed.push('ops agent (host process)');
       }
       ctx.output(
         removed.length
@@ -124,11 +137,13 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
         await runtime(),
         plan?.deployment === deployment ? plan : undefined,
       );
-      // The agent serves the current Plan's deployment.
-      const agent = plan?.deployment === deployment ? runningAgent(ctx.state) : undefined;
+      // The agent runs in the deployment's container, or (the fallback) as a host process for the current Plan.
+      const hostAgent = plan?.deployment === deployment ? runningAgent(ctx.state) : undefined;
+      const agent: AgentRunning | undefined =
+        status.agent ?? (hostAgent ? { mode: 'process', pid: hostAgent.pid, log: hostAgent.log } : undefined);
       ctx.output(
         `deployment ${deployment}:\n${statusLines(status, agent).join('\n')}`,
-        { ...status, ...(agent ? { agent: { pid: agent.pid, log: agent.log } } : {}) },
+        { ...status, ...(agent ? { agent } : {}) },
         opts.json ?? false,
       );
     });
@@ -144,6 +159,7 @@ export const registerDeploymentCommands: RegisterCommand = (program: Command, ge
       const ctx = getContext();
       const deployment = deploymentName(ctx, opts.deployment);
       const rt = await runtime();
+      const { deploymentEngineLabels } = await deployer();
       const found = (await rt.list(deploymentEngineLabels(deployment))).filter(
         (c) => c.labels[LABEL.name] === name,
       );

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { formatBytes, formatMs } from '../../core/console-reporter.js';
 import { ValidationError } from '../../core/errors.js';
+import { loadAgentRecipe } from '../../images/agent-image.js';
 import { buildEngineImage, loadLlamaCppRecipe } from '../../images/build-engine-image.js';
 import { loadGatewayRecipe } from '../../images/gateway-image.js';
 import { DEFAULT_LLAMA_CPP_TAG, DEFAULT_SUITE } from '../../images/image-recipe.js';
@@ -10,7 +11,7 @@ import { loadSandboxRecipe } from '../../images/sandbox-image.js';
 import { connectDocker } from '../../runtime/docker-connection.js';
 import type { RegisterCommand } from './index.js';
 
-const RECIPES = ['llama.cpp', 'gateway', 'prometheus', 'node-exporter', 'sandbox'];
+const RECIPES = ['llama.cpp', 'gateway', 'agent', 'prometheus', 'node-exporter', 'sandbox'];
 
 interface BuildOptions {
   tag?: string;
@@ -31,7 +32,7 @@ export const registerImagesCommands: RegisterCommand = (program: Command, getCon
     .argument('<recipe>', `what to build: ${RECIPES.join(', ')}`)
     .option(
       '--tag <tag>',
-      `image reference to create (default: ${DEFAULT_LLAMA_CPP_TAG}, or ops/gateway:<version>)`,
+      `image reference to create (default: ${DEFAULT_LLAMA_CPP_TAG}, or ops/gateway:<version>, ops/agent:<version>)`,
     )
     .option('--suite <suite>', 'Debian suite to bootstrap', DEFAULT_SUITE)
     .option('--force', 'rebuild even if the image is current (e.g. to pick up newer sid packages)')
@@ -50,13 +51,15 @@ export const registerImagesCommands: RegisterCommand = (program: Command, getCon
       const recipe =
         recipeName === 'gateway'
           ? await loadGatewayRecipe(input)
-          : recipeName === 'prometheus'
-            ? loadPrometheusRecipe(input)
-            : recipeName === 'node-exporter'
-              ? loadNodeExporterRecipe(input)
-              : recipeName === 'sandbox'
-                ? loadSandboxRecipe(input)
-                : loadLlamaCppRecipe(input);
+          : recipeName === 'agent'
+            ? await loadAgentRecipe(input)
+            : recipeName === 'prometheus'
+              ? loadPrometheusRecipe(input)
+              : recipeName === 'node-exporter'
+                ? loadNodeExporterRecipe(input)
+                : recipeName === 'sandbox'
+                  ? loadSandboxRecipe(input)
+                  : loadLlamaCppRecipe(input);
       const docker = await connectDocker();
       // First Ctrl-C stops the build cleanly (temp root removed, tag untouched); a second one kills as usual.
       const abort = new AbortController();

@@ -232,7 +232,8 @@ export const registerUpgradeCommands: RegisterCommand = (program: Command, getCo
 function report(ctx: CliContext, result: Awaited<ReturnType<typeof upgradeDeployment>>, json: boolean): void {
   if (result.outcome === 'rolled-back') {
     throw new OpsError(`the switch failed and was rolled back; ${result.from.join(', ')} still serve`, {
-      hint: `${result.reason?.split('\n')[0] ?? ''} (see ops logs; the attempt is recorded as an upgrade event)`,
+      // The whole reason: a smoke check lists each failed prompt on a line of its own.
+      hint: `${result.reason?.trim() ?? ''}\n(see ops logs; the attempt is recorded as an upgrade event)`,
       exitCode: 4,
     });
   }
