@@ -146,7 +146,7 @@ describe('ops setup --bundle in a namespace with no route out', { skip: cannot, 
     assert.equal(first.code, 0, `${first.stdout}\n${first.stderr}`);
     assert.match(first.stdout, /Plan from .*box\.ops-bundle .*for debian-12/);
     assert.match(first.stdout, /deployment .* is healthy/);
-    assert.match(first.stdout, /smoke test: .*→ coder/);
+    assert.match(first.stdout, /smoke test: claude-sonnet-4-5 → \S+: \d+ tokens in \d+ ms/);
     assert.match(first.stderr, /host: container-toolkit \(not-applicable\)/);
     assert.match(first.stderr, new RegExp(`load ${TEST_ENGINE_IMAGE.replace(/[.:/]/g, '\\$&')}`));
 
@@ -163,7 +163,7 @@ describe('ops setup --bundle in a namespace with no route out', { skip: cannot, 
     timings.rerunMs = Date.now() - started;
     assert.equal(again.code, 0, `${again.stdout}\n${again.stderr}`);
     assert.match(again.stdout, /resumed: provision, images, models, plan, up/);
-    assert.match(again.stderr, /load .*skipped: loaded from this bundle in an earlier run/);
+    assert.match(again.stderr, /- load ops\/gateway:\S+: loaded from this bundle in an earlier run/);
     assert.match(again.stdout, /benchmark \(earlier run\)/);
 
     // The recorder saw nothing leave: no hub, no apt source, no DNS, from ops or the stack, in either run.
@@ -171,6 +171,15 @@ describe('ops setup --bundle in a namespace with no route out', { skip: cannot, 
     process.stderr.write(
       `# bundle ${statSync(box).size} bytes; create ${timings.createMs} ms, setup --bundle ${timings.installMs} ms, re-run ${timings.rerunMs} ms\n`,
     );
+  });
+
+  it('a bundle that is not there is a clear error, before anything is changed', async () => {
+    const r = await runCli(['setup', '--bundle', join(kit.dir, 'nope.ops-bundle'), '--yes'], {
+      OPS_HOME: join(kit.dir, 'nope-home'),
+    });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /error: no bundle at .*nope\.ops-bundle/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
   });
 
   it("installs NVIDIA's packages from the bundle's repository into a fresh Debian 12 with no network", async () => {
