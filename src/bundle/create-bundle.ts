@@ -159,8 +159,9 @@ export async function createBundle(o: CreateBundleOptions): Promise<CreateBundle
         what: `package ${name} for ${o.distro}`,
         why: `NVIDIA's repository (${nvidiaRepoName(o.distro)}) cannot be reached from here: download it with its dependencies where it can, and pass --packages-dir`,
       });
-    packageBytes += given.reduce((s, f) => s + statSync(join(o.packagesDir!, f)).size, 0);
   }
+  // Packages the user fetched go in even with --no-packages (which leaves out only what this machine would fetch).
+  packageBytes += given.reduce((s, f) => s + statSync(join(o.packagesDir!, f)).size, 0);
   const runtime = o.include.ops ? runtimePackages() : { dirs: [], absent: [] };
   const opsPackages = runtime.dirs;
   for (const name of runtime.absent)
@@ -233,7 +234,7 @@ export async function createBundle(o: CreateBundleOptions): Promise<CreateBundle
   await step('parts/catalog.tar', 'catalog', 'model catalog', (f) =>
     createTar({ file: f, cwd: OPS_ROOT, portable: true }, ['catalog']),
   );
-  if (o.include.packages && (apt || given.length > 0)) {
+  if (apt || given.length > 0) {
     const repo = join(staged.dir, 'parts', 'apt');
     const index = 'parts/apt/Packages';
     if (staged.made(index)) {
@@ -243,6 +244,7 @@ export async function createBundle(o: CreateBundleOptions): Promise<CreateBundle
     } else {
       const started = Date.now();
       bus.emit({ kind: 'step:start', step: 'bundle parts/apt', detail: `packages for ${o.distro}` });
+      await mkdir(repo, { recursive: true });
       if (apt) await downloadClosure(apt, wanted.fromDistro, repo, bus);
       for (const f of given) await copyFile(join(o.packagesDir!, f), join(repo, f));
       for (const f of debsIn(repo)) parts.push(await staged.adopt(`parts/apt/${f}`, 'deb', f.split('_')[0]!));

@@ -58,7 +58,7 @@ export function planForTarget(
 }
 
 /** Loads one `docker save` tar through the daemon and waits for it to finish. */
-async function loadImage(docker: Docker, file: string): Promise<void> {
+export async function loadImage(docker: Docker, file: string): Promise<void> {
   const stream = await docker.loadImage(createReadStream(file), { quiet: true });
   await new Promise<void>((done, fail) =>
     docker.modem.followProgress(stream, (error: Error | null, output: { error?: string }[]) => {

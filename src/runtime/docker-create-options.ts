@@ -1,13 +1,18 @@
 import type Docker from 'dockerode';
 import { LABEL } from '../engines/labels.js';
 import type { ContainerSpec } from '../engines/types.js';
+import { type ContainerNetwork, networkSettings } from './container-network.js';
 
 const NS_PER_S = 1_000_000_000;
 
 /** Translates a runtime-neutral ContainerSpec into the Docker Engine API's create body (pure). */
-export function toDockerCreateOptions(spec: ContainerSpec, hash: string): Docker.ContainerCreateOptions {
+export function toDockerCreateOptions(
+  spec: ContainerSpec,
+  hash: string,
+  network: ContainerNetwork = {},
+): Docker.ContainerCreateOptions {
   const portKey = `${spec.port.container}/tcp`;
-  const hostNetwork = spec.network === 'host';
+  const { NetworkMode, publish } = networkSettings(spec, network);
   const hostConfig: Docker.HostConfig = {
     Mounts: spec.mounts.map((m) => ({
       Type: 'bind',
@@ -15,9 +20,10 @@ export function toDockerCreateOptions(spec: ContainerSpec, hash: string): Docker
       Target: m.target,
       ReadOnly: m.readOnly,
     })),
-    ...(hostNetwork
-      ? { NetworkMode: 'host' }
-      : { PortBindings: { [portKey]: [{ HostIp: spec.port.hostIp, HostPort: String(spec.port.host) }] } }),
+    ...(NetworkMode ? { NetworkMode } : {}),
+    ...(publish
+      ? { PortBindings: { [portKey]: [{ HostIp: spec.port.hostIp, HostPort: String(spec.port.host) }] } }
+      : {}),
     RestartPolicy:
       spec.restartPolicy === 'on-failure'
         ? { Name: 'on-failure', MaximumRetryCount: 3 }
@@ -41,7 +47,7 @@ export function toDockerCreateOptions(spec: ContainerSpec, hash: string): Docker
     Cmd: spec.cmd,
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
     Labels: { ...spec.labels, [LABEL.configHash]: hash },
-    ...(hostNetwork ? {} : { ExposedPorts: { [portKey]: {} } }),
+    ...(publish ? { ExposedPorts: { [portKey]: {} } } : {}),
     Healthcheck: {
       Test: spec.healthcheck.test,
       Interval: spec.healthcheck.intervalS * NS_PER_S,

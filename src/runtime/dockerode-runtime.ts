@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { OpsError } from '../core/errors.js';
 import type { ContainerSpec } from '../engines/types.js';
+import { type ContainerNetwork, containerNetworkFromEnv } from './container-network.js';
 import type {
   ContainerRuntime,
   ContainerState,
@@ -14,7 +15,10 @@ import { demuxDockerLogs } from './docker-log-frames.js';
 
 /** ContainerRuntime on the Docker Engine API through dockerode. */
 export class DockerodeRuntime implements ContainerRuntime {
-  constructor(private readonly docker: Docker) {}
+  constructor(
+    private readonly docker: Docker,
+    private readonly network: ContainerNetwork = containerNetworkFromEnv(),
+  ) {}
 
   async list(labels: Record<string, string>): Promise<ManagedContainer[]> {
     const filters = { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
@@ -32,7 +36,9 @@ export class DockerodeRuntime implements ContainerRuntime {
 
   async create(spec: ContainerSpec, configHash: string): Promise<string> {
     try {
-      const container = await this.docker.createContainer(toDockerCreateOptions(spec, configHash));
+      const container = await this.docker.createContainer(
+        toDockerCreateOptions(spec, configHash, this.network),
+      );
       return container.id;
     } catch (cause) {
       throw dockerError(`could not create container ${spec.name}`, cause);

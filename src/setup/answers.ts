@@ -50,9 +50,16 @@ export const setupAnswersSchema = z.strictObject({
   /** Consent to upgrade an installed NVIDIA Container Toolkit that lacks published security fixes. */
   upgradeToolkit: z.boolean().default(false),
   hostCuda: z.boolean().default(false),
-  /** Air-gapped installs: local `.deb` bundles and image tarballs (`docker load`). */
+  /**
+   * Air-gapped installs: local `.deb` bundles and image tarballs (`docker load`), or a whole box bundle (`ops bundle
+   * create`; `ops setup --bundle`), which then supplies packages, images, models and the Plan.
+   */
   offline: z
-    .strictObject({ debDir: z.string().min(1).optional(), imageDir: z.string().min(1).optional() })
+    .strictObject({
+      debDir: z.string().min(1).optional(),
+      imageDir: z.string().min(1).optional(),
+      bundle: z.string().min(1).optional(),
+    })
     .optional(),
 });
 

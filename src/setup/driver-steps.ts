@@ -1,4 +1,4 @@
-import { aptInstall, aptInstallDir, shellQuote } from './apt-commands.js';
+import { aptInstall, aptInstallDir, aptTool, shellQuote } from './apt-commands.js';
 import {
   APT_PREFERENCES_FILE,
   aptPreferencesText,
@@ -81,13 +81,14 @@ const secureBoot: ProvisionStep = {
   },
   apply: (ctx) => {
     const { key, cert } = mokPaths(ctx.distro);
+    const b = ctx.options.bundleApt;
     // Debian wiki SecureBoot ("DKMS and secure boot") / Ubuntu UEFI/SecureBoot/DKMS: a self-signed MOK pair at the
     // path the distro's DKMS signs with; enrolling it needs the user at the next boot (the step reads manual then).
     // With mokutil missing the state is read first, so a box with Secure Boot off gets no key.
     return [
-      `command -v mokutil >/dev/null || { ${aptInstall(['mokutil'])}; }`,
+      `command -v mokutil >/dev/null || { ${aptInstall(['mokutil'], b)}; }`,
       `if mokutil --sb-state 2>&1 | grep -q 'SecureBoot enabled' && ! test -e ${cert}; then ` +
-        `command -v openssl >/dev/null || { ${aptInstall(['openssl'])}; }; ` +
+        `command -v openssl >/dev/null || { ${aptInstall(['openssl'], b)}; }; ` +
         `mkdir -p ${shellQuote(cert.replace(/\/[^/]+$/, ''))} && openssl req -new -x509 -nodes -days 36500 -subj "/CN=$(hostname) DKMS module signing key (ops)/" -newkey rsa:2048 -keyout ${key} -outform DER -out ${cert} && chmod 600 ${key}; fi`,
     ];
   },
@@ -138,17 +139,19 @@ const driverPin: ProvisionStep = {
     const pin = ctx.options.driver.pin ?? '';
     const flavour = ctx.options.driver.flavour ?? 'open';
     const r = pinResolution(ctx.facts, ctx.options);
+    const b = ctx.options.bundleApt;
+    const cache = aptTool('apt-cache', b);
     const writePrefs = `printf '%s' ${shellQuote(aptPreferencesText(`${pin}.*`))} > ${APT_PREFERENCES_FILE}`;
-    if (r?.kind === 'pinning-package') return [...cudaKeyring(ctx), aptInstall([r.package])];
+    if (r?.kind === 'pinning-package') return [...cudaKeyring(ctx), aptInstall([r.package], b)];
     if (r?.kind === 'apt-preferences') return [writePrefs];
     // Not verifiable before NVIDIA's repository was added: decide now, still before any driver package.
     const pkg = `nvidia-driver-pinning-${pin}`;
     const driver = DRIVER_PACKAGE[flavour];
     return [
       ...cudaKeyring(ctx),
-      `if apt-cache show ${pkg} >/dev/null 2>&1; then ${aptInstall([pkg])}; ` +
-        `elif apt-cache madison ${driver} | awk -F'|' '{gsub(/ /, "", $2); print $2}' | grep -qE '^(${pin.replace(/\./g, '\\.')})([.-]|$)'; then ${writePrefs}; ` +
-        `else echo "pin ${pin} matches no driver package: no ${pkg}, no ${driver} ${pin}.*; available:" >&2; apt-cache madison ${driver} >&2; apt-cache pkgnames nvidia-driver-pinning- >&2; exit 2; fi`,
+      `if ${cache} show ${pkg} >/dev/null 2>&1; then ${aptInstall([pkg], b)}; ` +
+        `elif ${cache} madison ${driver} | awk -F'|' '{gsub(/ /, "", $2); print $2}' | grep -qE '^(${pin.replace(/\./g, '\\.')})([.-]|$)'; then ${writePrefs}; ` +
+        `else echo "pin ${pin} matches no driver package: no ${pkg}, no ${driver} ${pin}.*; available:" >&2; ${cache} madison ${driver} >&2; ${cache} pkgnames nvidia-driver-pinning- >&2; exit 2; fi`,
     ];
   },
   verify: () => [],
@@ -186,14 +189,20 @@ const nvidiaDriver: ProvisionStep = {
     return { status: 'satisfied', detail: `driver ${installed}${facts.driverVersion ? '' : ' (installed)'}` };
   },
   apply: (ctx) => {
-    if (ctx.options.debDir) return [aptInstallDir(ctx.options.debDir)];
+    const b = ctx.options.bundleApt;
+    if (ctx.options.debDir && !b) return [aptInstallDir(ctx.options.debDir)];
     const pkg = DRIVER_PACKAGE[ctx.options.driver.flavour ?? 'open'];
     // A pin by apt preferences (priority 1001) may mean a downgrade when replacing.
-    const install = aptInstall([pkg]).replaceAll(
+    const install = aptInstall([pkg], b).replaceAll(
       'install -y',
       `install -y${ctx.options.driver.replace ? ' --allow-downgrades' : ''}`,
     );
-    return [...cudaKeyring(ctx), aptInstall(['linux-headers-$(uname -r)']), install];
+    const headers = aptInstall(['linux-headers-$(uname -r)'], b);
+    // A bundle carries the headers only when they were fetched with the driver (--packages-dir); DKMS says so if not.
+    const withHeaders = b
+      ? `if ${aptTool('apt-cache', b)} show "linux-headers-$(uname -r)" >/dev/null 2>&1; then ${headers}; fi`
+      : headers;
+    return [...cudaKeyring(ctx), withHeaders, install];
   },
   verify: () => ['nvidia-smi -L'],
   manual:

@@ -31,8 +31,10 @@ function nvidiaArch(facts: HostFacts): string {
   return facts.arch === 'aarch64' || facts.arch === 'arm64' ? 'sbsa' : 'x86_64';
 }
 
-/** Adds NVIDIA's repository (once: skipped when cuda-keyring is installed). */
+/** Adds NVIDIA's repository (once: skipped when cuda-keyring is installed; never with a bundle). */
 export function cudaKeyring(ctx: ApplyContext): string[] {
+  // From a bundle, NVIDIA's packages are in the bundle's repository (fetched where NVIDIA can be reached).
+  if (ctx.options.bundleApt) return [];
   const url = `${CUDA_REPO}/${nvidiaRepoName(ctx.distro)}/${nvidiaArch(ctx.facts)}/${CUDA_KEYRING_DEB}`;
   return [
     `dpkg -s cuda-keyring >/dev/null 2>&1 || { curl -fsSL -o /tmp/${CUDA_KEYRING_DEB} ${url} && dpkg -i /tmp/${CUDA_KEYRING_DEB} && apt-get update -q; }`,

@@ -1,4 +1,4 @@
-import { aptInstall, aptInstallDir } from './apt-commands.js';
+import { aptInstall, aptInstallDir, aptTool } from './apt-commands.js';
 import { DRIVER_STEPS } from './driver-steps.js';
 import { gpuCount } from './host-facts.js';
 import { cudaKeyring, DRIVER_DOC, noGpu } from './nvidia-repo.js';
@@ -50,11 +50,18 @@ export const PROVISION_STEPS: readonly ProvisionStep[] = [
     title: 'curl, gpg and CA certificates (to fetch NVIDIA repository keys)',
     gpuOnly: false,
     doc: DRIVER_DOC,
-    check: (facts) =>
-      facts.missingPrerequisites.length === 0
-        ? { status: 'satisfied', detail: 'curl, gpg and CA certificates present' }
-        : { status: 'pending', detail: `missing: ${facts.missingPrerequisites.join(', ')}` },
-    apply: () => [aptInstall(['ca-certificates', 'curl', 'gnupg'])],
+    check: (facts, options) => {
+      if (facts.missingPrerequisites.length === 0)
+        return { status: 'satisfied', detail: 'curl, gpg and CA certificates present' };
+      // From a bundle nothing is fetched, so no repository key is either.
+      if (options.bundleApt)
+        return {
+          status: 'not-applicable',
+          detail: `not needed: packages come from the bundle's repository (${options.bundleApt.repo})`,
+        };
+      return { status: 'pending', detail: `missing: ${facts.missingPrerequisites.join(', ')}` };
+    },
+    apply: (ctx) => [aptInstall(['ca-certificates', 'curl', 'gnupg'], ctx.options.bundleApt)],
     verify: () => ['command -v curl && command -v gpg && test -r /etc/ssl/certs/ca-certificates.crt'],
     manual: 'install curl, gnupg and ca-certificates with the system package manager',
   },
@@ -75,7 +82,7 @@ export const PROVISION_STEPS: readonly ProvisionStep[] = [
         };
       return { status: 'pending', detail: 'no CUDA toolkit on the host' };
     },
-    apply: (ctx) => [...cudaKeyring(ctx), aptInstall(['cuda-toolkit'])],
+    apply: (ctx) => [...cudaKeyring(ctx), aptInstall(['cuda-toolkit'], ctx.options.bundleApt)],
     verify: () => ['ls /usr/local/cuda/bin/nvcc'],
     manual: "install the CUDA toolkit following NVIDIA's CUDA installation guide for your distribution",
   },
@@ -102,14 +109,16 @@ export const PROVISION_STEPS: readonly ProvisionStep[] = [
           };
     },
     apply: (ctx) =>
-      ctx.options.debDir
-        ? [aptInstallDir(ctx.options.debDir)]
-        : [
-            `curl -fsSL ${TOOLKIT_GPGKEY} | gpg --batch --yes --dearmor -o ${TOOLKIT_KEYRING}`,
-            `curl -fsSL ${TOOLKIT_LIST} | sed 's#deb https://#deb [signed-by=${TOOLKIT_KEYRING}] https://#g' > /etc/apt/sources.list.d/nvidia-container-toolkit.list`,
-            'apt-get update -q',
-            aptInstall(TOOLKIT_PACKAGES),
-          ],
+      ctx.options.bundleApt
+        ? [aptInstall(TOOLKIT_PACKAGES, ctx.options.bundleApt)]
+        : ctx.options.debDir
+          ? [aptInstallDir(ctx.options.debDir)]
+          : [
+              `curl -fsSL ${TOOLKIT_GPGKEY} | gpg --batch --yes --dearmor -o ${TOOLKIT_KEYRING}`,
+              `curl -fsSL ${TOOLKIT_LIST} | sed 's#deb https://#deb [signed-by=${TOOLKIT_KEYRING}] https://#g' > /etc/apt/sources.list.d/nvidia-container-toolkit.list`,
+              'apt-get update -q',
+              aptInstall(TOOLKIT_PACKAGES),
+            ],
     verify: () => ['nvidia-ctk --version'],
     manual: `install the NVIDIA Container Toolkit by hand: ${TOOLKIT_DOC}`,
   },
@@ -124,9 +133,9 @@ export const PROVISION_STEPS: readonly ProvisionStep[] = [
         : { status: 'pending', detail: 'no Docker Engine' },
     // The distribution's docker.io (newer releases ship the CLI as docker-cli): served by the same archive as the
     // rest of the system, so it also installs from a local mirror on an air-gapped site.
-    apply: () => [
-      aptInstall(['docker.io']),
-      `if apt-cache show docker-cli >/dev/null 2>&1; then ${aptInstall(['docker-cli'])}; fi`,
+    apply: ({ options: { bundleApt } }) => [
+      aptInstall(['docker.io'], bundleApt),
+      `if ${aptTool('apt-cache', bundleApt)} show docker-cli >/dev/null 2>&1; then ${aptInstall(['docker-cli'], bundleApt)}; fi`,
     ],
     verify: () => ['command -v docker && (command -v dockerd || test -x /usr/sbin/dockerd)'],
     manual: 'install Docker Engine by hand: https://docs.docker.com/engine/install/',

@@ -1,3 +1,4 @@
+import type { BundleApt } from './apt-commands.js';
 import type { DistroKey } from './distro.js';
 import type { HostFacts } from './host-facts.js';
 
@@ -49,6 +50,11 @@ export interface ProvisionOptions {
   hostCuda: boolean;
   /** Air-gapped: a directory of `.deb` files (driver, toolkit) installed instead of NVIDIA's network repos. */
   debDir?: string;
+  /**
+   * Air-gapped with `ops setup --bundle`: every package comes from the bundle's repository through apt's private
+   * configuration; no NVIDIA repository, key or /etc/apt source is used. Wins over `debDir`.
+   */
+  bundleApt?: BundleApt;
   /** Address the gateway binds; anything but loopback is exposed to the network. */
   gatewayHost: string;
   gatewayPort: number;

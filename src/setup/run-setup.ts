@@ -1,7 +1,9 @@
+import { resolve } from 'node:path';
 import { OpsError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
 import type { CudaFit } from '../cuda-compat/check-image-cuda.js';
+import { debianArch } from '../images/image-recipe.js';
 import { connectDocker } from '../runtime/docker-connection.js';
 import type { SetupAnswers } from './answers.js';
 import {
@@ -20,6 +22,13 @@ import { gpuCount } from './host-facts.js';
 import type { SetupPrompter } from './prompts.js';
 import { provisionOptions } from './provision-options.js';
 import type { ProvisionOptions } from './provision-types.js';
+import {
+  answersFromBundle,
+  bundleMismatch,
+  describeBundlePlan,
+  openSetupBundle,
+  type SetupBundle,
+} from './setup-bundle.js';
 import { planForSetup } from './setup-plan.js';
 import { answersHash, loadProgress, type SetupStage, setupFiles } from './setup-progress.js';
 import { runStages, type SetupSummary } from './setup-stages.js';
@@ -66,6 +75,12 @@ export interface RunSetupOptions {
   overrides?: PartialAnswers;
   dryRun: boolean;
   machine: MachineSource;
+  /**
+   * An `ops bundle create` file: verified first, then it supplies everything setup would fetch (packages from its
+   * repository, images, models) and the Plan; nothing reaches for the network. Saved with the answers, so a re-run
+   * goes on from it.
+   */
+  bundle?: string;
   /** Stop after this stage (staged rollouts, tests of resuming). */
   until?: SetupStage;
   /** Where the human report goes (stdout). */
@@ -110,36 +125,45 @@ export async function runSetup(options: RunSetupOptions): Promise<SetupResult> {
   if (options.prompter)
     answers = mergeAnswers(await askAnswers(options.prompter, answers), options.overrides);
 
-  const header = [
-    `Plan for ${machine.remote ? machine.inventory.source : 'this machine'} (profile ${machine.profile.id}): ${answers.contextTokens} tokens × ${answers.agents} agent(s), priority ${answers.priority}, cloud fallback ${answers.cloudFallback ? 'allowed' : 'off'}`,
-  ];
-  const plan = planForSetup({
-    inventory: machine.inventory,
-    profile: machine.profile,
-    answers,
-    state,
-    header,
-  });
-  let provision = provisionOptions(answers, machine.facts.gpus);
+  // A bundle: every part verified before anything uses one; its Plan is what runs, so it settles the deployment.
+  const bundleFile = options.bundle ? resolve(options.bundle) : answers.offline?.bundle;
+  let bundle: SetupBundle | undefined;
+  if (bundleFile) {
+    bundle = await openSetupBundle(bundleFile, state, bus);
+    const mismatch = bundleMismatch(bundle.verified.manifest, {
+      distro: machine.facts.distro.key,
+      arch: debianArch(),
+    });
+    if (mismatch)
+      throw new OpsError(`${bundleFile} does not fit this machine: ${mismatch}`, {
+        exitCode: 2,
+        hint: 'make a bundle for this machine: ops bundle create --plan FILE --distro <this distribution>',
+      });
+    answers = mergeAnswers(answers, answersFromBundle(bundleFile, bundle.document));
+  }
+  const plan = bundle ? bundlePlan(bundle) : plannedForAnswers(machine, answers, state);
+  const withBundle = (o: ProvisionOptions): ProvisionOptions =>
+    bundle?.apt ? { ...o, bundleApt: bundle.apt } : o;
+  let provision = withBundle(provisionOptions(answers, machine.facts.gpus));
   // An installed toolkit without the published security fixes is upgraded only with consent: asked here when
   // there is someone to ask, else answered by upgradeToolkit (--upgrade-toolkit).
   const toolkit = decideSteps(machine.facts, provision).find((d) => d.step.id === 'container-toolkit');
   if (options.prompter && !machine.remote && toolkit?.status === 'kept' && toolkit.concern) {
     if (await options.prompter.confirm(`${toolkit.detail.split(';')[0]}. Upgrade it now?`, true)) {
       answers = mergeAnswers(answers, { upgradeToolkit: true });
-      provision = provisionOptions(answers, machine.facts.gpus);
+      provision = withBundle(provisionOptions(answers, machine.facts.gpus));
     }
   }
   const decisions = decideSteps(machine.facts, provision);
-  const cuda = await planCudaFits(machine, provision, plan.proposal.entries);
+  const cuda = await planCudaFits(machine, provision, plan.entries);
   print(
     `${plan.text}\n\nHost provisioning (${hostLine(machine)}):\n${formatDecisions(decisions, true).join('\n')}\n` +
       (gpuCount(machine.facts) > 0 ? `  driver flavour: ${provision.driver.reason}\n` : '') +
       (cuda.length ? `\nEngine images against the driver:\n${formatCudaFits(cuda).join('\n')}\n` : ''),
   );
-  if (plan.proposal.entries.length === 0) {
+  if (plan.entries.length === 0) {
     throw new OpsError('nothing in the catalog fits this machine with these answers', {
-      hint: plan.proposal.suggestions.join('\n') || 'try a shorter context or fewer agents',
+      hint: plan.suggestions.join('\n') || 'try a shorter context or fewer agents',
       exitCode: 2,
     });
   }
@@ -184,8 +208,48 @@ export async function runSetup(options: RunSetupOptions): Promise<SetupResult> {
     answers,
     machine,
     plan,
+    provision,
+    ...(bundle ? { bundle } : {}),
     ...(options.until ? { until: options.until } : {}),
   });
   print(summary.text);
   return { kind: 'done', ...summary };
+}
+
+/** What setup runs: the document `ops up` takes, the lines shown for it, and its engines. */
+interface SetupPlanned {
+  document: Record<string, unknown>;
+  text: string;
+  entries: { engine: string; image?: string | undefined }[];
+  suggestions: string[];
+}
+
+/** The planner's Plan for the answers. */
+function plannedForAnswers(machine: Machine, answers: SetupAnswers, state: StateDir): SetupPlanned {
+  const header = [
+    `Plan for ${machine.remote ? machine.inventory.source : 'this machine'} (profile ${machine.profile.id}): ${answers.contextTokens} tokens × ${answers.agents} agent(s), priority ${answers.priority}, cloud fallback ${answers.cloudFallback ? 'allowed' : 'off'}`,
+  ];
+  const plan = planForSetup({
+    inventory: machine.inventory,
+    profile: machine.profile,
+    answers,
+    state,
+    header,
+  });
+  return {
+    document: plan.document,
+    text: plan.text,
+    entries: plan.proposal.entries,
+    suggestions: plan.proposal.suggestions,
+  };
+}
+
+/** The bundle's Plan, as it was made on the connected machine (models pointed at this machine's store). */
+function bundlePlan(bundle: SetupBundle): SetupPlanned {
+  return {
+    document: bundle.document,
+    text: describeBundlePlan(bundle, bundle.verified.manifest),
+    entries: bundle.document.engines,
+    suggestions: [],
+  };
 }

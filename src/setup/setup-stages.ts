@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { loadImage } from '../bundle/install-bundle.js';
 import { OpsError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
@@ -12,15 +13,17 @@ import { deploymentStatus } from '../runtime/deployment-status.js';
 import { connectDocker } from '../runtime/docker-connection.js';
 import { DockerodeRuntime } from '../runtime/dockerode-runtime.js';
 import { loadPlanForHost } from '../runtime/load-plan-for-host.js';
+import { importBundle } from '../store/bundle-import.js';
 import { StoreModelLocator } from '../store/model-locator.js';
+import { storeLayout } from '../store/store-layout.js';
 import type { SetupAnswers } from './answers.js';
 import { claudeCodeLines } from './claude-code-lines.js';
 import { benchmarkGateway, sendMessage } from './gateway-smoke.js';
 import type { Machine } from './gather-setup.js';
 import { probeHost } from './probe-host.js';
-import { provisionOptions } from './provision-options.js';
+import type { ProvisionOptions } from './provision-types.js';
+import { imagesToLoad, presentImages, type SetupBundle } from './setup-bundle.js';
 import { writeSetupConfig } from './setup-config.js';
-import type { SetupPlan } from './setup-plan.js';
 import {
   markStage,
   SETUP_STAGES,
@@ -38,7 +41,12 @@ export interface StagesInput {
   progress: SetupProgress;
   answers: SetupAnswers;
   machine: Machine;
-  plan: SetupPlan;
+  /** The Plan document `ops up` takes (the planner's, or the bundle's). */
+  plan: { document: Record<string, unknown> };
+  /** What provisioning does (with a bundle: its repository alone). */
+  provision: ProvisionOptions;
+  /** Setup from a verified bundle: images loaded, models imported, nothing fetched or built. */
+  bundle?: SetupBundle;
   until?: SetupStage;
 }
 
@@ -75,7 +83,7 @@ export async function runStages(input: StagesInput): Promise<SetupSummary> {
   const outcome = await runProvisioning({
     shell: localShell(),
     probe: () => probeHost(localShell()),
-    options: provisionOptions(answers, input.machine.facts.gpus),
+    options: input.provision,
     bus,
   });
   for (const line of outcome.manual) lines.push(`by hand: ${line}`);
@@ -90,30 +98,60 @@ export async function runStages(input: StagesInput): Promise<SetupSummary> {
 
   start('images');
   const docker = await connectDocker();
-  const loaded: string[] = [];
-  if (answers.offline?.imageDir)
-    loaded.push(...(await loadImageTarballs(docker, answers.offline.imageDir, bus)));
-  const built: string[] = [];
-  const needs = new Set(input.plan.proposal.entries.map((e) => e.engine));
-  // The agent's image too: in its container it comes back after a reboot; as a host process (without it) it does not.
-  const recipes = [
-    ...(needs.has('llama.cpp') ? [loadLlamaCppRecipe()] : []),
-    await loadGatewayRecipe(),
-    await loadAgentRecipe(),
-  ];
-  for (const recipe of recipes) {
-    const result = await buildEngineImage({ docker, recipe, bus });
-    built.push(`${result.tag}${result.cached ? ' (current)' : ' (built)'}`);
+  const engines = input.plan.document.engines as { name: string; engine: string; model: string }[];
+  if (input.bundle) {
+    // From the bundle's tars only: a build would fetch Debian packages.
+    const { verified } = input.bundle;
+    const before = (progress.stages.images?.result?.loadedParts as string[] | undefined) ?? [];
+    const decisions = imagesToLoad(verified.manifest.parts, await presentImages(docker), before);
+    for (const d of decisions) {
+      if (d.action === 'keep') {
+        bus.emit({ kind: 'step:skip', step: `load ${d.part.what}`, reason: d.reason });
+        continue;
+      }
+      const started = Date.now();
+      bus.emit({ kind: 'step:start', step: `load ${d.part.what}`, detail: d.reason });
+      await loadImage(docker, verified.partPath(d.part.path));
+      bus.emit({ kind: 'step:done', step: `load ${d.part.what}`, durationMs: Date.now() - started });
+    }
+    done(
+      'images',
+      decisions.map((d) => `${d.part.what} (${d.action === 'load' ? 'loaded' : 'kept'})`).join(', ') ||
+        'the bundle carries no images',
+      { loadedParts: decisions.map((d) => d.part.sha256) },
+    );
+  } else {
+    const loaded: string[] = [];
+    if (answers.offline?.imageDir)
+      loaded.push(...(await loadImageTarballs(docker, answers.offline.imageDir, bus)));
+    const built: string[] = [];
+    const needs = new Set(engines.map((e) => e.engine));
+    // The agent's image too: in its container it comes back after a reboot; as a host process (without it) it does not.
+    const recipes = [
+      ...(needs.has('llama.cpp') ? [loadLlamaCppRecipe()] : []),
+      await loadGatewayRecipe(),
+      await loadAgentRecipe(),
+    ];
+    for (const recipe of recipes) {
+      const result = await buildEngineImage({ docker, recipe, bus });
+      built.push(`${result.tag}${result.cached ? ' (current)' : ' (built)'}`);
+    }
+    done('images', [...loaded.map((f) => `loaded ${f}`), ...built].join(', '));
   }
-  done('images', [...loaded.map((f) => `loaded ${f}`), ...built].join(', '));
   if (stop('images')) return stopped(summary, 'images', lines);
 
   start('models');
-  // The Plan names each model for the store; the answers consented to fetching, so hub models are pulled.
   const locator = new StoreModelLocator(state);
   const modelPaths: Record<string, string> = {};
-  for (const entry of input.plan.document.engines as { name: string; model: string }[])
-    modelPaths[entry.name] = await locator.ensure(entry.model, { pull: true, bus });
+  if (input.bundle) {
+    // The bundle's models into the store (every blob verified; those already there are kept); never a hub pull.
+    const part = input.bundle.verified.manifest.parts.find((p) => p.kind === 'models');
+    if (part) await importBundle(storeLayout(state), input.bundle.verified.partPath(part.path));
+  }
+  // The Plan names each model for the store; without a bundle the answers consented to fetching, so hub models are
+  // pulled. From a bundle its models are blob paths in the store now, and a missing one is an error, not a pull.
+  for (const entry of engines.filter((e) => e.model))
+    modelPaths[entry.name] = await locator.ensure(entry.model, { pull: !input.bundle, bus });
   done('models', Object.values(modelPaths).join(', '), { modelPaths });
   if (stop('models')) return stopped(summary, 'models', lines);
 

@@ -50,7 +50,10 @@ export const registerBundleCommands: RegisterCommand = (program, getContext) => 
         ".deb files fetched by hand for what this machine cannot reach (NVIDIA's repositories)",
       )
       .option('--no-images', 'leave the container images out')
-      .option('--no-packages', 'leave the .deb packages out (the target has Docker already)')
+      .option(
+        '--no-packages',
+        "leave out the .deb packages this machine would fetch (the target has Docker already); --packages-dir's still go in",
+      )
       .option('--no-ops', 'leave ops itself out')
       .option('--estimate', 'only measure and list what is missing; write nothing')
       .option('--json', 'print the result as JSON')

@@ -26,6 +26,7 @@ interface SetupOptions {
   upgradeToolkit?: boolean;
   until?: string;
   sources?: string;
+  bundle?: string;
 }
 
 /** `ops setup`: the first-time wizard, from a bare box to a healthy stack and the lines for Claude Code. */
@@ -63,6 +64,10 @@ export const registerSetupCommand: RegisterCommand = (program: Command, getConte
     .option(
       '--sources <list>',
       'model sources: hf (hub models, the default), builtin (the random-weight smoke models, for demos and tests)',
+    )
+    .option(
+      '--bundle <file>',
+      'air-gapped: set up from an `ops bundle create` file (verified first): packages from its own repository, its images, its models and its Plan; never uses the network',
     )
     .option('--until <stage>', `stop after a stage: ${SETUP_STAGES.join(', ')}`)
     .action(async (opts: SetupOptions) => {
@@ -103,6 +108,7 @@ export const registerSetupCommand: RegisterCommand = (program: Command, getConte
         ...(interactive ? { prompter: terminalPrompter() } : {}),
         ...(opts.config ? { configFile: opts.config } : {}),
         overrides,
+        ...(opts.bundle ? { bundle: opts.bundle } : {}),
         dryRun: opts.dryRun ?? false,
         machine: {
           ...(opts.nvidiaSmiXml ? { nvidiaSmiXml: opts.nvidiaSmiXml } : {}),
