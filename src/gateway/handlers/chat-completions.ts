@@ -78,7 +78,12 @@ export async function handleChatCompletions(
       }
     }
 
-    const lease = await upstream.queue.acquire(route.priority, controller.signal);
+    const lease = await upstream.queue.acquire(
+      route.priority,
+      controller.signal,
+      undefined,
+      gw.capacity.leaseFor(req, upstream.name),
+    );
     release = lease.release;
     gw.metrics.observeQueueWait(upstream.name, route.priority, lease.waitedMs);
     const upstreamRes = await upstream.post('/chat/completions', upstreamBody, controller.signal);

@@ -46,6 +46,8 @@ export async function handleMessages(
     const route = gw.router.route({ model, ...priorityHeader(req) });
     const upstream = gw.pool.get(route.upstream);
     upstreamName = upstream.name;
+    // Checked before anything is sent: an ended lease is the scheduler's to know at once.
+    const leaseId = gw.capacity.leaseFor(req, upstream.name);
     const chat = messagesToChatRequest(request, {
       upstreamModel: upstream.upstreamModel,
       vision: upstream.descriptor.vision === true,
@@ -142,7 +144,7 @@ export async function handleMessages(
       if (cacheKey) gw.metrics.observeCache(text !== undefined);
       const cached = text !== undefined;
       if (text === undefined) {
-        const lease = await upstream.queue.acquire(route.priority, controller.signal);
+        const lease = await upstream.queue.acquire(route.priority, controller.signal, undefined, leaseId);
         const body = admitted(lease);
         gw.metrics.observeQueueWait(upstream.name, route.priority, lease.waitedMs);
         const upstreamRes = await postLocal(body);
@@ -194,13 +196,18 @@ export async function handleMessages(
       startEventStream(res);
       t.start();
     };
-    const lease = await upstream.queue.acquire(route.priority, controller.signal, () => {
-      // Waiting for a slot: open the stream now and keep it alive with pings, so clients and proxies
-      // do not time out a request that is merely queued.
-      commit();
-      t.ping();
-      pingTimer = setInterval(() => t.ping(), gw.pingIntervalMs);
-    });
+    const lease = await upstream.queue.acquire(
+      route.priority,
+      controller.signal,
+      () => {
+        // Waiting for a slot: open the stream now and keep it alive with pings, so clients and proxies
+        // do not time out a request that is merely queued.
+        commit();
+        t.ping();
+        pingTimer = setInterval(() => t.ping(), gw.pingIntervalMs);
+      },
+      leaseId,
+    );
     const body = admitted(lease);
     gw.metrics.observeQueueWait(upstream.name, route.priority, lease.waitedMs);
     const upstreamRes = await postLocal(body);
