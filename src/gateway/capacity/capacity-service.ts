@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { slotContextTokens } from '../context-limits.js';
 import { GatewayError } from '../gateway-error.js';
+import type { TaskKind } from '../hybrid/task-rules.js';
 import type { UsageRecord } from '../types.js';
 import { readText, type Upstream, type UpstreamPool } from '../upstream-pool.js';
 import {
@@ -24,6 +25,8 @@ export const LEASE_HEADER = 'x-ops-lease';
 export interface CapacityFacts {
   quality?: QualityFact;
   benchTokensPerSecond?: number;
+  /** `ops eval` pass rates (0..1) by kind of task, for the task rules' `localPassRateBelow`. */
+  evalPassRates?: Partial<Record<TaskKind, number>>;
 }
 
 /** A lease as the API shows it. */
@@ -71,6 +74,11 @@ export class CapacityService {
   /** Takes a usage record into the measured speed. */
   observe(record: UsageRecord): void {
     this.speed.observe(record);
+  }
+
+  /** The local model's eval pass rate for a kind of task, when one was given. */
+  evalPassRate(upstream: string, kind: TaskKind): number | undefined {
+    return this.facts[upstream]?.evalPassRates?.[kind];
   }
 
   /** Every model's capacity now (KV figures as last read). */

@@ -13,7 +13,9 @@ import {
 } from '../gateway-context.js';
 import { GatewayError, toGatewayError } from '../gateway-error.js';
 import { sendError, sendJson, startEventStream } from '../http-reply.js';
+import type { Target } from '../hybrid/decide-target.js';
 import { isUnreachable } from '../hybrid/hybrid-router.js';
+import { profileTask } from '../hybrid/task-profile.js';
 import type { ChatCompletion } from '../openai/types.js';
 import { parseJsonBody, readRequestBody } from '../read-body.js';
 import { ResponseCache } from '../response-cache.js';
@@ -66,7 +68,7 @@ export async function handleMessages(
       const overSlot = slotContextTokens(upstream.descriptor) + 1;
       count = { tokens: Math.max(estimatePromptTokens(chat).tokens, overSlot), source: 'estimate' };
     }
-    const tryCloud = async (): Promise<boolean> => {
+    const tryCloud = async (decision: Target): Promise<boolean> => {
       const outcome = await forwardMessagesToCloud(
         gw,
         hybrid!,
@@ -75,6 +77,7 @@ export async function handleMessages(
         request,
         startedAt,
         controller.signal,
+        decision,
       );
       if (outcome.answered) return true;
       // 'prompt is too long' lets Claude Code compact and go on locally; better than the cloud's failure.
@@ -82,7 +85,15 @@ export async function handleMessages(
       if (hybrid!.mode === 'local-first') throw outcome.error;
       return false;
     };
-    if (hybrid && hybrid.decide(upstream, count.tokens).target === 'cloud' && (await tryCloud())) return;
+    const task = profileTask(request);
+    let decision: Target | undefined = hybrid?.decide(upstream, count.tokens, {
+      ...task,
+      localPassRate: gw.capacity.evalPassRate(upstream.name, task.kind),
+    });
+    if (hybrid && decision?.target === 'cloud' && (await tryCloud(decision))) return;
+    // The cloud was chosen but could not take it (cloud-first falls back here): local, because the cloud is down.
+    if (decision?.target === 'cloud')
+      decision = { target: 'local', reason: 'cloud-down', ...(decision.rule ? { rule: decision.rule } : {}) };
     if (tooLong) throw tooLong;
     /** The local answer, or undefined when local proved down and the cloud answered instead. */
     const postLocal = async (body: string): Promise<IncomingMessage | undefined> => {
@@ -93,14 +104,14 @@ export async function handleMessages(
         if (!hybrid || controller.signal.aborted || res.headersSent || !isUnreachable(error)) throw error;
         hybrid.markDown(upstream.name);
         release?.();
-        if (await tryCloud()) return undefined;
+        if (await tryCloud({ target: 'cloud', reason: 'local-down' })) return undefined;
         throw error;
       }
       // llama-server answers 503 while it loads a model: as good as down for the next few seconds.
       if (hybrid && upstreamRes.statusCode === 503 && !res.headersSent) {
         hybrid.markDown(upstream.name);
         release?.();
-        if (await tryCloud()) {
+        if (await tryCloud({ target: 'cloud', reason: 'local-down' })) {
           upstreamRes.resume();
           return undefined;
         }
@@ -132,6 +143,8 @@ export async function handleMessages(
       upstream: upstream.name,
       route: upstream.descriptor.location ?? 'local',
       stream,
+      routeReason: decision?.reason ?? 'local-only',
+      ...(decision?.rule ? { routeRule: decision.rule } : {}),
       ...(compaction ? { compactedTokens: compaction.tokensBefore - compaction.tokensAfter } : {}),
     };
 
