@@ -67,7 +67,7 @@ export interface GatewayOptions {
    * Per upstream, what the capacity API reports but the gateway cannot measure: quality (catalog or eval) and
    * `ops bench` speed. Absent: quality null, speed from the streams served.
    */
-  capacityFacts?: Readonly<Record<string, CapacityFacts>>;
+  capacityFacts?: Readonly<Record<string, CapacityFacts>> | (() => Readonly<Record<string, CapacityFacts>>);
   /** Where the gateway's own failures are told, one line each (default: stderr). Never prompt contents. */
   log?: (line: string) => void;
 }

@@ -12,6 +12,7 @@ import type { Plan } from '../plan/types.js';
 import { checkPredictions } from '../planner/check-predictions.js';
 import { StoreModelLocator } from '../store/model-locator.js';
 import { type AgentProcess, ensureAgent } from './agent-service.js';
+import { refreshCapacityFacts } from './capacity-facts-file.js';
 import type { ContainerRuntime } from './container-runtime.js';
 import { deployUp, type UpResult } from './deployer.js';
 import { missingGatewaySecrets, prepareGatewayFiles } from './gateway-container.js';
@@ -46,6 +47,7 @@ export async function bringUp(
   const gateway = plan.gateway?.enabled
     ? { image: defaultGatewayTag(), paths: prepareGatewayFiles(state, plan), env }
     : undefined;
+  if (gateway) refreshCapacityFacts(state, plan, gateway.paths.planFile, bus);
   const monitoring = await prepareMonitoring(state, plan, {
     runtime,
     bus,

@@ -64,12 +64,16 @@ export class CapacityService {
   constructor(
     private readonly pool: () => UpstreamPool,
     private readonly maxQueued: number,
-    private readonly facts: Readonly<Record<string, CapacityFacts>> = {},
+    facts: Readonly<Record<string, CapacityFacts>> | (() => Readonly<Record<string, CapacityFacts>>) = {},
     limits?: LeaseLimits,
     private readonly now: () => number = Date.now,
   ) {
     this.book = new LeaseBook(limits);
+    this.facts = typeof facts === 'function' ? facts : () => facts;
   }
+
+  /** Facts as given, or read anew (a file the host rewrites after `ops bench` / `ops eval`). */
+  private readonly facts: () => Readonly<Record<string, CapacityFacts>>;
 
   /** Takes a usage record into the measured speed. */
   observe(record: UsageRecord): void {
@@ -78,7 +82,7 @@ export class CapacityService {
 
   /** The local model's eval pass rate for a kind of task, when one was given. */
   evalPassRate(upstream: string, kind: TaskKind): number | undefined {
-    return this.facts[upstream]?.evalPassRates?.[kind];
+    return this.facts()[upstream]?.evalPassRates?.[kind];
   }
 
   /** Every model's capacity now (KV figures as last read). */
@@ -188,7 +192,7 @@ export class CapacityService {
 
   private capacityOf(u: Upstream): ModelCapacity {
     const q = u.queue;
-    const facts = this.facts[u.name];
+    const facts = this.facts()[u.name];
     const served = this.speed.tokensPerSecond(u.name);
     const speed =
       facts?.benchTokensPerSecond !== undefined
