@@ -176,6 +176,7 @@ export function createGatewayContext(options: GatewayOptions): GatewayContext {
       const change = pool.reload(update.upstreams);
       for (const u of update.upstreams) locations.set(u.name, u.location ?? 'local');
       context.router = router;
+      context.capacity.afterReload();
       return change;
     },
     recordUsage(record) {

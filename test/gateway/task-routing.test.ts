@@ -145,6 +145,22 @@ describe('routing by task through the gateway (cloud double for Anthropic’s AP
     });
   }
 
+  it('leased work stays on the slots it leased, whatever the rules say', async () => {
+    const lease = await post(`${f.url}/ops/v1/leases`, { model: 'coder', slots: 1, ttl_s: 30 });
+    assert.equal(lease.status, 201);
+    const before = cloud.requests.length;
+    const res = await post(
+      `${f.url}/v1/messages`,
+      { model: 'claude-opus-4-8', max_tokens: 32, messages: [{ role: 'user', content: 'hello' }] },
+      { 'x-ops-lease': lease.json().id },
+    );
+    assert.equal(res.status, 200, res.text);
+    assert.equal(cloud.requests.length, before);
+    const record = f.usage.at(-1)!;
+    assert.deepEqual([record.route, record.routeReason, record.routeRule], ['local', 'leased', undefined]);
+    await fetch(`${f.url}/ops/v1/leases/${lease.json().id}`, { method: 'DELETE' });
+  });
+
   it('a rule’s cloud when the cloud is unreachable: local, with the reason and the rule recorded', async () => {
     await cloud.close();
     const res = await post(`${f.url}/v1/messages`, {

@@ -139,6 +139,25 @@ export class CapacityService {
     return true;
   }
 
+  /**
+   * After a Plan reload: leases of an upstream that left the Plan end (`released`); those of a re-created one
+   * reserve its new admission queue again (one updated in place kept its queue and reservations).
+   */
+  afterReload(): void {
+    const now = this.now();
+    for (const lease of this.book.active(now)) {
+      const upstream = this.pool()
+        .all()
+        .find((u) => u.name === lease.upstream);
+      if (upstream) upstream.queue.reserve(lease.id, lease.slots);
+      else {
+        this.book.release(lease.id, now);
+        this.emit({ kind: 'lease', action: 'released', lease: this.view(lease) });
+      }
+    }
+    this.emitChanges();
+  }
+
   /** The leases in force. */
   leases(): LeaseView[] {
     return this.book.active(this.now()).map((l) => this.view(l));

@@ -86,10 +86,12 @@ export async function handleMessages(
       return false;
     };
     const task = profileTask(request);
-    let decision: Target | undefined = hybrid?.decide(upstream, count.tokens, {
-      ...task,
-      localPassRate: gw.capacity.evalPassRate(upstream.name, task.kind),
-    });
+    let decision: Target | undefined = leaseId
+      ? { target: 'local', reason: 'leased' }
+      : hybrid?.decide(upstream, count.tokens, {
+          ...task,
+          localPassRate: gw.capacity.evalPassRate(upstream.name, task.kind),
+        });
     if (hybrid && decision?.target === 'cloud' && (await tryCloud(decision))) return;
     // The cloud was chosen but could not take it (cloud-first falls back here): local, because the cloud is down.
     if (decision?.target === 'cloud')

@@ -31,7 +31,9 @@ export type TargetReason =
   | 'cloud-preferred'
   | 'cloud-down'
   | 'cloud-budget-spent'
-  | 'task-rule';
+  | 'task-rule'
+  /** Work under a capacity lease: it holds local slots, so it stays local (set by the handler, not decided here). */
+  | 'leased';
 
 export interface Target {
   target: 'local' | 'cloud';

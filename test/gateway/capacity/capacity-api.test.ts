@@ -233,6 +233,40 @@ describe('capacity API (scripted upstream standing in for the model)', () => {
   });
 });
 
+describe('leases across a Plan reload', () => {
+  it('a lease of a model kept in the Plan stays; one of a model that left ends, told as released', async () => {
+    const f = await startFixture([], { options: { cache: false } });
+    try {
+      const other = { ...f.gateway.context.pool.get('coder').descriptor, name: 'other', aliases: [] };
+      f.gateway.context.reload({ upstreams: [f.gateway.context.pool.get('coder').descriptor, other] });
+      const kept = await post(`${f.url}/ops/v1/leases`, { model: 'coder', slots: 1, ttl_s: 60 });
+      const dropped = await post(`${f.url}/ops/v1/leases`, { model: 'other', slots: 2, ttl_s: 60 });
+      assert.deepEqual([kept.status, dropped.status], [201, 201]);
+      const events: string[] = [];
+      const unsubscribe = f.gateway.context.capacity.subscribe((e) => {
+        if (e.kind === 'lease') events.push(`${e.action} ${e.lease.model}`);
+      });
+      f.gateway.context.reload({ upstreams: [f.gateway.context.pool.get('coder').descriptor] });
+      unsubscribe();
+      assert.deepEqual(events, ['released other']);
+      const capacity = await (await fetch(`${f.url}/ops/v1/capacity`)).json();
+      assert.deepEqual(
+        capacity.leases.map((l: { model: string }) => l.model),
+        ['coder'],
+      );
+      assert.equal(capacity.models[0].slots.leased, 1);
+      const leased = await post(
+        `${f.url}/v1/chat/completions`,
+        { model: 'coder', messages: [{ role: 'user', content: 'hi' }] },
+        { 'x-ops-lease': kept.json().id },
+      );
+      assert.equal(leased.status, 200, leased.text);
+    } finally {
+      await f.close();
+    }
+  });
+});
+
 describe('capacity API behind the gateway’s keys', () => {
   let f: GatewayFixture;
   before(async () => {
