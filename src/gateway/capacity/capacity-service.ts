@@ -10,7 +10,7 @@ import {
   type ModelCapacity,
   type QualityFact,
 } from './capacity-snapshot.js';
-import { kvUsageFromMetrics } from './kv-usage.js';
+import { type KvSource, kvUsageFromMetrics, kvUsageFromSlots } from './kv-usage.js';
 import { type CapacityLease, LeaseBook, type LeaseGrant, type LeaseLimits } from './lease-book.js';
 import { ServedSpeed } from './served-speed.js';
 
@@ -55,7 +55,7 @@ const KV_MAX_AGE_MS = 2000;
 export class CapacityService {
   private readonly book: LeaseBook;
   private readonly speed = new ServedSpeed();
-  private readonly kv = new Map<string, { ratio: number | null; atMs: number }>();
+  private readonly kv = new Map<string, { ratio: number | null; source: KvSource | null; atMs: number }>();
   private readonly listeners = new Set<(event: CapacityEvent) => void>();
   private readonly lastSent = new Map<string, ModelCapacity>();
   private expiryTimer: NodeJS.Timeout | undefined;
@@ -92,7 +92,10 @@ export class CapacityService {
       .map((u) => this.capacityOf(u));
   }
 
-  /** Reads each engine's `/metrics` for its KV use (at most every 2 s; 500 ms each, in parallel). */
+  /**
+   * Reads each engine's KV use (at most every 2 s; 500 ms each, in parallel): the `/metrics` gauge where the
+   * engine exports one, else llama-server's `/slots`.
+   */
   async refreshKv(): Promise<void> {
     const stale = this.pool()
       .all()
@@ -101,14 +104,20 @@ export class CapacityService {
     await Promise.all(
       stale.map(async (u) => {
         let ratio: number | null = null;
+        let source: KvSource | null = null;
         try {
-          const res: IncomingMessage = await u.getRoot('/metrics', AbortSignal.timeout(500));
-          const text = await readText(res, 4 * 1024 * 1024);
-          if (res.statusCode === 200) ratio = kvUsageFromMetrics(text);
+          const metrics = await getText(u, '/metrics');
+          ratio = metrics === undefined ? null : kvUsageFromMetrics(metrics);
+          if (ratio !== null) source = 'metrics';
+          else if (u.descriptor.engine === 'llama.cpp') {
+            const slots = await getText(u, '/slots');
+            ratio = slots === undefined ? null : kvUsageFromSlots(JSON.parse(slots));
+            if (ratio !== null) source = 'slots';
+          }
         } catch {
           // No figure is an answer: the API says null, and the request that asked is not failed for it.
         }
-        this.kv.set(u.name, { ratio, atMs: this.now() });
+        this.kv.set(u.name, { ratio, source, atMs: this.now() });
       }),
     );
   }
@@ -235,6 +244,7 @@ export class CapacityService {
       serviceTimeS: q.serviceTimeSeconds,
       held: q.isHeld,
       kvUsageRatio: this.kv.get(u.name)?.ratio ?? null,
+      kvSource: this.kv.get(u.name)?.source ?? null,
       speed,
       quality: facts?.quality ?? null,
       activeLeases: this.book.active(this.now()).filter((l) => l.upstream === u.name).length,
@@ -292,4 +302,11 @@ export class CapacityService {
       expires_at: new Date(l.expiresAtMs).toISOString(),
     };
   }
+}
+
+/** The body of a GET at the engine's root, or undefined when it does not answer 200. */
+async function getText(u: Upstream, path: string): Promise<string | undefined> {
+  const res: IncomingMessage = await u.getRoot(path, AbortSignal.timeout(500));
+  const text = await readText(res, 4 * 1024 * 1024);
+  return res.statusCode === 200 ? text : undefined;
 }

@@ -1,4 +1,5 @@
 import type { RouteLocation } from '../types.js';
+import type { KvSource } from './kv-usage.js';
 
 /** Where a quality score comes from: the catalog's published figure, or this box's own eval run. */
 export type QualitySource = 'catalog' | 'eval';
@@ -40,6 +41,7 @@ export interface UpstreamCapacityInputs {
   held: boolean;
   /** The engine's KV cache use, 0..1, or null when it does not report one. */
   kvUsageRatio: number | null;
+  kvSource: KvSource | null;
   speed: SpeedFact | null;
   quality: QualityFact | null;
   activeLeases: number;
@@ -53,7 +55,7 @@ export interface ModelCapacity {
   slots: { total: number; busy: number; leased: number; leased_busy: number; unleased_free: number };
   queue: { depth: number; interactive: number; background: number; leased: number; max: number };
   leases: number;
-  kv_cache: { usage_ratio: number | null; headroom_ratio: number | null };
+  kv_cache: { usage_ratio: number | null; headroom_ratio: number | null; source: KvSource | null };
   tokens_per_second: number | null;
   tokens_per_second_source: SpeedSource | null;
   expected_wait_s: number | null;
@@ -100,6 +102,7 @@ export function capacitySnapshot(u: UpstreamCapacityInputs): ModelCapacity {
     kv_cache: {
       usage_ratio: u.kvUsageRatio,
       headroom_ratio: u.kvUsageRatio === null ? null : round(1 - u.kvUsageRatio, 4),
+      source: u.kvUsageRatio === null ? null : u.kvSource,
     },
     tokens_per_second: u.speed ? round(u.speed.tokensPerSecond, 1) : null,
     tokens_per_second_source: u.speed?.source ?? null,

@@ -5,7 +5,7 @@ import {
   capacitySnapshot,
   type UpstreamCapacityInputs,
 } from '../../../src/gateway/capacity/capacity-snapshot.js';
-import { kvUsageFromMetrics } from '../../../src/gateway/capacity/kv-usage.js';
+import { kvUsageFromMetrics, kvUsageFromSlots } from '../../../src/gateway/capacity/kv-usage.js';
 import { ServedSpeed } from '../../../src/gateway/capacity/served-speed.js';
 import type { UsageRecord } from '../../../src/gateway/types.js';
 
@@ -25,6 +25,7 @@ const base: UpstreamCapacityInputs = {
   serviceTimeS: 6,
   held: false,
   kvUsageRatio: null,
+  kvSource: null,
   speed: null,
   quality: null,
   activeLeases: 0,
@@ -69,10 +70,11 @@ describe('capacity snapshot', () => {
     const s = capacitySnapshot({
       ...base,
       kvUsageRatio: 0.25,
+      kvSource: 'metrics',
       speed: { tokensPerSecond: 41.26, source: 'served' },
       quality: { score: 0.62, source: 'eval', detail: 'ops eval pass rate' },
     });
-    assert.deepEqual(s.kv_cache, { usage_ratio: 0.25, headroom_ratio: 0.75 });
+    assert.deepEqual(s.kv_cache, { usage_ratio: 0.25, headroom_ratio: 0.75, source: 'metrics' });
     assert.equal(s.tokens_per_second, 41.3);
     assert.equal(s.tokens_per_second_source, 'served');
     assert.deepEqual(s.quality, { score: 0.62, source: 'eval', detail: 'ops eval pass rate' });
@@ -107,6 +109,27 @@ describe('KV use from engine metrics', () => {
       null,
     );
     assert.equal(kvUsageFromMetrics('llamacpp:kv_cache_usage_ratio_x 0.5\n'), null);
+  });
+});
+
+describe('KV use from llama-server /slots', () => {
+  // The shape llama-server 0.7.0 (the CPU image) answers, trimmed to the fields read.
+  const slot = (over: object) => ({ id: 0, n_ctx: 1024, speculative: false, is_processing: false, ...over });
+  it('counts busy slots’ prompt and decoded tokens over all slots’ context', () => {
+    assert.equal(
+      kvUsageFromSlots([
+        slot({
+          is_processing: true,
+          n_prompt_tokens: 400,
+          next_token: [{ has_next_token: true, n_decoded: 112 }],
+        }),
+        slot({ id: 1, n_prompt_tokens: 49, next_token: [{ n_decoded: 8 }] }),
+      ]),
+      0.25,
+    );
+    assert.equal(kvUsageFromSlots([slot({}), slot({ id: 1 })]), 0, 'idle slots hold nothing a request needs');
+    assert.equal(kvUsageFromSlots({ error: 'slots endpoint disabled' }), null);
+    assert.equal(kvUsageFromSlots([{ id: 0 }]), null);
   });
 });
 
