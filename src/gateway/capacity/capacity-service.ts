@@ -57,6 +57,7 @@ export class CapacityService {
   private readonly speed = new ServedSpeed();
   private readonly kv = new Map<string, { ratio: number | null; source: KvSource | null; atMs: number }>();
   private readonly listeners = new Set<(event: CapacityEvent) => void>();
+  private readonly closers = new Map<(event: CapacityEvent) => void, () => void>();
   private readonly lastSent = new Map<string, ModelCapacity>();
   private expiryTimer: NodeJS.Timeout | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
@@ -193,9 +194,13 @@ export class CapacityService {
     return id;
   }
 
-  /** Calls `listener` with every capacity change and lease event until the returned function is called. */
-  subscribe(listener: (event: CapacityEvent) => void): () => void {
+  /**
+   * Calls `listener` with every capacity change and lease event until the returned function is called;
+   * `onClose` when the gateway shuts down (an event stream never ends by itself, and would hold the server open).
+   */
+  subscribe(listener: (event: CapacityEvent) => void, onClose?: () => void): () => void {
     this.listeners.add(listener);
+    if (onClose) this.closers.set(listener, onClose);
     if (!this.tickTimer) {
       this.tickTimer = setInterval(() => {
         this.expire();
@@ -205,6 +210,7 @@ export class CapacityService {
     }
     return () => {
       this.listeners.delete(listener);
+      this.closers.delete(listener);
       if (this.listeners.size === 0 && this.tickTimer) {
         clearInterval(this.tickTimer);
         this.tickTimer = undefined;
@@ -215,7 +221,10 @@ export class CapacityService {
   close(): void {
     clearTimeout(this.expiryTimer);
     clearInterval(this.tickTimer);
+    const closers = [...this.closers.values()];
     this.listeners.clear();
+    this.closers.clear();
+    for (const close of closers) close();
   }
 
   private capacityOf(u: Upstream): ModelCapacity {

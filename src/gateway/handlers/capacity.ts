@@ -50,7 +50,7 @@ export function handleCapacityEvents(gw: GatewayContext, req: IncomingMessage, r
     res.write(`event: ${event.kind}\ndata: ${JSON.stringify(data)}\n\n`);
   };
   for (const capacity of gw.capacity.snapshot()) send({ kind: 'capacity', capacity });
-  const unsubscribe = gw.capacity.subscribe(send);
+  const unsubscribe = gw.capacity.subscribe(send, () => res.end());
   const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
   res.on('close', () => {
     clearInterval(keepalive);

@@ -233,6 +233,20 @@ describe('capacity API (scripted upstream standing in for the model)', () => {
   });
 });
 
+describe('capacity event stream at shutdown', () => {
+  it('ends, so the gateway closes with a scheduler still listening', async () => {
+    const f = await startFixture([]);
+    const res = await fetch(`${f.url}/ops/v1/capacity/events`);
+    const reader = res.body!.getReader();
+    await reader.read();
+    const closed = f.close();
+    while (!(await reader.read()).done) {
+      // Drain until the gateway ends the stream.
+    }
+    await closed;
+  });
+});
+
 describe('leases across a Plan reload', () => {
   it('a lease of a model kept in the Plan stays; one of a model that left ends, told as released', async () => {
     const f = await startFixture([], { options: { cache: false } });
