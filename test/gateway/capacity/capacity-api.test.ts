@@ -143,6 +143,7 @@ describe('capacity API (scripted upstream standing in for the model)', () => {
       },
     );
     assert.equal(leased.status, 200, leased.text);
+    assert.equal(f.usage.at(-1)!.routeReason, 'leased');
 
     const gone = await call(doc, f.url, 'DELETE', `/ops/v1/leases/${granted.json.id}`, '/ops/v1/leases/{id}');
     assert.equal(gone.status, 204);
