@@ -14,10 +14,12 @@ import {
 import type { CapacityFacts } from '../gateway/capacity/capacity-service.js';
 import { buildAliasTable } from '../gateway/model-aliases.js';
 import { Ledger, ledgerPath } from '../ledger/ledger.js';
+import { readPlan } from '../plan/load-plan.js';
 import { isContainerEntry, type Plan } from '../plan/types.js';
 import type { PlannedModel } from '../planner/types.js';
 import { formatModelLocation, plannedModelLocation } from '../store/model-location.js';
 import { runningQualityLookup } from '../upgrade/replan.js';
+import { gatewayPaths } from './gateway-container.js';
 
 /**
  * What the capacity API reports but the gateway cannot measure, per Plan entry, from the ledger (`ops bench`
@@ -97,6 +99,25 @@ export function refreshCapacityFacts(
       kind: 'log',
       level: 'warn',
       message: `capacity facts (bench speed, eval and catalog quality) not written for the gateway: ${error instanceof Error ? error.message : String(error)}`,
+    });
+  }
+}
+
+/**
+ * After `ops bench` or `ops eval` stored new runs: rewrites the running gateway's facts file (the current Plan's,
+ * when its gateway's Plan copy exists), which the gateway re-reads. Nothing to do without a running Plan.
+ */
+export function refreshCapacityFactsAfterRuns(state: StateDir, bus: EventBus): void {
+  if (!existsSync(state.planFile)) return;
+  try {
+    const { plan } = readPlan(state.planFile);
+    const { planFile } = gatewayPaths(state, plan.deployment);
+    if (existsSync(planFile)) refreshCapacityFacts(state, plan, planFile, bus);
+  } catch (error) {
+    bus.emit({
+      kind: 'log',
+      level: 'warn',
+      message: `the gateway's capacity facts were not refreshed: ${error instanceof Error ? error.message : String(error)}`,
     });
   }
 }

@@ -1,17 +1,24 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { recordBench } from '../../../src/bench/bench-store.js';
 import { loadCatalog } from '../../../src/catalog/load-catalog.js';
+import { EventBus } from '../../../src/core/events.js';
+import { resolveStateDir } from '../../../src/core/state-dir.js';
 import { recordSuiteResult } from '../../../src/eval/eval-store.js';
 import { passRate } from '../../../src/eval/wilson.js';
 import { buildCapacityFacts, watchedCapacityFacts } from '../../../src/gateway/capacity/capacity-facts.js';
 import { Ledger, ledgerPath } from '../../../src/ledger/ledger.js';
 import { validatePlan } from '../../../src/plan/validate-plan.js';
 import type { PlannedModel } from '../../../src/planner/types.js';
-import { capacityFactsForPlan, writeCapacityFactsFile } from '../../../src/runtime/capacity-facts-file.js';
+import {
+  capacityFactsForPlan,
+  refreshCapacityFactsAfterRuns,
+  writeCapacityFactsFile,
+} from '../../../src/runtime/capacity-facts-file.js';
+import { gatewayPaths } from '../../../src/runtime/gateway-container.js';
 import { formatModelLocation, plannedModelLocation } from '../../../src/store/model-location.js';
 import { weightsQuality } from '../../../src/upgrade/replan.js';
 import { startFixture } from '../gateway-fixture.js';
@@ -137,5 +144,42 @@ describe('capacity facts', () => {
     } finally {
       await f.close();
     }
+  });
+
+  it('are rewritten for the running gateway after bench or eval runs are stored', () => {
+    const state = resolveStateDir({ OPS_HOME: join(dir, 'after-runs') });
+    const events: string[] = [];
+    const bus = new EventBus();
+    bus.on((e) => {
+      if (e.kind === 'log') events.push(e.message);
+    });
+    // No current Plan: nothing to refresh, nothing said.
+    refreshCapacityFactsAfterRuns(state, bus);
+    mkdirSync(join(state.root, 'gateway'), { recursive: true });
+    writeFileSync(
+      state.planFile,
+      'version: 1\ndeployment: box\nengines:\n  - { engine: llama.cpp, name: coder, model: /models/own.gguf, contextLength: 4096, port: 18003 }\ngateway: { port: 18080 }\n',
+    );
+    const { planFile } = gatewayPaths(state, 'box');
+    writeFileSync(planFile, '');
+    const ledger = Ledger.open(ledgerPath(state));
+    recordBench(ledger, {
+      engine: 'coder',
+      model: 'coder',
+      host: 'box',
+      startedAt: '2026-12-01T10:00:00Z',
+      contextPerSlot: 4096,
+      slots: 1,
+      decodeTokensPerS: 12.5,
+      promptTokensPerS: 100,
+      prompts: [],
+      skippedSizes: [],
+      concurrency: [],
+    });
+    ledger.close();
+    refreshCapacityFactsAfterRuns(state, bus);
+    assert.deepEqual(events, []);
+    const written = JSON.parse(readFileSync(join(dirname(planFile), 'capacity-facts.json'), 'utf8'));
+    assert.deepEqual(written.models, { coder: { benchTokensPerSecond: 12.5 } });
   });
 });
