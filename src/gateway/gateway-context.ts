@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { ThinkingSigner } from './anthropic/thinking-signature.js';
 import { ApiKeyCheck } from './auth.js';
+import { type CapacityFacts, CapacityService } from './capacity/capacity-service.js';
 import { type Compaction, compactConversation } from './compact-conversation.js';
 import { decideMaxTokens, ESTIMATE_MARGIN, MIN_ANSWER_TOKENS, slotContextTokens } from './context-limits.js';
 import { GatewayError, toGatewayError } from './gateway-error.js';
@@ -63,6 +64,11 @@ export interface GatewayOptions {
   slotAffinity?: boolean;
   /** Client and upstream timeouts; each missing one takes its default (`DEFAULT_TIMEOUTS`). */
   timeouts?: Partial<GatewayTimeouts>;
+  /**
+   * Per upstream, what the capacity API reports but the gateway cannot measure: quality (catalog or eval) and
+   * `ops bench` speed. Absent: quality null, speed from the streams served.
+   */
+  capacityFacts?: Readonly<Record<string, CapacityFacts>> | (() => Readonly<Record<string, CapacityFacts>>);
   /** Where the gateway's own failures are told, one line each (default: stderr). Never prompt contents. */
   log?: (line: string) => void;
 }
@@ -84,6 +90,8 @@ export interface GatewayContext {
   thinking: ThinkingSigner | undefined;
   /** The cloud side of a hybrid policy; undefined when `local-only`. */
   hybrid: HybridRouter | undefined;
+  /** Leases, measured speed and capacity events (`/ops/v1/capacity`, `/ops/v1/leases`). */
+  capacity: CapacityService;
   /** The Plan the gateway routes by, when it was read from a file (`GET /health` shows it). */
   plan: LoadedPlanInfo | undefined;
   /**
@@ -168,6 +176,7 @@ export function createGatewayContext(options: GatewayOptions): GatewayContext {
           options.upstreams.filter((u) => (u.location ?? 'local') === 'local'),
         )
       : undefined,
+    capacity: new CapacityService(() => context.pool, maxQueued, options.capacityFacts),
     plan: undefined,
     reload(update) {
       if (update.upstreams.length === 0) throw new Error('a gateway needs at least one upstream');
@@ -176,12 +185,14 @@ export function createGatewayContext(options: GatewayOptions): GatewayContext {
       const change = pool.reload(update.upstreams);
       for (const u of update.upstreams) locations.set(u.name, u.location ?? 'local');
       context.router = router;
+      context.capacity.afterReload();
       return change;
     },
     recordUsage(record) {
       // The model name is the client's choice: a 200 KB one must not reach the spool or the metrics labels.
       const full: UsageRecord = { at: new Date().toISOString(), ...record, model: clip(record.model) };
       metrics.observe(full);
+      context.capacity.observe(full);
       if (sink) {
         try {
           sink(full);

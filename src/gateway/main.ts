@@ -3,17 +3,19 @@
  * tsx. It takes everything from the environment so a container needs no CLI:
  *   OPS_PLAN_FILE (default /etc/ops/plan.yaml), OPS_GATEWAY_HOST / OPS_GATEWAY_PORT (default: the Plan's
  *   gateway section), OPS_USAGE_SPOOL (directory for usage NDJSON; unset: none), OPS_GATEWAY_API_KEYS,
- *   OPS_HOLD_FILE (default: `<name>.hold.json` beside a `<name>.plan.yaml`). The Plan and hold files are watched:
+ *   OPS_HOLD_FILE (default: `<name>.hold.json` beside a `<name>.plan.yaml`), OPS_CAPACITY_FACTS (default:
+ *   `capacity-facts.json` beside the Plan). The Plan and hold files are watched:
  *   a rewritten Plan is reloaded without a restart.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { isOpsError } from '../core/errors.js';
 import type { Plan } from '../plan/types.js';
 import { validatePlan } from '../plan/validate-plan.js';
 import { apiKeysFromEnv } from './auth.js';
+import { CAPACITY_FACTS_FILE, watchedCapacityFacts } from './capacity/capacity-facts.js';
 import { gatewayOptionsFromPlan } from './options-from-plan.js';
 import { holdFileFor, watchGatewayFiles } from './plan-watcher.js';
 import { createGateway } from './server.js';
@@ -41,6 +43,10 @@ async function serve(env: NodeJS.ProcessEnv): Promise<void> {
     ...gatewayOptionsFromPlan(plan, env),
     apiKeys: apiKeysFromEnv(env),
     ...(spool ? { usageSink: spool } : {}),
+    // Quality and bench speed for the capacity API, written beside the Plan copy by `ops up`.
+    capacityFacts: watchedCapacityFacts(
+      env.OPS_CAPACITY_FACTS ?? join(dirname(planFile), CAPACITY_FACTS_FILE),
+    ),
   });
   gateway.context.plan = { sha256: sha256(planText), loadedAt: new Date().toISOString() };
   const port = Number(env.OPS_GATEWAY_PORT ?? plan.gateway?.port ?? 8080);

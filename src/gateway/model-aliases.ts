@@ -22,7 +22,7 @@ export const DEFAULT_CLAUDE_TIERS: readonly ClaudeTierRule[] = [
  * Plan's gateway aliases (alias → entry name) are added last and win on a clash, as the more specific setting.
  */
 export function buildAliasTable(
-  upstreams: readonly UpstreamDescriptor[],
+  upstreams: readonly Pick<UpstreamDescriptor, 'name' | 'aliases'>[],
   gatewayAliases: Readonly<Record<string, string>> = {},
 ): Map<string, string> {
   const table = new Map<string, string>();

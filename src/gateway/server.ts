@@ -3,6 +3,16 @@ import type { AddressInfo } from 'node:net';
 import { assertSafeBind } from './auth.js';
 import { createGatewayContext, type GatewayContext, type GatewayOptions } from './gateway-context.js';
 import { GatewayError } from './gateway-error.js';
+import {
+  CAPACITY_EVENTS_PATH,
+  CAPACITY_PATH,
+  handleCapacity,
+  handleCapacityEvents,
+  handleCreateLease,
+  handleDeleteLease,
+  handleListLeases,
+  LEASES_PATH,
+} from './handlers/capacity.js';
 import { handleChatCompletions } from './handlers/chat-completions.js';
 import { handleCountTokens } from './handlers/count-tokens.js';
 import { handleHealth, handleMetrics } from './handlers/health.js';
@@ -66,6 +76,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         server.closeIdleConnections();
         context.pool.close();
         context.hybrid?.close();
+        context.capacity.close();
       });
     },
   };
@@ -89,12 +100,18 @@ async function dispatch(gw: GatewayContext, req: IncomingMessage, res: ServerRes
     if (path === '/v1/messages') return handleMessages(gw, req, res);
     if (path === '/v1/chat/completions') return handleChatCompletions(gw, req, res);
     if (path === '/v1/messages/count_tokens') return handleCountTokens(gw, req, res);
+    if (path === LEASES_PATH) return handleCreateLease(gw, req, res);
+  } else if (method === 'DELETE' && path.startsWith(`${LEASES_PATH}/`)) {
+    return handleDeleteLease(gw, req, res, path.slice(LEASES_PATH.length + 1));
   } else if (method === 'GET' || method === 'HEAD') {
     // Claude Code probes `HEAD /` at start to see the server is there.
     if (path === '/') return sendJson(res, 200, { status: 'ok', service: 'ops gateway' });
     if (path === '/v1/models') return handleModels(gw, req, res);
     if (path === '/health') return handleHealth(gw, res);
     if (path === '/metrics') return handleMetrics(gw, res);
+    if (path === CAPACITY_PATH) return handleCapacity(gw, req, res);
+    if (path === CAPACITY_EVENTS_PATH) return handleCapacityEvents(gw, req, res);
+    if (path === LEASES_PATH) return handleListLeases(gw, req, res);
   }
   req.resume();
   const api = path.startsWith('/v1/messages') || req.headers['anthropic-version'] ? 'anthropic' : 'openai';

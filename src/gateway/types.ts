@@ -60,6 +60,12 @@ export interface UsageRecord {
   status: number;
   stream: boolean;
   cached: boolean;
+  /**
+   * Why the hybrid policy sent it where it went (src/gateway/hybrid/decide-target.ts `TargetReason`), and the
+   * task rule involved; absent where no hybrid decision was made (OpenAI API traffic).
+   */
+  routeReason?: string;
+  routeRule?: string;
   /** Prompt tokens (estimated) the gateway elided to fit the slot's context; absent when it elided none. */
   compactedTokens?: number;
 }

@@ -90,6 +90,11 @@ export class Upstream {
     return this.request('POST', `${this.root}${path}`, body, signal);
   }
 
+  /** GETs a path at the server root (llama.cpp and vLLM `/metrics`, for the capacity API's KV figure). */
+  getRoot(path: string, signal?: AbortSignal): Promise<IncomingMessage> {
+    return this.request('GET', `${this.root}${path}`, undefined, signal);
+  }
+
   /** Probes the upstream: `/health` for engines ops runs, `/models` for external APIs. */
   async health(timeoutMs: number): Promise<UpstreamHealth> {
     const state = { name: this.name, active: this.queue.activeCount, queued: this.queue.queuedCount() };

@@ -111,8 +111,8 @@ export class Ledger {
   insertUsage(rows: readonly UsageRow[]): InsertCount {
     const stmt = this.db.prepare(
       `INSERT OR IGNORE INTO usage (ts_ms, api, model, upstream, route, input_tokens, cache_read_tokens,
-        cache_write_tokens, output_tokens, latency_ms, ttft_ms, status, dedup_key)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        cache_write_tokens, output_tokens, latency_ms, ttft_ms, status, dedup_key, route_reason, route_rule)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     return this.insertMany(
       rows,
@@ -131,6 +131,8 @@ export class Ledger {
           u.ttftMs,
           u.status,
           u.dedupKey,
+          u.routeReason ?? null,
+          u.routeRule ?? null,
         ).changes,
     );
   }
@@ -287,7 +289,7 @@ export class Ledger {
     const rows = this.db
       .prepare(
         `SELECT ts_ms, api, model, upstream, route, input_tokens, cache_read_tokens, cache_write_tokens, output_tokens,
-         latency_ms, ttft_ms, status, dedup_key
+         latency_ms, ttft_ms, status, dedup_key, route_reason, route_rule
          FROM usage WHERE ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms`,
       )
       .raw(true)
@@ -305,6 +307,8 @@ export class Ledger {
       number | null,
       number,
       string | null,
+      string | null,
+      string | null,
     ][];
     return rows.map(
       ([
@@ -321,6 +325,8 @@ export class Ledger {
         ttftMs,
         status,
         dedupKey,
+        routeReason,
+        routeRule,
       ]) => ({
         tsMs,
         api,
@@ -335,6 +341,8 @@ export class Ledger {
         ttftMs,
         status,
         dedupKey,
+        ...(routeReason !== null ? { routeReason } : {}),
+        ...(routeRule !== null ? { routeRule } : {}),
       }),
     );
   }

@@ -90,4 +90,11 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX bench_runs_ts ON bench_runs (ts_ms);
   `,
+  `
+  -- Why the gateway sent a request where it went (src/gateway/hybrid/decide-target.ts: local-preferred, local-down,
+  -- task-rule, …) and the Plan's task rule involved. Rows from before this migration, and OpenAI API traffic, have
+  -- neither: NULL.
+  ALTER TABLE usage ADD COLUMN route_reason TEXT;
+  ALTER TABLE usage ADD COLUMN route_rule TEXT;
+  `,
 ];

@@ -44,6 +44,9 @@ export interface UsageRow {
   latencyMs: number;
   ttftMs: number | null;
   status: number;
+  /** Why the hybrid policy routed it so, and the task rule involved (gateway usage records); absent: not recorded. */
+  routeReason?: string | null;
+  routeRule?: string | null;
   /** Set for imported rows so importing the same file twice adds nothing; null for live gateway records. */
   dedupKey: string | null;
 }

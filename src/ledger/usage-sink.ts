@@ -15,6 +15,8 @@ export interface UsageRecordLike {
   latencyMs: number;
   ttftMs: number | null;
   status: number;
+  routeReason?: string;
+  routeRule?: string;
 }
 
 /**
@@ -58,6 +60,8 @@ export function createLedgerUsageSink(
       ttftMs: record.ttftMs,
       status: record.status,
       dedupKey: null,
+      ...(record.routeReason !== undefined ? { routeReason: record.routeReason } : {}),
+      ...(record.routeRule !== undefined ? { routeRule: record.routeRule } : {}),
     });
     if (pending.length >= 500) flush();
     else if (!timer) {

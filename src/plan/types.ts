@@ -76,6 +76,31 @@ export type ExternalEntry = z.infer<typeof externalEntrySchema>;
 export type EngineEntry = LlamaCppEntry | VllmEntry | ExternalEntry;
 export type ContainerEntry = LlamaCppEntry | VllmEntry;
 
+/** One routing rule by what a request is; every condition given must hold. */
+export const taskRuleSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes'),
+  when: z
+    .strictObject({
+      /** The Claude tier the client asked for (Claude Code's opus/sonnet/haiku model names). */
+      tier: z
+        .array(z.enum(['opus', 'sonnet', 'haiku']))
+        .min(1)
+        .optional(),
+      promptTokensAbove: z.number().int().nonnegative().optional(),
+      /** Tool results answered since the user last wrote. */
+      toolLoopDepthAbove: z.number().int().nonnegative().optional(),
+      /** `tool-use` when the request offers tools, else `code`. */
+      taskKind: z
+        .array(z.enum(['code', 'tool-use']))
+        .min(1)
+        .optional(),
+      /** The local model's eval pass rate for this kind of task is below this (never holds without an eval). */
+      localPassRateBelow: z.number().gt(0).max(1).optional(),
+    })
+    .default({}),
+  route: z.enum(['local', 'cloud']),
+});
+
 /** Hybrid routing: whether and when the gateway may send Anthropic traffic to the cloud (default: never). */
 export const gatewayCloudSchema = z.strictObject({
   mode: z.enum(['local-only', 'local-first', 'cloud-first']).default('local-only'),
@@ -94,7 +119,12 @@ export const gatewayCloudSchema = z.strictObject({
       inputUsdPerMTok: z.number().nonnegative().optional(),
       outputUsdPerMTok: z.number().nonnegative().optional(),
     })
-    .optional(),
+    .optional() /**
+   * Routing by task (src/gateway/hybrid/task-rules.ts): tried in order, the first whose every condition holds
+   * sends the request to `route`, unless that side cannot take it (down, cap spent, local full). Each
+   * decision is recorded with the rule's name in the usage records.
+   */,
+  rules: z.array(taskRuleSchema).max(64).optional(),
 });
 
 /** Gateway timeouts in milliseconds; each absent one takes the gateway's default (src/gateway/timeouts.ts). */

@@ -131,6 +131,37 @@ export function renderMarkdown(r: MonthlyReport): string {
       `Prices as of ${t.pricesAsOf ?? 'unknown'}${t.pricesSource ? ` from ${t.pricesSource}` : ''} (verify; override under \`prices:\` in config.yaml). ` +
       'Local engines report cache reads, not writes: prompt tokens they computed afresh are priced as plain input, slightly below what the cloud charges to write them to its cache.',
   );
+  const routing = t.byRouting ?? [];
+  if (routing.some((x) => x.reason !== 'unrecorded')) {
+    out.push('### Tokens by routing decision');
+    out.push(
+      table(
+        [
+          'Route',
+          'Reason',
+          'Rule',
+          'Requests',
+          'Prompt tokens',
+          'Output tokens',
+          'Saved (cloud price)',
+          'Cloud spend',
+        ],
+        routing.map((x) => [
+          x.route,
+          x.reason,
+          x.rule ?? '—',
+          int(x.requests),
+          int(x.inputTokens),
+          int(x.outputTokens),
+          x.route === 'local' ? usd(x.savedUsd) : '—',
+          x.route === 'cloud' ? usd(x.spentUsd) : '—',
+        ]),
+      ),
+    );
+    out.push(
+      'Why the gateway sent each request where it went: `task-rule` is a rule of the Plan (`gateway.cloud.rules`), named in the Rule column; the others are its fallbacks (local down or full, a prompt no local context holds, cloud down or its weekly cap spent) and its mode. A rule named beside another reason was overridden because its side could not take the request. Saved is what the local tokens would have cost in the cloud, before the box’s own electricity and hardware.',
+    );
+  }
 
   const l = r.latency;
   out.push('## Latency');

@@ -2,6 +2,7 @@ import type { PriceList } from '../config/ops-config.js';
 import type { UsageRow } from '../ledger/types.js';
 import { dayOf } from './month-range.js';
 import { plainInputTokens, priceForModel, pricesAsOf, type TokenCounts, tokenCost } from './pricing.js';
+import { computeRouting } from './routing.js';
 import type { TokenLine, TokensSection } from './types.js';
 
 /** Token totals of one model and route (raw rows or a ledger aggregate). */
@@ -110,5 +111,6 @@ export function computeTokens(
     daily: [...daily].map(([day, v]) => ({ day, ...v })),
     pricesAsOf: pricesAsOf(prices),
     pricesSource: prices.source ?? null,
+    byRouting: computeRouting(rows, prices),
   };
 }

@@ -111,6 +111,24 @@ export interface TokensSection {
   daily: { day: string; localTokens: number; cloudTokens: number }[];
   pricesAsOf: string | null;
   pricesSource: string | null;
+  /** Tokens, savings and spend per routing decision (route, reason, task rule); see `src/report/routing.ts`. */
+  byRouting?: RoutingLine[];
+}
+
+/** One routing decision's traffic in the month. */
+export interface RoutingLine {
+  route: 'local' | 'cloud';
+  /** The gateway's reason (`local-preferred`, `local-overloaded`, `task-rule`, …) or `unrecorded`. */
+  reason: string;
+  /** The Plan's task rule that decided or was overridden; null when none. */
+  rule: string | null;
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** Local: the same tokens at cloud prices (saved). */
+  savedUsd: number;
+  /** Cloud: what they cost. */
+  spentUsd: number;
 }
 
 export interface LatencySection {

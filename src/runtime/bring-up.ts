@@ -13,6 +13,7 @@ import { checkPredictions } from '../planner/check-predictions.js';
 import { StoreModelLocator } from '../store/model-locator.js';
 import type { AgentRunning } from './agent-container.js';
 import { ensureAgent } from './agent-service.js';
+import { refreshCapacityFacts } from './capacity-facts-file.js';
 import type { ContainerRuntime } from './container-runtime.js';
 import { deployUp, type UpResult } from './deployer.js';
 import { missingGatewaySecrets, prepareGatewayFiles } from './gateway-container.js';
@@ -47,6 +48,7 @@ export async function bringUp(
   const gateway = plan.gateway?.enabled
     ? { image: defaultGatewayTag(), paths: prepareGatewayFiles(state, plan), env }
     : undefined;
+  if (gateway) refreshCapacityFacts(state, plan, gateway.paths.planFile, bus);
   const gpus = plan.monitoring?.enabled ? await detectGpuIndexes() : [];
   const monitoring = await prepareMonitoring(state, plan, {
     runtime,

@@ -10,6 +10,7 @@ import { OpsError } from '../../core/errors.js';
 import { Ledger, ledgerPath } from '../../ledger/ledger.js';
 import { readGgufFile } from '../../models/gguf/gguf-reader.js';
 import { DEFAULT_CPU_BANDWIDTH_GBS, UNKNOWN_GPU_BANDWIDTH_GBS } from '../../planner/memory-constants.js';
+import { refreshCapacityFactsAfterRuns } from '../../runtime/capacity-facts-file.js';
 import type { RegisterCommand } from './index.js';
 
 interface BenchOptions {
@@ -81,6 +82,8 @@ export const registerBenchCommand: RegisterCommand = (program: Command, getConte
         } finally {
           ledger.close();
         }
+        // The gateway's capacity API and task rules read the new figures from its facts file.
+        refreshCapacityFactsAfterRuns(context.state, context.bus);
       }
       context.output(results.map(formatBench).join('\n\n'), results, options.json ?? false);
     });

@@ -7,6 +7,7 @@ import { runEval } from '../../eval/run-eval.js';
 import { selectSuites } from '../../eval/select-suites.js';
 import { DEFAULT_SANDBOX_TAG } from '../../images/sandbox-image.js';
 import { Ledger, ledgerPath } from '../../ledger/ledger.js';
+import { refreshCapacityFactsAfterRuns } from '../../runtime/capacity-facts-file.js';
 import { connectDocker } from '../../runtime/docker-connection.js';
 import { DockerodeRuntime } from '../../runtime/dockerode-runtime.js';
 import type { RegisterCommand } from './index.js';
@@ -134,6 +135,8 @@ export const registerEvalCommand: RegisterCommand = (program: Command, getContex
         } finally {
           ledger.close();
         }
+        // The gateway's capacity API and task rules read the new figures from its facts file.
+        refreshCapacityFactsAfterRuns(context.state, context.bus);
       }
       context.output(formatEvalRun(run), run, options.json ?? false);
     });

@@ -6,6 +6,8 @@ import { createGateway } from '../../gateway/server.js';
 import { upstreamsFromPlan } from '../../gateway/upstreams-from-plan.js';
 import { readPlan } from '../../plan/load-plan.js';
 import { planFileToUse } from '../../plan/plan-store.js';
+import type { Plan } from '../../plan/types.js';
+import { capacityFactsForPlan } from '../../runtime/capacity-facts-file.js';
 import type { CliContext } from '../context.js';
 import { listenPort } from '../numeric-option.js';
 
@@ -41,6 +43,8 @@ export function registerGatewayCommand(program: Command, getContext: () => CliCo
       const gateway = createGateway({
         upstreams,
         ...gatewayOptionsFromPlan(plan, process.env),
+        // Quality and bench speed for the capacity API, read once from the ledger and the catalog.
+        capacityFacts: capacityFactsOrNone(ctx, plan),
         apiKeys: apiKeysFromEnv(process.env),
         // One line per request, without prompt contents (those are never logged).
         usageSink: (r) =>
@@ -76,4 +80,18 @@ export function registerGatewayCommand(program: Command, getContext: () => CliCo
       });
       await gateway.close();
     });
+}
+
+/** The capacity facts, or none with a warning: a ledger that cannot be read must not stop the gateway. */
+function capacityFactsOrNone(ctx: CliContext, plan: Plan): ReturnType<typeof capacityFactsForPlan> {
+  try {
+    return capacityFactsForPlan(ctx.state, plan);
+  } catch (error) {
+    ctx.bus.emit({
+      kind: 'log',
+      level: 'warn',
+      message: `capacity facts (bench speed, eval and catalog quality) not read: ${error instanceof Error ? error.message : String(error)}`,
+    });
+    return {};
+  }
 }

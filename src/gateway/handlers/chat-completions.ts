@@ -83,7 +83,8 @@ export async function handleChatCompletions(
       }
     }
 
-    const lease = await upstream.queue.acquire(route.priority, controller.signal);
+    const leaseId = gw.capacity.leaseFor(req, upstream.name);
+    const lease = await upstream.queue.acquire(route.priority, controller.signal, undefined, leaseId);
     release = lease.release;
     gw.metrics.observeQueueWait(upstream.name, route.priority, lease.waitedMs);
     const upstreamRes = await upstream.post('/chat/completions', upstreamBody, controller.signal);
@@ -103,6 +104,8 @@ export async function handleChatCompletions(
       route: upstream.descriptor.location ?? 'local',
       stream,
       cached: false,
+      // Only Messages traffic has a hybrid decision; leased work is told apart here too.
+      ...(leaseId ? { routeReason: 'leased' } : {}),
     };
     if (!stream) {
       const text = await readText(upstreamRes);

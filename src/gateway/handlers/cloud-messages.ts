@@ -3,6 +3,7 @@ import type { MessagesRequest } from '../anthropic/types.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { clampRetryAfterS, GatewayError, toGatewayError } from '../gateway-error.js';
 import { sendRaw } from '../http-reply.js';
+import type { Target } from '../hybrid/decide-target.js';
 import { CLOUD_UPSTREAM_NAME, type HybridRouter, isUnreachable } from '../hybrid/hybrid-router.js';
 import { SseParser, sseFrame } from '../sse-parser.js';
 import { readText } from '../upstream-pool.js';
@@ -31,6 +32,7 @@ export async function forwardMessagesToCloud(
   request: MessagesRequest,
   startedAt: number,
   signal: AbortSignal,
+  decision?: Target,
 ): Promise<CloudOutcome> {
   const stream = request.stream === true;
   const body = JSON.stringify({ ...request, model: hybrid.cloudModel(request.model) });
@@ -69,6 +71,8 @@ export async function forwardMessagesToCloud(
       status: finalStatus,
       stream,
       cached: false,
+      ...(decision ? { routeReason: decision.reason } : {}),
+      ...(decision?.rule ? { routeRule: decision.rule } : {}),
     });
   };
 

@@ -13,7 +13,9 @@ import {
 } from '../gateway-context.js';
 import { GatewayError, toGatewayError } from '../gateway-error.js';
 import { sendError, sendJson, startEventStream } from '../http-reply.js';
+import type { Target } from '../hybrid/decide-target.js';
 import { isUnreachable } from '../hybrid/hybrid-router.js';
+import { profileTask } from '../hybrid/task-profile.js';
 import type { ChatCompletion } from '../openai/types.js';
 import { parseJsonBody, readRequestBody } from '../read-body.js';
 import { ResponseCache } from '../response-cache.js';
@@ -46,6 +48,8 @@ export async function handleMessages(
     const route = gw.router.route({ model, ...priorityHeader(req), session: sessionKey(request) });
     const upstream = gw.pool.get(route.upstream);
     upstreamName = upstream.name;
+    // Checked before anything is sent: an ended lease is the scheduler's to know at once.
+    const leaseId = gw.capacity.leaseFor(req, upstream.name);
     const chat = messagesToChatRequest(request, {
       upstreamModel: upstream.upstreamModel,
       vision: upstream.descriptor.vision === true,
@@ -64,7 +68,7 @@ export async function handleMessages(
       const overSlot = slotContextTokens(upstream.descriptor) + 1;
       count = { tokens: Math.max(estimatePromptTokens(chat).tokens, overSlot), source: 'estimate' };
     }
-    const tryCloud = async (): Promise<boolean> => {
+    const tryCloud = async (decision: Target): Promise<boolean> => {
       const outcome = await forwardMessagesToCloud(
         gw,
         hybrid!,
@@ -73,6 +77,7 @@ export async function handleMessages(
         request,
         startedAt,
         controller.signal,
+        decision,
       );
       if (outcome.answered) return true;
       // 'prompt is too long' lets Claude Code compact and go on locally; better than the cloud's failure.
@@ -80,7 +85,17 @@ export async function handleMessages(
       if (hybrid!.mode === 'local-first') throw outcome.error;
       return false;
     };
-    if (hybrid && hybrid.decide(upstream, count.tokens).target === 'cloud' && (await tryCloud())) return;
+    const task = profileTask(request);
+    let decision: Target | undefined = leaseId
+      ? { target: 'local', reason: 'leased' }
+      : hybrid?.decide(upstream, count.tokens, {
+          ...task,
+          localPassRate: gw.capacity.evalPassRate(upstream.name, task.kind),
+        });
+    if (hybrid && decision?.target === 'cloud' && (await tryCloud(decision))) return;
+    // The cloud was chosen but could not take it (cloud-first falls back here): local, because the cloud is down.
+    if (decision?.target === 'cloud')
+      decision = { target: 'local', reason: 'cloud-down', ...(decision.rule ? { rule: decision.rule } : {}) };
     if (tooLong) throw tooLong;
     /** The local answer, or undefined when local proved down and the cloud answered instead. */
     const postLocal = async (body: string): Promise<IncomingMessage | undefined> => {
@@ -91,14 +106,14 @@ export async function handleMessages(
         if (!hybrid || controller.signal.aborted || res.headersSent || !isUnreachable(error)) throw error;
         hybrid.markDown(upstream.name);
         release?.();
-        if (await tryCloud()) return undefined;
+        if (await tryCloud({ target: 'cloud', reason: 'local-down' })) return undefined;
         throw error;
       }
       // llama-server answers 503 while it loads a model: as good as down for the next few seconds.
       if (hybrid && upstreamRes.statusCode === 503 && !res.headersSent) {
         hybrid.markDown(upstream.name);
         release?.();
-        if (await tryCloud()) {
+        if (await tryCloud({ target: 'cloud', reason: 'local-down' })) {
           upstreamRes.resume();
           return undefined;
         }
@@ -130,6 +145,8 @@ export async function handleMessages(
       upstream: upstream.name,
       route: upstream.descriptor.location ?? 'local',
       stream,
+      routeReason: decision?.reason ?? 'local-only',
+      ...(decision?.rule ? { routeRule: decision.rule } : {}),
       ...(compaction ? { compactedTokens: compaction.tokensBefore - compaction.tokensAfter } : {}),
     };
 
@@ -142,7 +159,7 @@ export async function handleMessages(
       if (cacheKey) gw.metrics.observeCache(text !== undefined);
       const cached = text !== undefined;
       if (text === undefined) {
-        const lease = await upstream.queue.acquire(route.priority, controller.signal);
+        const lease = await upstream.queue.acquire(route.priority, controller.signal, undefined, leaseId);
         const body = admitted(lease);
         gw.metrics.observeQueueWait(upstream.name, route.priority, lease.waitedMs);
         const upstreamRes = await postLocal(body);
@@ -194,13 +211,18 @@ export async function handleMessages(
       startEventStream(res);
       t.start();
     };
-    const lease = await upstream.queue.acquire(route.priority, controller.signal, () => {
-      // Waiting for a slot: open the stream now and keep it alive with pings, so clients and proxies
-      // do not time out a request that is merely queued.
-      commit();
-      t.ping();
-      pingTimer = setInterval(() => t.ping(), gw.pingIntervalMs);
-    });
+    const lease = await upstream.queue.acquire(
+      route.priority,
+      controller.signal,
+      () => {
+        // Waiting for a slot: open the stream now and keep it alive with pings, so clients and proxies
+        // do not time out a request that is merely queued.
+        commit();
+        t.ping();
+        pingTimer = setInterval(() => t.ping(), gw.pingIntervalMs);
+      },
+      leaseId,
+    );
     const body = admitted(lease);
     gw.metrics.observeQueueWait(upstream.name, route.priority, lease.waitedMs);
     const upstreamRes = await postLocal(body);

@@ -1,4 +1,5 @@
 import { OpsError } from '../../core/errors.js';
+import type { TaskRule } from './task-rules.js';
 
 /**
  * Where requests go when a cloud API is configured beside the local engines:
@@ -41,6 +42,8 @@ export interface CloudOptions {
   retryDownAfterMs?: number;
   /** Sent as `anthropic-version` when the client sent none (default `2023-06-01`, the current one). */
   anthropicVersion?: string;
+  /** Routing by task: the first matching rule decides local or cloud (see `decideTarget`). */
+  rules?: readonly TaskRule[];
 }
 
 /** CloudOptions with defaults applied and the key read. */
@@ -53,6 +56,7 @@ export interface ResolvedCloud {
   weeklyCap: WeeklyCap;
   retryDownAfterMs: number;
   anthropicVersion: string;
+  rules: readonly TaskRule[];
 }
 
 export const DEFAULT_CLOUD_BASE_URL = 'https://api.anthropic.com';
@@ -92,5 +96,6 @@ export function resolveCloudOptions(
     weeklyCap: options.weeklyCap ?? {},
     retryDownAfterMs: options.retryDownAfterMs ?? 10_000,
     anthropicVersion: options.anthropicVersion ?? '2023-06-01',
+    rules: options.rules ?? [],
   };
 }

@@ -5,6 +5,7 @@ import { AnthropicCloud } from './anthropic-cloud.js';
 import { CloudBudget } from './cloud-budget.js';
 import { decideTarget, type Target } from './decide-target.js';
 import type { ResolvedCloud } from './hybrid-options.js';
+import type { TaskFacts } from './task-rules.js';
 
 /** Name under which cloud traffic appears in usage records and metrics. */
 export const CLOUD_UPSTREAM_NAME = 'cloud';
@@ -33,8 +34,11 @@ export class HybridRouter {
     return this.options.mode;
   }
 
-  /** Local or cloud for a request routed to `local` with a prompt of `promptTokens`. */
-  decide(local: Upstream, promptTokens: number): Target {
+  /**
+   * Local or cloud for a request routed to `local` with a prompt of `promptTokens`; `task` (what the request
+   * is) lets the Plan's task rules decide.
+   */
+  decide(local: Upstream, promptTokens: number, task?: Omit<TaskFacts, 'promptTokens'>): Target {
     return decideTarget({
       mode: this.options.mode,
       localDown: this.isDown(local.name),
@@ -44,6 +48,8 @@ export class HybridRouter {
       largestLocalContext: this.largestLocalContext,
       cloudDown: this.isDown(CLOUD_UPSTREAM_NAME),
       budgetSpent: this.budget.spent(),
+      rules: this.options.rules,
+      ...(task ? { task: { ...task, promptTokens } } : {}),
     });
   }
 

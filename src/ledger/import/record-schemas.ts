@@ -68,6 +68,9 @@ const usageSchema = z
     latencyMs: nonNegative,
     ttftMs: nonNegative.optional(),
     status: z.coerce.number().int().min(100).max(599),
+    /** The gateway's routing decision and task rule (absent in records from before it recorded them). */
+    routeReason: z.string().min(1).max(64).optional(),
+    routeRule: z.string().min(1).max(64).optional(),
   })
   .refine((u) => u.cacheReadTokens + u.cacheWriteTokens <= u.inputTokens, {
     message: 'cacheReadTokens + cacheWriteTokens are parts of inputTokens and cannot exceed it',
@@ -124,6 +127,8 @@ export function validateRecord(
     ttftMs: u.ttftMs ?? null,
     status: u.status,
     dedupKey: null,
+    ...(u.routeReason !== undefined ? { routeReason: u.routeReason } : {}),
+    ...(u.routeRule !== undefined ? { routeRule: u.routeRule } : {}),
   };
   // Usage has no natural key: an explicit id wins, else the record's content (the same request imported twice).
   // Cache fields of zero are left out of the content so a file imported before they existed keys the same.
