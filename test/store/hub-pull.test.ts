@@ -125,15 +125,22 @@ describe('pull from a hub', () => {
       stdio: 'ignore',
     });
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    const deadline = Date.now() + 30_000;
-    while (hub.stats.bodyBytes < files.mid!.bytes * 0.5 && Date.now() < deadline)
+    const partial = join(layout.partialDir, `${files.mid!.sha256}.partial`);
+    // Kill once half the bytes were sent *and* the puller has recorded some of them: on a loaded machine the
+    // sidecar can lag the socket, and a kill before its first write is a different (fresh-start) case.
+    const recorded = async () =>
+      coveredBytes((await readDownloadProgress(`${partial}.progress.json`))?.done ?? []);
+    const deadline = Date.now() + 60_000;
+    while (
+      (hub.stats.bodyBytes < files.mid!.bytes * 0.5 || (await recorded()) === 0) &&
+      Date.now() < deadline
+    )
       await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGKILL');
     await exited;
     // Let the server notice the dead sockets before counting again.
     await new Promise((r) => setTimeout(r, 300));
     hub.faults = {};
-    const partial = join(layout.partialDir, `${files.mid!.sha256}.partial`);
     const saved = await readDownloadProgress(`${partial}.progress.json`);
     assert.ok(saved, 'the progress sidecar survived the kill');
     const onDisk = coveredBytes(saved.done);
