@@ -159,6 +159,9 @@ export function smokeModelSpec(
     'tokenizer.ggml.eot_token_id': u32(vocab.eotId),
     'tokenizer.ggml.add_bos_token': ggufValue.bool(true),
     'tokenizer.ggml.add_eos_token': ggufValue.bool(false),
+    // No SentencePiece space prefix: text after a control token (`<|im_start|>assistant`) tokenizes as written, so a
+    // grammar that starts with the generation prompt (llama.cpp's json_object / forced tool calls) accepts it.
+    'tokenizer.ggml.add_space_prefix': ggufValue.bool(false),
     'tokenizer.chat_template': ggufValue.string(SMOKE_CHAT_TEMPLATE),
     'ops.smoke.seed': u32(seed),
     'ops.smoke.fingerprint': ggufValue.string(smokeFingerprint(shape, seed)),
