@@ -26,6 +26,8 @@ export interface UpstreamDescriptor {
   /** Whether the model accepts images (llama.cpp started with `--mmproj`). */
   vision?: boolean;
   location?: RouteLocation;
+  /** llama.cpp only: `constrained` holds tool calls to a grammar of the offered tools (`constrained-tool-calls.ts`). */
+  toolCalls?: 'native' | 'constrained';
 }
 
 /** Request priority in an upstream's queue: interactive work is admitted before background work. */
