@@ -119,7 +119,8 @@ class GrammarBuilder {
    */
   private object(name: string, s: Schema): string {
     const properties = s.properties && typeof s.properties === 'object' ? Object.entries(s.properties) : [];
-    if (properties.length === 0) return 'object';
+    // A tool without parameters (`additionalProperties: false`, nothing listed) takes exactly `{}`.
+    if (properties.length === 0) return s.additionalProperties === false ? this.rule(name, '"{}"') : 'object';
     const required = new Set(Array.isArray(s.required) ? s.required.map(String) : []);
     const kv = properties.map(
       ([key, sub], i) =>

@@ -147,6 +147,13 @@ describe('constrained tool calls: the grammar', () => {
       g({ a: { type: 'array', items: { type: 'boolean' }, minItems: 1 } }).get('tool0-args-0-a'),
       '"[" boolean ( ", " boolean )* "]"',
     );
+    const empty = rules(
+      toolCallGrammar(tool({ type: 'object', properties: {}, additionalProperties: false }), {
+        forced: true,
+        parallel: false,
+      }),
+    );
+    assert.equal(empty.get('tool0-args'), '"{}"');
     assert.equal(
       g({ u: { anyOf: [{ type: 'string' }, { type: 'null' }] } }).get('tool0-args-0-u'),
       'string | null',
