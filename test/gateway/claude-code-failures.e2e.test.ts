@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { ChatMessage } from '../../src/gateway/openai/types.js';
+import { promptText } from '../../src/gateway/token-counter.js';
 import { CLAUDE, runClaude as runClaudeCli } from '../support/claude-cli.js';
 import { type GatewayFixture, startFixture } from './gateway-fixture.js';
 import type { LooseJson } from './scripted-openai-upstream.js';
@@ -97,9 +98,12 @@ describe('Claude Code on a small local window', {
       );
       assert.ok(compacted.length > 0, `no request was compacted: ${sent.length} sent`);
       for (const q of sent) assert.deepEqual(pairingProblems(q.body.messages), []);
-      // Every request fitted the slot: the engine was never asked for more than it holds.
-      for (const q of sent)
-        assert.ok(q.body.max_tokens >= 1024 && q.body.max_tokens <= 8192, `${q.body.max_tokens}`);
+      // Every request fitted the slot: prompt (as the engine's tokenizer counts it) and answer room within 8192.
+      for (const q of sent) {
+        const prompt = Math.ceil(promptText(q.body).length * 0.25) + q.body.messages.length * 5;
+        assert.ok(q.body.max_tokens >= 1024, `max_tokens ${q.body.max_tokens}`);
+        assert.ok(prompt + q.body.max_tokens <= 8192, `${prompt} + ${q.body.max_tokens} tokens`);
+      }
       const last = sent.at(-1)!.body.messages as ChatMessage[];
       assert.equal(last[0]!.role, 'system', 'the system prompt is kept');
       assert.match(String(last.at(-1)!.role), /tool/, 'the latest tool result is kept');
