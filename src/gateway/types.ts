@@ -28,6 +28,8 @@ export interface UpstreamDescriptor {
   location?: RouteLocation;
   /** The upstream this one is a data-parallel copy of (Plan `replicaOf`): requests for it are balanced over both. */
   replicaOf?: string;
+  /** llama.cpp only: `constrained` holds tool calls to a grammar of the offered tools (`constrained-tool-calls.ts`). */
+  toolCalls?: 'native' | 'constrained';
 }
 
 /** Request priority in an upstream's queue: interactive work is admitted before background work. */

@@ -29,6 +29,7 @@ function upstreamFromEntry(entry: EngineEntry, env: NodeJS.ProcessEnv): Upstream
         // A multimodal projector is what gives llama.cpp vision (llama.cpp docs/multimodal.md).
         vision: entry.args.includes('--mmproj') || entry.args.includes('-mm'),
         location: 'local',
+        ...(entry.toolCalls ? { toolCalls: entry.toolCalls } : {}),
       };
     case 'vllm':
       return {

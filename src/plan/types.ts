@@ -42,7 +42,15 @@ const containerFields = {
   replicaOf: name.optional(),
 };
 
-export const llamaCppEntrySchema = z.strictObject({ engine: z.literal('llama.cpp'), ...containerFields });
+export const llamaCppEntrySchema = z.strictObject({
+  engine: z.literal('llama.cpp'),
+  ...containerFields,
+  /**
+   * How the gateway gets tool calls from this model: `native` (the chat template's own format, the default) or
+   * `constrained` (held to a grammar of the offered tools' schemas; for models whose calls are unreliable).
+   */
+  toolCalls: z.enum(['native', 'constrained']).optional(),
+});
 export const vllmEntrySchema = z.strictObject({
   engine: z.literal('vllm'),
   ...containerFields,

@@ -3,6 +3,7 @@ import { chatCompletionToMessage } from '../anthropic/from-openai.js';
 import { AnthropicStreamTranslator } from '../anthropic/stream-translator.js';
 import { messagesToChatRequest, parseMessagesRequest } from '../anthropic/to-openai.js';
 import { readChatStream } from '../chat-stream-reader.js';
+import { forUpstream } from '../constrained-tool-calls.js';
 import { slotContextTokens } from '../context-limits.js';
 import {
   abortOnClientGone,
@@ -120,7 +121,9 @@ export async function handleMessages(
       }
       return upstreamRes;
     };
-    const upstreamBody = JSON.stringify(chat);
+    // What the engine gets: the same request, or for a constrained llama.cpp entry its tools as a grammar.
+    const wire = forUpstream(upstream.descriptor, chat);
+    const upstreamBody = JSON.stringify(wire);
     /**
      * Once admitted: on llama.cpp, the session's slot (`id_slot`) so the engine reuses its prompt cache;
      * the slot is freed with the admission lease.
@@ -137,7 +140,7 @@ export async function handleMessages(
         lease.release();
         if (slot !== undefined) upstream.slots.release(slot);
       };
-      return slot === undefined ? upstreamBody : JSON.stringify({ ...chat, id_slot: slot });
+      return slot === undefined ? upstreamBody : JSON.stringify({ ...wire, id_slot: slot });
     };
     const base = {
       api: 'anthropic' as const,
