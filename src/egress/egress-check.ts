@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type Docker from 'dockerode';
 import type { StateDir } from '../core/state-dir.js';
 import { LABEL } from '../engines/labels.js';
 import { readPlan } from '../plan/load-plan.js';
 import { planFileToUse } from '../plan/plan-store.js';
 import type { Plan } from '../plan/types.js';
+import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import { runningAgent } from '../runtime/host-agent-process.js';
 import type { DoctorCheck } from '../setup/doctor-checks.js';
 import {
@@ -18,25 +18,16 @@ import {
 /** The processes ops runs: every process of its running containers (by label; one deployment's if named) and the agent. */
 export async function opsProcesses(
   state: StateDir,
-  docker?: Docker,
+  runtime?: Pick<ContainerRuntime, 'list' | 'processes'>,
   deployment?: string,
 ): Promise<WatchedProcess[]> {
   const out: WatchedProcess[] = [];
-  if (docker) {
-    const label = [`${LABEL.managed}=true`, ...(deployment ? [`${LABEL.deployment}=${deployment}`] : [])];
-    const containers = await docker.listContainers({ filters: { label } });
-    for (const c of containers) {
-      const owner = `${c.Labels[LABEL.role] ?? 'container'} ${c.Labels[LABEL.name] ?? c.Names[0] ?? c.Id.slice(0, 12)}`;
-      // `docker top` lists the container's processes with their pids as the host sees them.
-      const top = await docker
-        .getContainer(c.Id)
-        .top()
-        .catch(() => undefined);
-      const pidColumn = top?.Titles.indexOf('PID') ?? -1;
-      for (const row of top?.Processes ?? []) {
-        const pid = Number(row[pidColumn]);
-        if (Number.isInteger(pid) && pid > 0) out.push({ pid, owner });
-      }
+  if (runtime) {
+    const labels = { [LABEL.managed]: 'true', ...(deployment ? { [LABEL.deployment]: deployment } : {}) };
+    for (const c of await runtime.list(labels)) {
+      if (c.state !== 'running') continue;
+      const owner = `${c.labels[LABEL.role] ?? 'container'} ${c.labels[LABEL.name] ?? c.name}`;
+      for (const pid of await runtime.processes(c.id)) out.push({ pid, owner });
     }
   }
   const agent = runningAgent(state);
@@ -126,7 +117,10 @@ export function hostnameCheck(hostname: string, hostsText: string): DoctorCheck 
 }
 
 /** Gathers and judges: the egress line for `ops doctor` (the current Plan, if any, says where it may go). */
-export async function runEgressCheck(state: StateDir, docker: Docker | undefined): Promise<DoctorCheck> {
+export async function runEgressCheck(
+  state: StateDir,
+  runtime: Pick<ContainerRuntime, 'list' | 'processes'> | undefined,
+): Promise<DoctorCheck> {
   const file = planFileToUse(state, undefined);
   let plan: Plan | undefined;
   try {
@@ -135,7 +129,7 @@ export async function runEgressCheck(state: StateDir, docker: Docker | undefined
   } catch {
     plan = undefined; // the plan check reports an unreadable Plan
   }
-  const processes = await opsProcesses(state, docker);
+  const processes = await opsProcesses(state, runtime);
   const { sockets, unreadable } = leavingSockets(processes);
   const byName = hostnameCheck(hostname(), readHosts());
   const check = egressCheck({

@@ -32,6 +32,10 @@ export interface ContainerRuntime {
     id: string,
   ): Promise<{ state: ContainerState; exitCode: number; oomKilled: boolean; restartCount: number }>;
   imageExists(image: string): Promise<boolean>;
+  /** An image's configured environment (`KEY=value`, as `docker image inspect` shows it); undefined when absent. */
+  imageEnv(image: string): Promise<string[] | undefined>;
+  /** Host pids of a running container's processes (`docker top`); empty when it is not running. */
+  processes(id: string): Promise<number[]>;
   /**
    * Runs a job container to completion: create, start, wait (killed at `timeoutMs`), collect its output, remove.
    * The container is removed whatever happens, so a job leaves nothing behind.

@@ -168,6 +168,28 @@ export class DockerodeRuntime implements ContainerRuntime {
     }
   }
 
+  async imageEnv(image: string): Promise<string[] | undefined> {
+    try {
+      return (await this.docker.getImage(image).inspect()).Config?.Env ?? [];
+    } catch (cause) {
+      if (statusOf(cause) === 404) return undefined;
+      throw dockerError(`could not inspect image ${image}`, cause);
+    }
+  }
+
+  async processes(id: string): Promise<number[]> {
+    // `docker top` lists the container's processes with their pids as the host sees them.
+    const top = await this.docker
+      .getContainer(id)
+      .top()
+      .catch(() => undefined);
+    const pidColumn = top?.Titles.indexOf('PID') ?? -1;
+    if (pidColumn < 0) return [];
+    return (top?.Processes ?? [])
+      .map((row: string[]) => Number(row[pidColumn]))
+      .filter((pid: number) => Number.isInteger(pid) && pid > 0);
+  }
+
   async imageExists(image: string): Promise<boolean> {
     try {
       await this.docker.getImage(image).inspect();

@@ -1,4 +1,3 @@
-import type Docker from 'dockerode';
 import type { StateDir } from '../core/state-dir.js';
 import { runEgressCheck } from '../egress/egress-check.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
@@ -25,7 +24,6 @@ export interface DoctorContext {
   options: ProvisionOptions;
   /** Absent when the Docker daemon does not answer. */
   runtime?: ContainerRuntime;
-  docker?: Docker;
 }
 
 /** One group of `ops doctor` lines. */
@@ -44,7 +42,7 @@ export const DOCTOR_CHECKS: readonly DoctorCheckGroup[] = [
   async (ctx) => [await agentCheck(ctx.state, ctx.runtime)],
   async (ctx) => [await clockCheck(ctx.shell)],
   (ctx) => [ledgerCheck(ctx.state)],
-  async (ctx) => [await runEgressCheck(ctx.state, ctx.docker)],
+  async (ctx) => [await runEgressCheck(ctx.state, ctx.runtime)],
 ];
 
 /** Runs every check group in order. */

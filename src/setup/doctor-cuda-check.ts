@@ -35,7 +35,7 @@ export async function engineCudaCheck(ctx: DoctorContext): Promise<DoctorCheck[]
     images,
     driver: driverUnderTest(ctx.facts, ctx.options, 'installed'),
     gpus,
-    ...(ctx.docker ? { docker: ctx.docker } : {}),
+    ...(ctx.runtime ? { runtime: ctx.runtime } : {}),
   });
   return fits.map((f) => ({
     id: `${id} ${f.image}`,

@@ -1,4 +1,3 @@
-import type Docker from 'dockerode';
 import {
   type CudaFit,
   type CudaGpu,
@@ -10,6 +9,7 @@ import {
 import { readImageRequirement } from '../cuda-compat/read-image-requirement.js';
 import { LLAMA_CPP_CUDA_IMAGE } from '../engines/llama-cpp-adapter.js';
 import { VLLM_IMAGE } from '../engines/vllm-adapter.js';
+import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import type { HostFacts } from './host-facts.js';
 import { installedDriver } from './nvidia-repo.js';
 import type { ProvisionOptions } from './provision-types.js';
@@ -52,12 +52,12 @@ export async function engineCudaFits(input: {
   images: string[];
   driver: DriverUnderTest;
   gpus: CudaGpu[];
-  docker?: Docker;
+  runtime?: Pick<ContainerRuntime, 'imageEnv'>;
 }): Promise<CudaFit[]> {
   const fits: CudaFit[] = [];
   for (const image of [...new Set(input.images)]) {
-    const req: ImageRequirement = input.docker
-      ? await readImageRequirement(input.docker, image)
+    const req: ImageRequirement = input.runtime
+      ? await readImageRequirement(input.runtime, image)
       : tableRequirement(image);
     fits.push(checkImageCuda(req, input.driver, input.gpus));
   }

@@ -234,7 +234,7 @@ describe('zero egress: the stack and Claude Code in a namespace with no route ou
     assert.ok(report && report.tokens.local.requests >= 2, JSON.stringify(report?.tokens));
 
     // The doctor's egress check over this deployment's processes and the agent: nothing beyond loopback.
-    const processes = await opsProcesses(resolveStateDir({ OPS_HOME: home }), kit.docker, deployment);
+    const processes = await opsProcesses(resolveStateDir({ OPS_HOME: home }), kit.runtime, deployment);
     assert.ok(processes.length >= 4, JSON.stringify(processes));
     assert.deepEqual(leavingSockets(processes).sockets, []);
 

@@ -42,7 +42,7 @@ describe("an engine image's CUDA requirement, read through Docker", { timeout: 1
   });
 
   it('reads the variable and applies the toolkit rule to it (forward compatibility on a datacenter card only)', async () => {
-    const req = await readImageRequirement(kit.docker, tag);
+    const req = await readImageRequirement(kit.runtime, tag);
     assert.deepEqual(req, { image: tag, requireCuda: REQUIRE, source: 'image' });
     const driver = { version: '535.161.08', cuda: '12.2', origin: 'installed' };
     const a100 = {
@@ -64,12 +64,12 @@ describe("an engine image's CUDA requirement, read through Docker", { timeout: 1
   });
 
   it('an image without the variable declares nothing; a missing image falls back to the table', async () => {
-    assert.deepEqual(await readImageRequirement(kit.docker, TEST_ENGINE_IMAGE), {
+    assert.deepEqual(await readImageRequirement(kit.runtime, TEST_ENGINE_IMAGE), {
       image: TEST_ENGINE_IMAGE,
       requireCuda: null,
       source: 'image',
     });
-    const missing = await readImageRequirement(kit.docker, 'vllm/vllm-openai:v0.11.0-not-here');
+    const missing = await readImageRequirement(kit.runtime, 'vllm/vllm-openai:v0.11.0-not-here');
     assert.equal(missing.source, 'unknown');
   });
 });

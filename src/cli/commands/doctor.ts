@@ -38,7 +38,7 @@ export const registerDoctorCommand: RegisterCommand = (program: Command, getCont
         shell,
         facts,
         options: provisionOptions(answers, facts.gpus),
-        ...(docker ? { docker, runtime: new DockerodeRuntime(docker) } : {}),
+        ...(docker ? { runtime: new DockerodeRuntime(docker) } : {}),
       });
       const failed = checks.filter((c) => c.status === 'fail');
       const width = Math.max(...checks.map((c) => c.id.length));
