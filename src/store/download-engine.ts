@@ -22,7 +22,7 @@ import { acquirePartialLock } from './partial-lock.js';
 import { pipeBodyToFile } from './pipelined-body-writer.js';
 import { ProgressMeter } from './progress-meter.js';
 import { directTransport, RangedBodyReader } from './ranged-body-reader.js';
-import { backoffDelayMs, DEFAULT_RETRY_POLICY, isTransient, type RetryPolicy } from './retry-policy.js';
+import { backoffDelayMs, DEFAULT_RETRY_POLICY, isTransient, type RetryPolicy } from '../http/retry-policy.js';
 import { ChecksumMismatchError, DownloadError } from './store-errors.js';
 
 /** Parallel connections per file for remote hosts (see connection-count.ts for when fewer are used). */

@@ -20,7 +20,7 @@ import {
 import { updateManifest, upsertEntry } from './manifest.js';
 import { parseModelReference } from './model-reference.js';
 import type { PositionedWrite } from './partial-file-writer.js';
-import type { RetryPolicy } from './retry-policy.js';
+import type { RetryPolicy } from '../http/retry-policy.js';
 import { ChecksumMismatchError } from './store-errors.js';
 import { blobPath, ensureStoreDirs, type StoreLayout } from './store-layout.js';
 import type { BlobSource, ManifestEntry, RemoteFile } from './types.js';
