@@ -32,9 +32,9 @@ export interface HttpRequestOptions {
   json?: unknown;
   /** Deadline for the whole exchange, body included, per attempt (ref'd timer). Default none. */
   timeoutMs?: number;
-  /** No response head within this long fails the attempt; default 300 s (undici's). */
+  /** No response head within this long fails the attempt; default `timeoutMs`, else 300 s (undici's). */
   headersTimeoutMs?: number;
-  /** No body bytes for this long fails the attempt; default 300 s (undici's). */
+  /** No body bytes for this long fails the attempt; default `timeoutMs`, else 300 s (undici's). */
   bodyIdleTimeoutMs?: number;
   signal?: AbortSignal;
   /** Redirects followed; 0 returns the 3xx answer itself. Default 10. */
@@ -198,8 +198,9 @@ export class HttpClient {
         headers,
         body,
         signal: controller.signal,
-        headersTimeout: options.headersTimeoutMs,
-        bodyTimeout: options.bodyIdleTimeoutMs,
+        // Under an overall deadline, undici's own 300 s limits must not cut a longer one short.
+        headersTimeout: options.headersTimeoutMs ?? options.timeoutMs,
+        bodyTimeout: options.bodyIdleTimeoutMs ?? options.timeoutMs,
       });
       answer.body.once('close', settle);
       answer.body.once('error', settle);
