@@ -132,7 +132,19 @@ export class HttpClient {
   }
 
   private async follow(url: string, method: string, options: HttpRequestOptions): Promise<HttpResponse> {
-    let current = new URL(url);
+    let current: URL;
+    try {
+      current = new URL(url);
+    } catch (cause) {
+      throw new HttpError(url, 'other', 'not a URL', {
+        cause,
+        hint: 'give a full URL such as http://127.0.0.1:8080',
+      });
+    }
+    if (current.protocol !== 'http:' && current.protocol !== 'https:')
+      throw new HttpError(url, 'other', `${current.protocol} is not HTTP`, {
+        hint: 'use an http:// or https:// URL',
+      });
     const firstOrigin = current.origin;
     let headers: Record<string, string> = { ...options.headers };
     let body: string | Uint8Array | undefined = options.body;

@@ -125,6 +125,15 @@ describe('HttpClient against a real server', () => {
     });
   });
 
+  test('a malformed URL or another scheme is an HttpError with a hint, not a TypeError', async () => {
+    for (const url of ['127.0.0.1:8080/health', 'ftp://example.test/file']) {
+      await assert.rejects(
+        client.request(url),
+        (error: unknown) => error instanceof HttpError && error.kind === 'other' && Boolean(error.hint),
+      );
+    }
+  });
+
   test('the overall deadline fails a server that never answers, as a timeout', async () => {
     a.handle.fn = () => {};
     const started = performance.now();
