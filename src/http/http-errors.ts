@@ -26,6 +26,7 @@ export class HttpError extends OpsError {
   readonly code: string | undefined;
   /** True when trying again may help (see retry-policy.ts). */
   readonly transient: boolean;
+  private readonly detail: string;
 
   constructor(
     url: string,
@@ -35,10 +36,16 @@ export class HttpError extends OpsError {
   ) {
     super(`${describeUrl(url)}: ${detail}`, { hint: options.hint ?? HINTS[kind], cause: options.cause });
     this.name = 'HttpError';
+    this.detail = detail;
     this.url = url;
     this.kind = kind;
     this.code = options.code;
     this.transient = kind !== 'aborted' && kind !== 'tls' && isTransient({ code: options.code });
+  }
+
+  /** The same failure with the hint a caller knows better (which setting names this host, say). */
+  withHint(hint: string): HttpError {
+    return new HttpError(this.url, this.kind, this.detail, { code: this.code, cause: this.cause, hint });
   }
 }
 

@@ -1,4 +1,4 @@
-import { type HttpClient, type HttpResponse, httpClient } from '../http/http-client.js';
+import { type HttpClient, HttpError, type HttpResponse, httpClient } from '../http/http-client.js';
 import type { RetryPolicy } from '../http/retry-policy.js';
 import { DownloadError } from './store-errors.js';
 
@@ -33,14 +33,18 @@ export async function storeGet(url: string, options: StoreGetOptions = {}): Prom
     headers.range = `bytes=${options.range.start}-${options.range.end === undefined ? '' : options.range.end - 1}`;
   if (options.ifRange) headers['if-range'] = options.ifRange;
   const idleMs = options.idleTimeoutMs ?? 30_000;
-  const res = await (options.client ?? httpClient()).request(url, {
-    method: options.method ?? 'GET',
-    headers,
-    signal: options.signal,
-    headersTimeoutMs: idleMs,
-    bodyIdleTimeoutMs: idleMs,
-    retry: options.retry,
-  });
+  const res = await (options.client ?? httpClient())
+    .request(url, {
+      method: options.method ?? 'GET',
+      headers,
+      signal: options.signal,
+      headersTimeoutMs: idleMs,
+      bodyIdleTimeoutMs: idleMs,
+      retry: options.retry,
+    })
+    .catch((error: unknown) => {
+      throw error instanceof HttpError && UNREACHED.has(error.kind) ? error.withHint(UNREACHED_HINT) : error;
+    });
   if (!res.ok) {
     const text = await res.text(64 << 10).catch(() => '');
     throw httpStatusError(res.finalUrl, res.status, text);
@@ -64,6 +68,11 @@ export async function storeGetJson<T>(
     });
   }
 }
+
+/** Failures that mean the hub (or mirror) was not reached at all: the setting to check is HF_ENDPOINT. */
+const UNREACHED = new Set(['refused', 'unresolved', 'unreachable', 'connect-timeout']);
+const UNREACHED_HINT =
+  'check HF_ENDPOINT (a mirror this machine reaches) and the network; a started pull resumes where it stopped';
 
 const STATUS_HINTS: Record<number, string> = {
   401: 'the repo is private or gated: set HF_TOKEN to a token that may read it',

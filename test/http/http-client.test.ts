@@ -121,6 +121,10 @@ describe('HttpClient against a real server', () => {
       assert.equal(error.code, 'ECONNREFUSED');
       assert.equal(error.transient, true);
       assert.match(error.hint ?? '', /is the service running/);
+      const told = error.withHint('check HF_ENDPOINT');
+      assert.equal(told.hint, 'check HF_ENDPOINT');
+      assert.equal(told.message, error.message);
+      assert.equal(told.transient, true);
       return true;
     });
   });
