@@ -72,6 +72,7 @@ bench: image
 	node --import tsx bench/gateway/overhead.ts
 	node --import tsx bench/gateway/vs-claude-code-router.ts
 	node --import tsx bench/store/pull-vs-curl.ts 500 5
+	node --import tsx bench/store/wan-download.ts 256 3
 	node --import tsx bench/report/month-8gpu.ts
 	node --import tsx bench/cli/startup.ts
 	node --import tsx bench/retrieval/recall.ts

@@ -1,5 +1,6 @@
 import type { OpsConfig } from '../config/ops-config.js';
 import { type CommandRunner, runCommand } from '../detect/command-runner.js';
+import { httpRequest } from '../http/http-client.js';
 import { ConstantPowerSampler } from './constant-power-sampler.js';
 import { DcgmPowerSampler, parseDcgmMetrics } from './dcgm-power-sampler.js';
 import {
@@ -55,8 +56,11 @@ export async function chooseSamplers(
 async function probeDcgm(url: string | undefined): Promise<SamplerProbe> {
   if (!url) return { skip: 'agent.dcgmUrl not configured' };
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
-    if (!res.ok) return { skip: `${url} answered HTTP ${res.status}` };
+    const res = await httpRequest(url, { timeoutMs: 3000, retry: 'none' });
+    if (!res.ok) {
+      await res.dump();
+      return { skip: `${url} answered HTTP ${res.status}` };
+    }
     if (parseDcgmMetrics(await res.text(), 0).length === 0)
       return { skip: `${url} has no DCGM power metrics` };
     return { sampler: new DcgmPowerSampler(url) };

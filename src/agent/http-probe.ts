@@ -1,3 +1,4 @@
+import { HttpError, httpRequest } from '../http/http-client.js';
 import type { ProbeResult } from '../ledger/types.js';
 
 /** Something the agent probes: the gateway, an engine, or a configured URL. */
@@ -18,8 +19,9 @@ export async function probeTarget(
   const tsMs = now();
   const started = performance.now();
   try {
-    const res = await fetch(target.url, { signal: AbortSignal.timeout(timeoutMs) });
-    await res.arrayBuffer();
+    // No retry: a failed probe is the measurement (an incident in the report), and the loop probes again.
+    const res = await httpRequest(target.url, { timeoutMs, retry: 'none' });
+    await res.dump();
     const latencyMs = performance.now() - started;
     return res.ok
       ? { tsMs, target: target.name, ok: true, latencyMs, error: null }
@@ -30,8 +32,8 @@ export async function probeTarget(
 }
 
 function describe(error: unknown, timeoutMs: number): string {
-  const e = error as Error & { cause?: { code?: string; message?: string } };
-  if (e.name === 'TimeoutError' || e.name === 'AbortError') return `timeout after ${timeoutMs} ms`;
-  // undici wraps the socket error: "fetch failed" with the real reason in `cause`.
-  return e.cause?.message ?? e.message;
+  if (!(error instanceof HttpError)) return (error as Error).message;
+  if (error.kind === 'timeout') return `timeout after ${timeoutMs} ms`;
+  // The socket's own words (`connect ECONNREFUSED 127.0.0.1:8080`), without the URL the target already names.
+  return (error.cause as Error | undefined)?.message ?? error.message;
 }

@@ -1,4 +1,5 @@
 import { OpsError } from '../core/errors.js';
+import { httpRequest } from '../http/http-client.js';
 import type { PowerSample } from '../ledger/types.js';
 import type { PowerSampler } from './types.js';
 
@@ -17,8 +18,12 @@ export class PlugPowerSampler implements PowerSampler {
   ) {}
 
   async sample(tsMs: number): Promise<PowerSample[]> {
-    const res = await fetch(this.url, { signal: AbortSignal.timeout(this.timeoutMs) });
-    if (!res.ok) throw new OpsError(`plug at ${this.url} answered HTTP ${res.status}`);
+    // No retry: the sampling loop samples again on its own clock.
+    const res = await httpRequest(this.url, { timeoutMs: this.timeoutMs, retry: 'none' });
+    if (!res.ok) {
+      await res.dump();
+      throw new OpsError(`plug at ${this.url} answered HTTP ${res.status}`);
+    }
     const powerW = readField(await res.json(), this.field);
     if (powerW === null) {
       throw new OpsError(`plug at ${this.url} has no numeric field "${this.field}"`, {

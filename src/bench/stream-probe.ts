@@ -1,5 +1,6 @@
 import { OpsError } from '../core/errors.js';
 import { SseParser } from '../gateway/sse-parser.js';
+import { HttpError, type HttpResponse, httpRequest } from '../http/http-client.js';
 import type { StreamTiming } from './types.js';
 
 export interface ProbeTarget {
@@ -22,15 +23,11 @@ export async function timeStreamedCompletion(
 ): Promise<StreamTiming> {
   const started = performance.now();
   const url = `${target.url.replace(/\/+$/, '')}/v1/chat/completions`;
-  let response: Response;
+  let response: HttpResponse;
   try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(target.apiKey ? { authorization: `Bearer ${target.apiKey}` } : {}),
-      },
-      body: JSON.stringify({
+    response = await httpRequest(url, {
+      headers: target.apiKey ? { authorization: `Bearer ${target.apiKey}` } : {},
+      json: {
         model: target.model,
         messages: [{ role: 'user', content: prompt }],
         max_tokens: maxTokens,
@@ -38,12 +35,14 @@ export async function timeStreamedCompletion(
         stream: true,
         stream_options: { include_usage: true },
         ignore_eos: true,
-      }),
-      signal: signal ?? AbortSignal.timeout(600_000),
+      },
+      signal,
+      timeoutMs: signal ? undefined : 600_000,
+      // No response head within 300 s (undici's default, kept): a long prompt on slow hardware.
+      headersTimeoutMs: 300_000,
     });
   } catch (cause) {
-    // Node's fetch (undici) gives up when no response head arrives within 300 s: a long prompt on slow hardware.
-    const slow = (cause as { cause?: { code?: string } }).cause?.code === 'UND_ERR_HEADERS_TIMEOUT';
+    const slow = cause instanceof HttpError && cause.kind === 'headers-timeout';
     throw new OpsError(`no answer from ${url}: ${(cause as Error).message}`, {
       cause,
       hint: slow
@@ -51,7 +50,7 @@ export async function timeStreamedCompletion(
         : 'is the deployment up (ops status)? pass the gateway URL with --gateway',
     });
   }
-  if (!response.ok || !response.body) {
+  if (!response.ok) {
     throw new OpsError(`${url} answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
   }
   const parser = new SseParser();

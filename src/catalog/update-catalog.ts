@@ -16,7 +16,7 @@ import {
 import { dirname, join, resolve } from 'node:path';
 import { OpsError } from '../core/errors.js';
 import type { StateDir } from '../core/state-dir.js';
-import { httpGet } from '../store/http-get.js';
+import { httpRequest } from '../http/http-client.js';
 import {
   findActiveCatalog,
   installedCatalogDir,
@@ -44,10 +44,17 @@ export interface CatalogUpdateResult {
 
 const MAX_DOWNLOAD_BYTES = 64 << 20;
 
-/** The archive's bytes from a file, or from an http(s) URL through the project's HTTP client (store/http-get). */
+/** The archive's bytes from a file, or from an http(s) URL through the one HTTP client (src/http). */
 export async function readCatalogSource(source: string): Promise<Uint8Array> {
   if (/^https?:\/\//i.test(source)) {
-    const res = await httpGet(source, { idleTimeoutMs: 30_000 });
+    const res = await httpRequest(source, { bodyIdleTimeoutMs: 30_000, headersTimeoutMs: 30_000 });
+    if (!res.ok) {
+      await res.dump();
+      throw new OpsError(`${source} answered HTTP ${res.status}`, {
+        exitCode: 2,
+        hint: 'check the URL, or download the archive and give its file instead',
+      });
+    }
     const chunks: Buffer[] = [];
     let bytes = 0;
     for await (const chunk of res.body as AsyncIterable<Buffer>) {

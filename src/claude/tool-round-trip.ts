@@ -1,4 +1,5 @@
 import { OpsError } from '../core/errors.js';
+import { type HttpResponse, httpRequest } from '../http/http-client.js';
 
 /** What one check of the gateway found. */
 export interface RoundTripResult {
@@ -27,17 +28,12 @@ export async function checkToolRoundTrip(input: {
 }): Promise<RoundTripResult> {
   const messages: object[] = [{ role: 'user', content: 'What time is it in UTC? Use the tool.' }];
   const send = async (step: string, extra: object) => {
-    let res: Response;
+    let res: HttpResponse;
     try {
-      res = await fetch(`${input.url}/v1/messages`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'anthropic-version': '2023-06-01',
-          authorization: `Bearer ${input.token}`,
-        },
-        body: JSON.stringify({ model: input.model, max_tokens: 256, tools: [TOOL], messages, ...extra }),
-        signal: AbortSignal.timeout(input.timeoutMs),
+      res = await httpRequest(`${input.url}/v1/messages`, {
+        headers: { 'anthropic-version': '2023-06-01', authorization: `Bearer ${input.token}` },
+        json: { model: input.model, max_tokens: 256, tools: [TOOL], messages, ...extra },
+        timeoutMs: input.timeoutMs,
       });
     } catch (error) {
       throw new OpsError(`the gateway at ${input.url} did not answer the ${step}`, {

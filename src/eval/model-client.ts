@@ -1,4 +1,5 @@
 import { OpsError } from '../core/errors.js';
+import { type HttpResponse, httpRequest } from '../http/http-client.js';
 
 /** Which API the eval speaks to the gateway (or the cloud): the two a coding client uses. */
 export type EvalApi = 'openai' | 'anthropic';
@@ -77,14 +78,9 @@ export async function askModel(endpoint: ModelEndpoint, turn: ModelTurn): Promis
     if (endpoint.apiKey) headers['x-api-key'] = endpoint.apiKey;
   } else if (endpoint.apiKey) headers.authorization = `Bearer ${endpoint.apiKey}`;
   const url = `${base}/v1/${anthropic ? 'messages' : 'chat/completions'}`;
-  let response: Response;
+  let response: HttpResponse;
   try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(endpoint.timeoutMs ?? 300_000),
-    });
+    response = await httpRequest(url, { headers, json: body, timeoutMs: endpoint.timeoutMs ?? 300_000 });
   } catch (cause) {
     throw new OpsError(`no answer from ${url}: ${(cause as Error).message}`, {
       cause,

@@ -1,4 +1,5 @@
 import { OpsError } from '../core/errors.js';
+import { type HttpResponse, httpRequest } from '../http/http-client.js';
 
 /**
  * Vectors from a local embedding engine: llama-server started with `--embeddings` serves the OpenAI-compatible
@@ -22,13 +23,11 @@ export function httpEmbedder(
       const out: Float32Array[] = [];
       for (let i = 0; i < texts.length; i += BATCH) {
         const input = texts.slice(i, i + BATCH).map((t) => t.slice(0, options.maxChars ?? MAX_CHARS));
-        let res: Response;
+        let res: HttpResponse;
         try {
-          res = await fetch(url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ input, model: options.model ?? 'embeddings' }),
-            signal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
+          res = await httpRequest(url, {
+            json: { input, model: options.model ?? 'embeddings' },
+            timeoutMs: options.timeoutMs ?? 120_000,
           });
         } catch (cause) {
           throw new OpsError(`the embedding engine at ${url} did not answer`, {

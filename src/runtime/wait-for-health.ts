@@ -1,7 +1,6 @@
-import { get as httpGet } from 'node:http';
-import { get as httpsGet } from 'node:https';
 import { EngineHealthError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
+import { httpRequest } from '../http/http-client.js';
 import type { ContainerRuntime } from './container-runtime.js';
 
 export interface HealthTarget {
@@ -13,23 +12,19 @@ export interface HealthTarget {
 }
 
 /**
- * One GET of an engine's health URL; true on 200 (llama.cpp answers 503 while it loads the model).
- * Uses node:http with a ref'd timer rather than fetch: while Docker's port proxy holds a connection to an engine
- * that is not listening yet, undici's idle socket and AbortSignal.timeout's unref'd timer let the process exit
- * mid-await (exit code 13).
+ * One GET of an engine's health URL; true on 200 (llama.cpp answers 503 while it loads the model). The HTTP
+ * layer's deadline is a ref'd timer: while Docker's port proxy holds a connection to an engine that is not
+ * listening yet, the CLI must wait for it, not exit mid-await (exit code 13, seen with fetch's unref'd timeout).
  */
-export function probeHealth(url: string, timeoutMs = 3000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const get = url.startsWith('https:') ? httpsGet : httpGet;
-    const req = get(url, { agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode === 200));
-      res.on('error', () => resolve(false));
-    });
-    const timer = setTimeout(() => req.destroy(new Error('timeout')), timeoutMs);
-    req.on('error', () => resolve(false));
-    req.on('close', () => clearTimeout(timer));
-  });
+export async function probeHealth(url: string, timeoutMs = 3000): Promise<boolean> {
+  try {
+    // No retry: the callers poll on their own clock.
+    const res = await httpRequest(url, { timeoutMs, retry: 'none' });
+    await res.dump();
+    return res.status === 200;
+  } catch {
+    return false;
+  }
 }
 
 /**

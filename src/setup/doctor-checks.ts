@@ -2,6 +2,7 @@ import { accessSync, constants, existsSync, rmSync, statfsSync, writeFileSync } 
 import { join } from 'node:path';
 import type { StateDir } from '../core/state-dir.js';
 import { LABEL } from '../engines/labels.js';
+import { httpRequest } from '../http/http-client.js';
 import { ledgerPath } from '../ledger/ledger.js';
 import { readPlan } from '../plan/load-plan.js';
 import { planFileToUse } from '../plan/plan-store.js';
@@ -274,8 +275,11 @@ export async function deploymentChecks(
   );
   if (plan.gateway?.enabled) {
     const url = status.gateway?.url ?? `http://127.0.0.1:${plan.gateway.port}`;
-    const reachable = await fetch(`${url}/`, { method: 'GET', signal: AbortSignal.timeout(3000) })
-      .then((r) => r.ok)
+    const reachable = await httpRequest(`${url}/`, { timeoutMs: 3000, retry: 'none' })
+      .then(async (r) => {
+        await r.dump();
+        return r.ok;
+      })
       .catch(() => false);
     checks.push(
       reachable

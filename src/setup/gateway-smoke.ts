@@ -1,4 +1,5 @@
 import { OpsError } from '../core/errors.js';
+import { type HttpResponse, httpRequest } from '../http/http-client.js';
 
 interface MessagesReply {
   model?: string;
@@ -22,13 +23,12 @@ export async function sendMessage(
   prompt: string,
 ): Promise<SmokeResult> {
   const started = performance.now();
-  let res: Response;
+  let res: HttpResponse;
   try {
-    res = await fetch(`${gatewayUrl}/v1/messages?beta=true`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': apiKey },
-      body: JSON.stringify({ model, max_tokens: maxTokens, messages: [{ role: 'user', content: prompt }] }),
-      signal: AbortSignal.timeout(300_000),
+    res = await httpRequest(`${gatewayUrl}/v1/messages?beta=true`, {
+      headers: { 'anthropic-version': '2023-06-01', 'x-api-key': apiKey },
+      json: { model, max_tokens: maxTokens, messages: [{ role: 'user', content: prompt }] },
+      timeoutMs: 300_000,
     });
   } catch (cause) {
     throw new OpsError(`the gateway at ${gatewayUrl} did not answer`, {

@@ -1,5 +1,5 @@
-import { type GetOptions, httpGetJson } from './http-get.js';
 import { DownloadError } from './store-errors.js';
+import { type StoreGetOptions, storeGetJson } from './store-http.js';
 import type { RemoteFile } from './types.js';
 
 /**
@@ -37,10 +37,10 @@ export async function resolveCommit(
   config: HubConfig,
   repo: string,
   revision: string,
-  options: GetOptions = {},
+  options: StoreGetOptions = {},
 ): Promise<string> {
   const url = `${config.endpoint}/api/models/${repo}/revision/${encodeURIComponent(revision)}`;
-  const { json } = await httpGetJson<{ sha?: unknown }>(url, { ...options, headers: hubHeaders(config) });
+  const { json } = await storeGetJson<{ sha?: unknown }>(url, { ...options, headers: hubHeaders(config) });
   if (typeof json.sha !== 'string' || !/^[0-9a-f]{40}$/.test(json.sha)) {
     throw new DownloadError(`${url} gave no commit sha`, {
       hint: 'check that HF_ENDPOINT is a hub or a mirror of it',
@@ -65,13 +65,13 @@ export async function listRepoFiles(
   config: HubConfig,
   repo: string,
   commit: string,
-  options: GetOptions = {},
+  options: StoreGetOptions = {},
 ): Promise<Array<RemoteFile & { gitOid: string | undefined }>> {
   let url: string | undefined =
     `${config.endpoint}/api/models/${repo}/tree/${encodeURIComponent(commit)}?recursive=true`;
   const files: Array<RemoteFile & { gitOid: string | undefined }> = [];
   while (url) {
-    const { json, res } = await httpGetJson<TreeItem[]>(url, { ...options, headers: hubHeaders(config) });
+    const { json, res } = await storeGetJson<TreeItem[]>(url, { ...options, headers: hubHeaders(config) });
     if (!Array.isArray(json)) throw new DownloadError(`${url} did not answer a file list`);
     for (const item of json) {
       if (item.type !== 'file' || typeof item.path !== 'string') continue;

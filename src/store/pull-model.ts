@@ -4,6 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { OpsError } from '../core/errors.js';
 import { type EventBus, silentBus } from '../core/events.js';
+import type { RetryPolicy } from '../http/retry-policy.js';
 import { readGgufFile } from '../models/gguf/gguf-reader.js';
 import { admitLocalFile, admitVerifiedFile } from './blob-store.js';
 import { ensureFreeSpace, type FreeSpaceProbe, statfsFreeBytes } from './disk-space.js';
@@ -20,7 +21,6 @@ import {
 import { updateManifest, upsertEntry } from './manifest.js';
 import { parseModelReference } from './model-reference.js';
 import type { PositionedWrite } from './partial-file-writer.js';
-import type { RetryPolicy } from './retry-policy.js';
 import { ChecksumMismatchError } from './store-errors.js';
 import { blobPath, ensureStoreDirs, type StoreLayout } from './store-layout.js';
 import type { BlobSource, ManifestEntry, RemoteFile } from './types.js';

@@ -5,9 +5,9 @@ import { OpsError } from '../core/errors.js';
 import type { StateDir } from '../core/state-dir.js';
 import { displayHost } from '../engines/llama-cpp-adapter.js';
 import { holdFileFor } from '../gateway/plan-watcher.js';
+import { HttpError, httpRequest } from '../http/http-client.js';
 import type { Plan } from '../plan/types.js';
 import { gatewayPaths, gatewayPlanText, prepareGatewayFiles } from '../runtime/gateway-container.js';
-import { httpJson } from './http-json.js';
 
 /** The parts of the gateway's `GET /health` a switch watches. */
 interface GatewayHealth {
@@ -78,12 +78,15 @@ export class GatewayControl {
     let last = 'no answer';
     for (;;) {
       try {
-        const res = await httpJson(`${this.url}/health`, { timeoutMs: 3000 });
-        if (done((res.body ?? {}) as GatewayHealth)) return;
-        last = JSON.stringify(res.body);
+        // No retry here: this loop polls until its own deadline.
+        const res = await httpRequest(`${this.url}/health`, { timeoutMs: 3000, retry: 'none' });
+        const body = await res.json().catch(() => undefined);
+        if (done((body ?? {}) as GatewayHealth)) return;
+        last = JSON.stringify(body);
       } catch (error) {
-        if (error instanceof OpsError) throw error;
-        last = (error as Error).message;
+        // No answer yet (the gateway restarting): poll again; anything else is a bug to report.
+        if (!(error instanceof HttpError)) throw error;
+        last = error.message;
       }
       if (Date.now() > deadline) {
         throw new OpsError(`timed out after ${timeoutMs} ms waiting for ${what}`, {

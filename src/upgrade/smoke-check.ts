@@ -1,5 +1,5 @@
 import { OpsError } from '../core/errors.js';
-import { httpJson } from './http-json.js';
+import { type HttpResponse, httpRequest } from '../http/http-client.js';
 
 /**
  * Fixed prompts every new engine must answer before it takes traffic. They check the plumbing (the model
@@ -83,8 +83,8 @@ export async function smokeCheck(
   const problems: string[] = [];
   for (const prompt of SMOKE_PROMPTS) {
     try {
-      const res = await httpJson(url, {
-        body: {
+      const res = await httpRequest(url, {
+        json: {
           model: engine.name,
           messages: [{ role: 'user', content: prompt }],
           max_tokens: options.maxTokens ?? 16,
@@ -92,7 +92,7 @@ export async function smokeCheck(
         },
         timeoutMs,
       });
-      const problem = problemWithAnswer(res.status, res.body);
+      const problem = problemWithAnswer(res.status, await answerOf(res));
       if (problem) problems.push(`"${prompt}": ${problem}`);
     } catch (error) {
       problems.push(`"${prompt}": ${(error as Error).message}`);
@@ -100,8 +100,8 @@ export async function smokeCheck(
   }
   if (engine.supportsTools) {
     try {
-      const res = await httpJson(url, {
-        body: {
+      const res = await httpRequest(url, {
+        json: {
           model: engine.name,
           messages: [{ role: 'user', content: 'Show me the contents of README.md.' }],
           tools: [SMOKE_TOOL],
@@ -111,7 +111,7 @@ export async function smokeCheck(
         },
         timeoutMs,
       });
-      const problem = problemWithToolCall(res.status, res.body);
+      const problem = problemWithToolCall(res.status, await answerOf(res));
       if (problem) problems.push(`tool call: ${problem}`);
     } catch (error) {
       problems.push(`tool call: ${(error as Error).message}`);
@@ -121,5 +121,15 @@ export async function smokeCheck(
     throw new OpsError(`engine ${engine.name} failed the smoke check:\n  - ${problems.join('\n  - ')}`, {
       hint: `read its log (ops logs ${engine.name}); the old engine keeps serving`,
     });
+  }
+}
+
+/** The answer's JSON, or undefined when it is not JSON (the problem functions say what was expected). */
+async function answerOf(res: HttpResponse): Promise<unknown> {
+  const text = await res.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

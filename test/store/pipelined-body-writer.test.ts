@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { PipelinedBodyWriter, pipeBodyToFile, WRITE_BYTES } from '../../src/store/pipelined-body-writer.js';
+import {
+  PipelinedBodyWriter,
+  pipeBodyToFile,
+  WRITE_BYTES,
+  WriteBufferPool,
+} from '../../src/store/pipelined-body-writer.js';
 
 /** A fake file: records each write's position and keeps the bytes (copied: the writer reuses its buffers). */
 function memoryFile(size: number, delayMs = 0) {
@@ -82,8 +87,8 @@ describe('pipeBodyToFile', () => {
   });
 });
 
-describe('PipelinedBodyWriter, filled in place', () => {
-  test('a reader that fills space() directly: bytes in order, paused while every buffer waits on the disk', async () => {
+describe('PipelinedBodyWriter', () => {
+  test('chunks copied in: bytes in order, the reader paused while every buffer waits on the disk', async () => {
     const size = 5 * WRITE_BYTES + 999;
     const data = pattern(size);
     const file = memoryFile(size, 3);
@@ -104,15 +109,32 @@ describe('PipelinedBodyWriter, filled in place', () => {
         await new Promise((r) => setTimeout(r, 1));
         continue;
       }
-      const space = writer.space();
-      assert.ok(space && space.length > 0, 'room whenever not paused');
-      const n = Math.min(space.length, 100_000, size - sent);
-      data.copy(space, 0, sent, sent + n);
+      const n = Math.min(1 << 20, size - sent);
+      writer.copyIn(data.subarray(sent, sent + n));
       sent += n;
-      writer.filled(n);
     }
     assert.equal(await writer.done, size);
     assert.ok(file.bytes.equals(data));
     assert.ok(pauses > 0, 'slow writes paused the reader');
+  });
+
+  test('ranges of one download share their write buffers (memory is faulted in once, not per range)', async () => {
+    const pool = new WriteBufferPool();
+    const size = 2 * WRITE_BYTES;
+    const seen: ArrayBufferLike[][] = [[], []];
+    for (const round of [0, 1]) {
+      const data = pattern(size, round);
+      const file = memoryFile(size);
+      const commit = async (chunk: Buffer, position: number) => {
+        seen[round]!.push(chunk.buffer);
+        await file.commit(chunk, position);
+      };
+      assert.equal(await pipeBodyToFile(chunked(data, 64 << 10), 0, size, commit, undefined, pool), size);
+      assert.ok(file.bytes.equals(data));
+    }
+    assert.ok(
+      seen[1]!.every((memory) => seen[0]!.includes(memory)),
+      "the second range wrote from the first one's buffers",
+    );
   });
 });

@@ -12,6 +12,7 @@ import { checkToolRoundTrip } from '../../claude/tool-round-trip.js';
 import { OpsError } from '../../core/errors.js';
 import { runInteractive } from '../../core/process-runner.js';
 import { apiKeysFromEnv } from '../../gateway/auth.js';
+import { httpRequest } from '../../http/http-client.js';
 import { readPlan } from '../../plan/load-plan.js';
 import { planFileToUse } from '../../plan/plan-store.js';
 import type { CliContext } from '../context.js';
@@ -71,11 +72,11 @@ export function registerClaudeCommand(program: Command, getContext: () => CliCon
 async function tierModelsFromGateway(url: string, token: string): Promise<TierModels> {
   let ids: string[] = [];
   try {
-    const res = await fetch(`${url}/v1/models`, {
+    const res = await httpRequest(`${url}/v1/models`, {
       headers: { authorization: `Bearer ${token}` },
-      signal: AbortSignal.timeout(10_000),
+      timeoutMs: 10_000,
     });
-    ids = ((await res.json()) as { data?: { id: string }[] }).data?.map((m) => m.id) ?? [];
+    ids = (await res.json<{ data?: { id: string }[] }>()).data?.map((m) => m.id) ?? [];
   } catch (error) {
     throw new OpsError(`the gateway at ${url} did not list its models`, {
       hint: 'start it with `ops up` (or `ops gateway`), or check --url',

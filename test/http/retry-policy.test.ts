@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { backoffDelayMs, DEFAULT_RETRY_POLICY, isTransient } from '../../src/store/retry-policy.js';
+import { backoffDelayMs, DEFAULT_RETRY_POLICY, isTransient } from '../../src/http/retry-policy.js';
 
 describe('backoffDelayMs', () => {
   const policy = { maxAttempts: 6, baseDelayMs: 100, maxDelayMs: 1000 };
@@ -38,6 +38,8 @@ describe('isTransient', () => {
     ['ECONNRESET', Object.assign(new Error('reset'), { code: 'ECONNRESET' }), true],
     ['ETIMEDOUT', { code: 'ETIMEDOUT' }, true],
     ['premature close', { code: 'ERR_STREAM_PREMATURE_CLOSE' }, true],
+    ['undici: headers timeout', { code: 'UND_ERR_HEADERS_TIMEOUT' }, true],
+    ['undici: connect timeout', { code: 'UND_ERR_CONNECT_TIMEOUT' }, true],
     ['marked transient', { transient: true }, true],
     ['ENOSPC', { code: 'ENOSPC' }, false],
     ['plain error', new Error('boom'), false],

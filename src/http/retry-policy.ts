@@ -29,7 +29,11 @@ const TRANSIENT_CODES = new Set([
   'EHOSTUNREACH',
   'ENOTFOUND',
   'ERR_STREAM_PREMATURE_CLOSE',
+  // undici's own codes for a dropped socket and for the connect, response-head and body timeouts.
   'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
 ]);
 
 /**
