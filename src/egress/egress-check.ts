@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { LABEL } from '../core/labels.js';
 import type { StateDir } from '../core/state-dir.js';
-import { LABEL } from '../engines/labels.js';
 import { readPlan } from '../plan/load-plan.js';
 import { planFileToUse } from '../plan/plan-store.js';
 import type { Plan } from '../plan/types.js';

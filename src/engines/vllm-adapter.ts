@@ -1,6 +1,6 @@
+import { containerName, engineLabels } from '../core/labels.js';
 import type { VllmEntry } from '../plan/types.js';
 import { gpuRequestFor } from './gpu-request.js';
-import { containerName, engineLabels } from './labels.js';
 import { displayHost } from './llama-cpp-adapter.js';
 import { modelMount } from './model-mount.js';
 import type { ContainerSpec, EngineAdapter, SpecContext } from './types.js';

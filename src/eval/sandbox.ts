@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import { ValidationError } from '../core/errors.js';
-import { baseLabels } from '../engines/labels.js';
+import { baseLabels } from '../core/labels.js';
 import { DEFAULT_SANDBOX_TAG } from '../images/sandbox-image.js';
 import type { ContainerRuntime, JobResult, JobSpec } from '../runtime/container-runtime.js';
 

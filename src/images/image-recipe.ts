@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ValidationError, type ValidationProblem } from '../core/errors.js';
-import { LABEL } from '../engines/labels.js';
+import { LABEL } from '../core/labels.js';
 
 /**
  * What an engine image is made of, decided before any work: a Debian root (suite, arch, packages) and a small

@@ -1,4 +1,4 @@
-import { baseLabels, containerName, LABEL } from '../engines/labels.js';
+import { baseLabels, containerName, LABEL } from '../core/labels.js';
 import type { ContainerSpec } from '../engines/types.js';
 import type { MonitoringSettings, Plan } from '../plan/types.js';
 import { configHash } from '../runtime/config-hash.js';

@@ -1,7 +1,7 @@
 import type { ModelShape } from '../catalog/types.js';
 import type { EventBus } from '../core/events.js';
+import { LABEL } from '../core/labels.js';
 import type { StateDir } from '../core/state-dir.js';
-import { LABEL } from '../engines/labels.js';
 import { ggufModelShape } from '../models/gguf/gguf-model-shape.js';
 import { readGgufFile } from '../models/gguf/gguf-reader.js';
 import type { LlamaCppEntry, Plan } from '../plan/types.js';

@@ -1,4 +1,4 @@
-import { baseLabels, containerName, LABEL } from '../engines/labels.js';
+import { baseLabels, containerName, LABEL } from '../core/labels.js';
 import { displayHost } from '../engines/llama-cpp-adapter.js';
 import type { ContainerSpec } from '../engines/types.js';
 import type { ContainerState } from './container-runtime.js';

@@ -1,6 +1,6 @@
 import { OpsError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
-import { LABEL } from '../engines/labels.js';
+import { LABEL } from '../core/labels.js';
 import { displayHost } from '../engines/llama-cpp-adapter.js';
 import { adapterFor, specFor } from '../engines/registry.js';
 import { monitoringContainers } from '../monitoring/monitoring-containers.js';

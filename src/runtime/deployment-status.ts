@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { LABEL } from '../engines/labels.js';
+import { LABEL } from '../core/labels.js';
 import type { Plan } from '../plan/types.js';
 import type { AgentRunning } from './agent-container.js';
 import type { ContainerRuntime, ManagedContainer } from './container-runtime.js';

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { LABEL } from '../engines/labels.js';
+import { LABEL } from '../core/labels.js';
 import type { ContainerSpec } from '../engines/types.js';
 import { type ContainerNetwork, networkSettings } from './container-network.js';
 

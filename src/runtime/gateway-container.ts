@@ -1,8 +1,8 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { stringify } from 'yaml';
+import { baseLabels, containerName, LABEL } from '../core/labels.js';
 import type { StateDir } from '../core/state-dir.js';
-import { baseLabels, containerName, LABEL } from '../engines/labels.js';
 import { displayHost } from '../engines/llama-cpp-adapter.js';
 import type { ContainerSpec } from '../engines/types.js';
 import type { Plan } from '../plan/types.js';

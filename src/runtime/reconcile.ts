@@ -1,4 +1,4 @@
-import { LABEL } from '../engines/labels.js';
+import { LABEL } from '../core/labels.js';
 import type { ContainerSpec } from '../engines/types.js';
 import type { ManagedContainer } from './container-runtime.js';
 

@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LABEL } from '../core/labels.js';
 import type { StateDir } from '../core/state-dir.js';
-import { LABEL } from '../engines/labels.js';
 import { httpRequest } from '../http/http-client.js';
 import { ledgerPath } from '../ledger/ledger.js';
 import { readPlan } from '../plan/load-plan.js';

@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { CommandError, OpsError } from '../core/errors.js';
 import { type EventBus, silentBus } from '../core/events.js';
-import { baseLabels } from '../engines/labels.js';
+import { baseLabels } from '../core/labels.js';
 import { llamaFileTypeByName } from '../models/gguf/ggml-types.js';
 import { readGgufFile } from '../models/gguf/gguf-reader.js';
 import { connectDocker } from '../runtime/docker-connection.js';

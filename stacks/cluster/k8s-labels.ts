@@ -1,4 +1,4 @@
-import { baseLabels, type Role } from '../../src/engines/labels.js';
+import { baseLabels, type Role } from '../../src/core/labels.js';
 
 /** The labels every object of the stack carries: ops' own (as on single-host containers) and Kubernetes' own. */
 export function k8sLabels(deployment: string, role: Role, name: string): Record<string, string> {

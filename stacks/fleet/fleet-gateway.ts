@@ -1,7 +1,7 @@
 import * as command from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
 import { stringify } from 'yaml';
-import { LABEL } from '../../src/engines/labels.js';
+import { LABEL } from '../../src/core/labels.js';
 
 export interface FleetGatewayArgs {
   connection: command.types.input.remote.ConnectionArgs;

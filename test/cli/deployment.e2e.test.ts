@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
-import { LABEL } from '../../src/engines/labels.js';
+import { LABEL } from '../../src/core/labels.js';
 import { writeSmokeModel } from '../../src/models/smoke-model.js';
 import {
   type DockerTestKit,

@@ -1,7 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
-import { LABEL } from '../../src/engines/labels.js';
+import { LABEL } from '../../src/core/labels.js';
 
 const run = promisify(execFile);
 

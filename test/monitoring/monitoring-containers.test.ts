@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LABEL } from '../../src/engines/labels.js';
+import { LABEL } from '../../src/core/labels.js';
 import { DEFAULT_MONITORING_IMAGES } from '../../src/monitoring/default-images.js';
 import { monitoringContainers } from '../../src/monitoring/monitoring-containers.js';
 import { monitoringPaths } from '../../src/monitoring/prepare-monitoring.js';

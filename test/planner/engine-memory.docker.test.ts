@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EventBus } from '../../src/core/events.js';
-import { LABEL } from '../../src/engines/labels.js';
+import { LABEL } from '../../src/core/labels.js';
 import { writeSmokeModel } from '../../src/models/smoke-model.js';
 import type { Plan } from '../../src/plan/types.js';
 import { validatePlan } from '../../src/plan/validate-plan.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EngineHealthError } from '../../src/core/errors.js';
 import { EventBus } from '../../src/core/events.js';
-import { LABEL } from '../../src/engines/labels.js';
+import { LABEL } from '../../src/core/labels.js';
 import { writeSmokeModel } from '../../src/models/smoke-model.js';
 import type { Plan } from '../../src/plan/types.js';
 import { validatePlan } from '../../src/plan/validate-plan.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type Docker from 'dockerode';
 import { llamaWeightsBytes } from '../../src/catalog/llama-tensor-sizes.js';
-import { baseLabels } from '../../src/engines/labels.js';
+import { baseLabels } from '../../src/core/labels.js';
 import { readGgufFile } from '../../src/models/gguf/gguf-reader.js';
 import { SMOKE_PRESETS, writeSmokeModel } from '../../src/models/smoke-model.js';
 import { probeHealth } from '../../src/runtime/wait-for-health.js';

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { LABEL } from '../../src/engines/labels.js';
+import { LABEL } from '../../src/core/labels.js';
 import { connectDocker } from '../../src/runtime/docker-connection.js';
 import { DockerodeRuntime } from '../../src/runtime/dockerode-runtime.js';
 

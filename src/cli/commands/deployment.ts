@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { formatMs } from '../../core/console-reporter.js';
 import { OpsError } from '../../core/errors.js';
-import { LABEL } from '../../engines/labels.js';
+import { LABEL } from '../../core/labels.js';
 import { planFootprint, readPlan, readPlanDocument } from '../../plan/load-plan.js';
 import { planFileToUse } from '../../plan/plan-store.js';
 import type { AgentRunning } from '../../runtime/agent-container.js';
