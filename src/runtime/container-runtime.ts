@@ -40,13 +40,18 @@ export interface ContainerRuntime {
    * Runs a job container to completion: create, start, wait (killed at `timeoutMs`), collect its output, remove.
    * The container is removed whatever happens, so a job leaves nothing behind.
    */
-  runJob(spec: JobSpec, options: { timeoutMs: number; signal?: AbortSignal }): Promise<JobResult>;
+  runJob(
+    spec: JobSpec,
+    options: { timeoutMs: number; signal?: AbortSignal; onOutput?: (text: string) => void },
+  ): Promise<JobResult>;
 }
 
 /** A short-lived, confined container (an eval sandbox run): no ports, no health check, hard limits. */
 export interface JobSpec {
   name: string;
   image: string;
+  /** Replaces the image's entrypoint (a sibling tool of the image's server, such as llama-quantize). */
+  entrypoint?: string[];
   cmd: string[];
   env: Record<string, string>;
   labels: Record<string, string>;

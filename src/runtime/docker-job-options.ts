@@ -15,6 +15,7 @@ export function toDockerJobOptions(spec: JobSpec): Docker.ContainerCreateOptions
   return {
     name: spec.name,
     Image: spec.image,
+    ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
     Cmd: spec.cmd,
     User: spec.user,
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { OpsError } from '../core/errors.js';
 import type { ContainerSpec } from '../engines/types.js';
@@ -120,7 +121,10 @@ export class DockerodeRuntime implements ContainerRuntime {
     };
   }
 
-  async runJob(spec: JobSpec, options: { timeoutMs: number; signal?: AbortSignal }): Promise<JobResult> {
+  async runJob(
+    spec: JobSpec,
+    options: { timeoutMs: number; signal?: AbortSignal; onOutput?: (text: string) => void },
+  ): Promise<JobResult> {
     let id: string;
     try {
       id = (await this.docker.createContainer(toDockerJobOptions(spec))).id;
@@ -134,6 +138,19 @@ export class DockerodeRuntime implements ContainerRuntime {
       // condition, not-running, answers at once for a created container: Docker Engine API, ContainerWait).
       const exited = container.wait({ condition: 'next-exit' }) as Promise<{ StatusCode: number }>;
       await container.start();
+      // Output as it comes, for progress (llama-quantize's tensor count); the result still carries all of it.
+      const following = options.onOutput
+        ? this.followLogs(
+            id,
+            0,
+            new Writable({
+              write(chunk: Buffer, _encoding, done) {
+                options.onOutput?.(chunk.toString('utf8'));
+                done();
+              },
+            }),
+          ).catch(() => undefined)
+        : undefined;
       let timedOut = false;
       let timer: NodeJS.Timeout | undefined;
       const kill = () => container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
@@ -148,6 +165,7 @@ export class DockerodeRuntime implements ContainerRuntime {
       try {
         await Promise.race([exited, deadline]);
         const status = await exited;
+        await following;
         const info = await container.inspect();
         return {
           exitCode: status.StatusCode,

@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
+import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import type Docker from 'dockerode';
 import { CommandError, OpsError } from '../core/errors.js';
 import { type EventBus, silentBus } from '../core/events.js';
-import { baseLabels } from '../core/labels.js';
+import { baseLabels, LABEL } from '../core/labels.js';
 import { llamaFileTypeByName } from '../models/gguf/ggml-types.js';
 import { readGgufFile } from '../models/gguf/gguf-reader.js';
+import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import { connectDocker } from '../runtime/docker-connection.js';
+import { DockerodeRuntime } from '../runtime/dockerode-runtime.js';
 import { admitVerifiedFile } from './blob-store.js';
 import { ensureFreeSpace, type FreeSpaceProbe, statfsFreeBytes } from './disk-space.js';
 import { matchEntries } from './list-models.js';
@@ -21,6 +22,8 @@ import type { ManifestEntry } from './types.js';
 export const QUANTIZE_IMAGE = 'ops/llama.cpp:cpu';
 /** Deployment label of quantize containers (role `job`), so cleanup by label finds leftovers. */
 export const QUANTIZE_DEPLOYMENT = 'models';
+/** A 400B model on a slow disk takes hours; a job still running after this long is wedged. */
+const QUANTIZE_TIMEOUT_MS = 12 * 3_600_000;
 
 export interface QuantizeOptions {
   /** The source model: `id`, `id:variant` or a sha256 prefix (a F16/F32/BF16 GGUF for best results). */
@@ -31,7 +34,7 @@ export interface QuantizeOptions {
   image?: string;
   threads?: number;
   deployment?: string;
-  docker?: Docker;
+  runtime?: ContainerRuntime;
   bus?: EventBus;
   freeSpace?: FreeSpaceProbe;
 }
@@ -67,12 +70,12 @@ export async function quantizeModel(layout: StoreLayout, options: QuantizeOption
   // The output is at most the size of the source (quantizing only shrinks).
   await ensureFreeSpace(layout.root, source.bytes, options.freeSpace ?? statfsFreeBytes);
 
-  const docker = options.docker ?? (await connectDocker());
+  const runtime = options.runtime ?? new DockerodeRuntime(await connectDocker());
   const outDir = join(layout.tmpDir, `quantize-${randomBytes(4).toString('hex')}`);
   await mkdir(outDir, { recursive: true });
   const step = `quantize ${source.id} → ${fileType.name}`;
   try {
-    const log = await runQuantizeContainer(docker, {
+    const log = await runQuantizeContainer(runtime, {
       image: options.image ?? QUANTIZE_IMAGE,
       blobsDir: layout.blobsDir,
       outDir,
@@ -171,59 +174,60 @@ interface QuantizeContainer {
 /** llama-quantize prints one line per tensor: `[  12/ 201]  blk.1.attn_q.weight - […], type = f16, …`. */
 const TENSOR_LINE = /\[\s*(\d+)\s*\/\s*(\d+)\s*\]/g;
 
-async function runQuantizeContainer(docker: Docker, job: QuantizeContainer): Promise<string> {
-  await docker
-    .getImage(job.image)
-    .inspect()
-    .catch((cause) => {
-      throw new OpsError(`engine image ${job.image} is not on this machine`, {
-        cause,
-        hint: 'build it: ops images build llama.cpp',
-      });
+async function runQuantizeContainer(runtime: ContainerRuntime, job: QuantizeContainer): Promise<string> {
+  if (!(await runtime.imageExists(job.image))) {
+    throw new OpsError(`engine image ${job.image} is not on this machine`, {
+      hint: 'build it: ops images build llama.cpp',
     });
-  const user = typeof process.getuid === 'function' ? `${process.getuid()}:${process.getgid?.()}` : undefined;
-  const container = await docker.createContainer({
-    Image: job.image,
-    // The image's ENTRYPOINT is llama-server; the quantizer is a sibling binary.
-    Entrypoint: ['llama-quantize'],
-    Cmd: [`/in/${job.sourceSha}`, '/out/model.gguf', job.fileType, String(job.threads ?? 0)].filter(
-      (a) => a !== '0',
-    ),
-    Labels: job.labels,
-    ...(user ? { User: user } : {}),
-    NetworkDisabled: true,
-    HostConfig: { Binds: [`${job.blobsDir}:/in:ro`, `${job.outDir}:/out`] },
-  });
-  let log = '';
-  try {
-    const stream = await container.attach({ stream: true, stdout: true, stderr: true });
-    const out = new PassThrough();
-    container.modem.demuxStream(stream, out, out);
-    out.on('data', (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
-      log = (log + text).slice(-64_000);
-      let last: RegExpExecArray | undefined;
-      for (const m of text.matchAll(TENSOR_LINE)) last = m as RegExpExecArray;
-      if (last) job.onProgress(Number(last[1]), Number(last[2]));
-    });
-    await container.start();
-    const { StatusCode } = (await container.wait()) as { StatusCode: number };
-    (stream as unknown as { destroy?: () => void }).destroy?.();
-    if (StatusCode !== 0) {
-      throw new CommandError(
-        `llama-quantize ${job.sourceSha.slice(0, 12)} ${job.fileType}`,
-        {
-          exitStatus: StatusCode,
-          stdout: '',
-          stderr: log,
-        },
-        {
-          hint: 'see the output above; the source must be an unquantized (F32/F16/BF16) GGUF for most types',
-        },
-      );
-    }
-    return log;
-  } finally {
-    await container.remove({ force: true }).catch(() => undefined);
   }
+  const user =
+    typeof process.getuid === 'function' ? `${process.getuid()}:${process.getgid?.()}` : '65534:65534';
+  const result = await runtime.runJob(
+    {
+      name: `${job.labels[LABEL.deployment] ?? 'models'}-${job.labels[LABEL.name] ?? 'quantize'}-${randomBytes(3).toString('hex')}`,
+      image: job.image,
+      // The image's ENTRYPOINT is llama-server; the quantizer is a sibling binary.
+      entrypoint: ['llama-quantize'],
+      cmd: [`/in/${job.sourceSha}`, '/out/model.gguf', job.fileType, String(job.threads ?? 0)].filter(
+        (a) => a !== '0',
+      ),
+      env: {},
+      labels: job.labels,
+      mounts: [
+        { source: job.blobsDir, target: '/in', readOnly: true },
+        { source: job.outDir, target: '/out', readOnly: false },
+      ],
+      user,
+      network: 'none',
+      readOnlyRoot: true,
+      tmpfs: { '/tmp': 64 * 1024 * 1024 },
+      // The whole machine: quantizing reads one tensor at a time, but a 100 GB model has multi-GB tensors, and the
+      // job is one the user asked for on their own box (not untrusted code, unlike an eval sandbox).
+      limits: { memoryBytes: totalmem(), nanoCpus: availableParallelism() * 1e9, pids: 4096 },
+      maxLogBytes: 4 * 1024 * 1024,
+    },
+    {
+      timeoutMs: QUANTIZE_TIMEOUT_MS,
+      onOutput: (text) => {
+        let last: RegExpExecArray | undefined;
+        for (const m of text.matchAll(TENSOR_LINE)) last = m as RegExpExecArray;
+        if (last) job.onProgress(Number(last[1]), Number(last[2]));
+      },
+    },
+  );
+  const log = result.output.slice(-64_000);
+  if (result.timedOut || result.exitCode !== 0) {
+    throw new CommandError(
+      `llama-quantize ${job.sourceSha.slice(0, 12)} ${job.fileType}`,
+      { exitStatus: result.timedOut ? null : result.exitCode, stdout: '', stderr: log },
+      {
+        hint: result.timedOut
+          ? `it did not finish within ${QUANTIZE_TIMEOUT_MS / 3_600_000} h`
+          : result.oomKilled
+            ? 'it ran out of memory: free some, or quantize on a machine with more'
+            : 'see the output above; the source must be an unquantized (F32/F16/BF16) GGUF for most types',
+      },
+    );
+  }
+  return log;
 }

@@ -57,7 +57,7 @@ test('the smoke model quantizes to Q8_0 and Q4_K_M in the engine image; the resu
       selector: 'ops/smoke',
       to: type,
       image: TEST_ENGINE_IMAGE,
-      docker: kit.docker,
+      runtime: kit.runtime,
       deployment,
     });
     const gguf = await readGgufFile(result.path);
@@ -79,7 +79,7 @@ test('the smoke model quantizes to Q8_0 and Q4_K_M in the engine image; the resu
       selector: 'ops/smoke',
       to: type,
       image: TEST_ENGINE_IMAGE,
-      docker: kit.docker,
+      runtime: kit.runtime,
       deployment,
     });
     assert.equal(again.reused, true);

@@ -104,7 +104,7 @@ describe('ops upgrade-models against the real engine and gateway, under load', {
         selector: 'smoke-upgrade',
         to: 'Q8_0',
         image: TEST_ENGINE_IMAGE,
-        docker: kit.docker,
+        runtime: kit.runtime,
       })
     ).path;
     // A header that reads, then tensors cut off: llama-server fails at load.
