@@ -1,16 +1,6 @@
-import {
-  createWriteStream,
-  existsSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { create as createTar } from 'tar';
 import { formatBytes as fmt } from '../core/console-reporter.js';
@@ -20,6 +10,7 @@ import type { StateDir } from '../core/state-dir.js';
 import { defaultAgentTag } from '../images/agent-image.js';
 import { findDebianMirror, readAptSources } from '../images/apt-mirror.js';
 import { defaultGatewayTag } from '../images/gateway-image.js';
+import { saveImage } from '../images/image-archive.js';
 import { debianArch } from '../images/image-recipe.js';
 import { readPlan } from '../plan/load-plan.js';
 import type { DistroKey } from '../setup/distro.js';
@@ -221,10 +212,9 @@ export async function createBundle(o: CreateBundleOptions): Promise<CreateBundle
 
   await step('parts/plan.yaml', 'plan', plan.deployment, (f) => writeFile(f, planText));
   for (const image of images) {
-    await step(`parts/images/${imagePartName(image.ref)}`, 'image', image.ref, async (f) => {
-      const stream = await docker.getImage(image.ref).get();
-      await pipeline(stream, createWriteStream(f));
-    });
+    await step(`parts/images/${imagePartName(image.ref)}`, 'image', image.ref, (f) =>
+      saveImage(docker, image.ref, f),
+    );
   }
   if (modelShas.length > 0) {
     await step('parts/models.tar', 'models', contents.models.map((m) => m.engine).join(', '), async (f) => {

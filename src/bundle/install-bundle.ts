@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { chmod, copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -7,6 +7,7 @@ import { parse, stringify } from 'yaml';
 import { OpsError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
+import { loadImage } from '../images/image-archive.js';
 import { type BringUpResult, bringUp } from '../runtime/bring-up.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import { loadPlanForHost } from '../runtime/load-plan-for-host.js';
@@ -55,21 +56,6 @@ export function planForTarget(
     if (m) engine.model = blobFile(m.sha256);
   }
   return `# Installed from an ops bundle: model paths point at this machine's store.\n${stringify(doc)}`;
-}
-
-/** Loads one `docker save` tar through the daemon and waits for it to finish. */
-export async function loadImage(docker: Docker, file: string): Promise<void> {
-  const stream = await docker.loadImage(createReadStream(file), { quiet: true });
-  await new Promise<void>((done, fail) =>
-    docker.modem.followProgress(stream, (error: Error | null, output: { error?: string }[]) => {
-      const failed = error ?? output.find((o) => o.error);
-      if (failed)
-        fail(
-          new OpsError(`docker load of ${file} failed: ${'error' in failed ? failed.error : String(failed)}`),
-        );
-      else done();
-    }),
-  );
 }
 
 /**

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type Docker from 'dockerode';
 import { parse } from 'yaml';
 import { localRepositorySource, privateApt, updateLists } from '../bundle/apt-repository.js';
 import type { BoxManifest, BundlePart } from '../bundle/bundle-manifest.js';
@@ -114,12 +113,6 @@ export function imagesToLoad(
             reason: present.has(part.what) ? 'present, but not loaded from this bundle' : 'not present',
           },
     );
-}
-
-/** The names of the images Docker has (repo:tag), to decide against. */
-export async function presentImages(docker: Docker): Promise<Set<string>> {
-  const images = await docker.listImages();
-  return new Set(images.flatMap((i) => i.RepoTags ?? []));
 }
 
 /**

@@ -1,13 +1,13 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { loadImage } from '../bundle/install-bundle.js';
 import { OpsError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
 import { loadAgentRecipe } from '../images/agent-image.js';
 import { buildEngineImage, loadLlamaCppRecipe } from '../images/build-engine-image.js';
 import { loadGatewayRecipe } from '../images/gateway-image.js';
+import { imageTags, loadImage } from '../images/image-archive.js';
 import { type BringUpResult, bringUp } from '../runtime/bring-up.js';
 import { deploymentStatus } from '../runtime/deployment-status.js';
 import { connectDocker } from '../runtime/docker-connection.js';
@@ -22,7 +22,7 @@ import { benchmarkGateway, sendMessage } from './gateway-smoke.js';
 import type { Machine } from './gather-setup.js';
 import { probeHost } from './probe-host.js';
 import type { ProvisionOptions } from './provision-types.js';
-import { imagesToLoad, presentImages, type SetupBundle } from './setup-bundle.js';
+import { imagesToLoad, type SetupBundle } from './setup-bundle.js';
 import { writeSetupConfig } from './setup-config.js';
 import {
   markStage,
@@ -103,7 +103,7 @@ export async function runStages(input: StagesInput): Promise<SetupSummary> {
     // From the bundle's tars only: a build would fetch Debian packages.
     const { verified } = input.bundle;
     const before = (progress.stages.images?.result?.loadedParts as string[] | undefined) ?? [];
-    const decisions = imagesToLoad(verified.manifest.parts, await presentImages(docker), before);
+    const decisions = imagesToLoad(verified.manifest.parts, await imageTags(docker), before);
     for (const d of decisions) {
       if (d.action === 'keep') {
         bus.emit({ kind: 'step:skip', step: `load ${d.part.what}`, reason: d.reason });
@@ -271,10 +271,7 @@ async function loadImageTarballs(docker: import('dockerode'), dir: string, bus: 
   const files = readdirSync(dir).filter((f) => /\.tar(\.gz)?$/.test(f));
   for (const file of files) {
     bus.emit({ kind: 'log', level: 'info', message: `docker load ${join(dir, file)}` });
-    const stream = await docker.loadImage(join(dir, file));
-    await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve()));
-    });
+    await loadImage(docker, join(dir, file));
   }
   return files;
 }

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { OpsError } from '../../core/errors.js';
-import { runEgressCheck } from '../../egress/egress-check.js';
 import { loadProfiles } from '../../profiles/load-profiles.js';
 import { defaultProfilesDir } from '../../profiles/profiles-dir.js';
 import { connectDocker } from '../../runtime/docker-connection.js';
