@@ -1,13 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { cachedPromptTokens, type EngineTimings, withCachedPromptTokens } from '../cached-prompt-tokens.js';
 import { readChatStream } from '../chat-stream-reader.js';
-import { abortOnClientGone, fitToContext, type GatewayContext } from '../gateway-context.js';
-import { GatewayError, toGatewayError } from '../gateway-error.js';
-import { sendError, sendRaw, startEventStream } from '../http-reply.js';
+import { fitToContext, type GatewayContext } from '../gateway-context.js';
+import { GatewayError } from '../gateway-error.js';
+import { GatewayRequest } from '../gateway-request.js';
+import { sendRaw, startEventStream } from '../http-reply.js';
 import { parseChatRequest } from '../openai/chat-shape.js';
 import { openaiErrorBody } from '../openai/errors.js';
 import type { ChatCompletionChunk, ChatUsage } from '../openai/types.js';
-import { parseJsonBody, readRequestBody } from '../read-body.js';
 import { ResponseCache } from '../response-cache.js';
 import { sessionKey } from '../slot-affinity.js';
 import type { Priority } from '../types.js';
@@ -23,24 +23,18 @@ export async function handleChatCompletions(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const startedAt = Date.now();
-  const controller = abortOnClientGone(res);
-  let upstreamName = 'none';
-  let model = '';
-  let stream = false;
-  let release: (() => void) | undefined;
-  try {
-    gw.auth.check(req.headers);
-    const body = parseChatRequest(parseJsonBody(await readRequestBody(req, gw.maxBodyBytes)));
-    model = body.model;
-    stream = body.stream === true;
+  const r = new GatewayRequest(gw, req, res, 'openai');
+  await r.run('POST /v1/chat/completions', async () => {
+    const body = parseChatRequest(await r.readJson());
+    r.model = body.model;
+    r.stream = body.stream === true;
     const route = gw.router.route({
-      model,
+      model: r.model,
       ...priorityHeader(req),
       session: sessionKey({ messages: body.messages }),
     });
     const upstream = gw.pool.get(route.upstream);
-    upstreamName = upstream.name;
+    r.upstreamName = upstream.name;
     body.model = upstream.upstreamModel;
     const requested = body.max_completion_tokens ?? body.max_tokens;
     const count = await fitToContext(
@@ -48,14 +42,15 @@ export async function handleChatCompletions(
       upstream,
       body,
       typeof requested === 'number' ? requested : undefined,
-      controller.signal,
+      r.signal,
     );
 
     // Usage comes only with include_usage; it is asked for always and the extra chunk hidden if the
     // client did not ask, so the usage record has real counts either way.
     const clientWantsUsage = body.stream_options?.include_usage === true;
-    if (stream) body.stream_options = { ...body.stream_options, include_usage: true };
+    if (r.stream) body.stream_options = { ...body.stream_options, include_usage: true };
     const upstreamBody = JSON.stringify(body);
+    const where = { upstream: upstream.name, route: upstream.descriptor.location ?? 'local' };
 
     const cacheKey =
       gw.cache && ResponseCache.cacheable(body) ? ResponseCache.key(upstream.name, upstreamBody) : undefined;
@@ -65,16 +60,13 @@ export async function handleChatCompletions(
       if (hit !== undefined) {
         sendRaw(res, 200, hit, { 'x-ops-cache': 'hit' });
         const usage = usageOf(hit);
-        gw.recordUsage({
-          api: 'openai',
-          model,
-          upstream: upstream.name,
-          route: upstream.descriptor.location ?? 'local',
+        r.record({
+          ...where,
           inputTokens: usage?.prompt_tokens ?? count.tokens,
           cacheReadTokens: cachedPromptTokens(usage),
           outputTokens: usage?.completion_tokens ?? 0,
-          latencyMs: Date.now() - startedAt,
-          ttftMs: Date.now() - startedAt,
+          latencyMs: r.elapsedMs(),
+          ttftMs: r.elapsedMs(),
           status: 200,
           stream: false,
           cached: true,
@@ -84,10 +76,8 @@ export async function handleChatCompletions(
     }
 
     const leaseId = gw.capacity.leaseFor(req, upstream.name);
-    const lease = await upstream.queue.acquire(route.priority, controller.signal, undefined, leaseId);
-    release = lease.release;
-    gw.metrics.observeQueueWait(upstream.name, route.priority, lease.waitedMs);
-    const upstreamRes = await upstream.post('/chat/completions', upstreamBody, controller.signal);
+    await r.admit(upstream, { priority: route.priority, ...(leaseId ? { leaseId } : {}) });
+    const upstreamRes = await upstream.post('/chat/completions', upstreamBody, r.signal);
     if (upstreamRes.statusCode !== 200) {
       throw upstreamFailure(
         upstream.name,
@@ -98,27 +88,24 @@ export async function handleChatCompletions(
     }
 
     const base = {
-      api: 'openai' as const,
-      model,
-      upstream: upstream.name,
-      route: upstream.descriptor.location ?? 'local',
-      stream,
+      ...where,
+      stream: r.stream,
       cached: false,
       // Only Messages traffic has a hybrid decision; leased work is told apart here too.
       ...(leaseId ? { routeReason: 'leased' } : {}),
     };
-    if (!stream) {
+    if (!r.stream) {
       const text = await readText(upstreamRes);
-      const ttftMs = Date.now() - startedAt;
+      const ttftMs = r.elapsedMs();
       sendRaw(res, 200, text);
       if (cacheKey) gw.cache!.set(cacheKey, text);
       const usage = usageOf(text);
-      gw.recordUsage({
+      r.record({
         ...base,
         inputTokens: usage?.prompt_tokens ?? count.tokens,
         cacheReadTokens: cachedPromptTokens(usage),
         outputTokens: usage?.completion_tokens ?? 0,
-        latencyMs: Date.now() - startedAt,
+        latencyMs: r.elapsedMs(),
         ttftMs,
         status: 200,
       });
@@ -149,7 +136,7 @@ export async function handleChatCompletions(
         res.write(`data: ${event.raw}\n\n`);
       }
     } catch (error) {
-      if (controller.signal.aborted) throw error;
+      if (r.signal.aborted) throw error;
       // A timeout says what timed out; anything else is a lost connection.
       failure = error instanceof GatewayError ? error.message : `upstream ${upstream.name} connection lost`;
     }
@@ -160,24 +147,16 @@ export async function handleChatCompletions(
       res.end(`data: ${JSON.stringify(openaiErrorBody(error))}\n\n`);
       upstreamRes.destroy();
     } else res.end('data: [DONE]\n\n');
-    gw.recordUsage({
+    r.record({
       ...base,
       inputTokens: usage?.prompt_tokens ?? count.tokens,
       cacheReadTokens: cachedPromptTokens(usage),
       outputTokens: usage?.completion_tokens ?? 0,
-      latencyMs: Date.now() - startedAt,
-      ttftMs: firstTokenAt === undefined ? null : firstTokenAt - startedAt,
+      latencyMs: r.elapsedMs(),
+      ttftMs: firstTokenAt === undefined ? null : firstTokenAt - r.startedAt,
       status: failure ? 502 : 200,
     });
-  } catch (error) {
-    if (!controller.signal.aborted) gw.logInternal('POST /v1/chat/completions', error);
-    // 499: the client closed the connection (nginx's convention); nothing is sent to nobody.
-    const status = controller.signal.aborted ? 499 : sendError(res, 'openai', toGatewayError(error));
-    if (res.headersSent && !res.writableEnded) res.end();
-    gw.recordFailure('openai', model, upstreamName, status, stream, startedAt);
-  } finally {
-    release?.();
-  }
+  });
 }
 
 function hasOutput(chunk: ChatCompletionChunk): boolean {

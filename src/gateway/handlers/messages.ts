@@ -2,53 +2,77 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { chatCompletionToMessage } from '../anthropic/from-openai.js';
 import { AnthropicStreamTranslator } from '../anthropic/stream-translator.js';
 import { messagesToChatRequest, parseMessagesRequest } from '../anthropic/to-openai.js';
+import type { MessagesRequest } from '../anthropic/types.js';
 import { readChatStream } from '../chat-stream-reader.js';
 import { forUpstream } from '../constrained-tool-calls.js';
 import { slotContextTokens } from '../context-limits.js';
 import {
-  abortOnClientGone,
   type CountedCompaction,
   fitOrCompact,
   type GatewayContext,
   isPromptTooLong,
 } from '../gateway-context.js';
-import { GatewayError, toGatewayError } from '../gateway-error.js';
-import { sendError, sendJson, startEventStream } from '../http-reply.js';
+import { GatewayError } from '../gateway-error.js';
+import { GatewayRequest } from '../gateway-request.js';
+import { sendJson, startEventStream } from '../http-reply.js';
 import type { Target } from '../hybrid/decide-target.js';
 import { isUnreachable } from '../hybrid/hybrid-router.js';
 import { profileTask } from '../hybrid/task-profile.js';
-import type { ChatCompletion } from '../openai/types.js';
-import { parseJsonBody, readRequestBody } from '../read-body.js';
+import type { ChatCompletion, ChatCompletionRequest } from '../openai/types.js';
 import { ResponseCache } from '../response-cache.js';
 import { sessionKey } from '../slot-affinity.js';
 import { estimatePromptTokens, type TokenCount } from '../token-counter.js';
+import type { Priority, UsageRecord } from '../types.js';
 import { upstreamFailure } from '../upstream-errors.js';
-import { readText } from '../upstream-pool.js';
+import { readText, type Upstream } from '../upstream-pool.js';
 import { priorityHeader } from './chat-completions.js';
 import { forwardMessagesToCloud } from './cloud-messages.js';
 
-/** `POST /v1/messages`: Anthropic Messages API, translated to and from the upstream's chat completions. */
+/** What the local path of one Messages request works with, once it is parsed, routed, fitted and decided. */
+interface LocalAnswer {
+  r: GatewayRequest;
+  request: MessagesRequest;
+  chat: ChatCompletionRequest;
+  upstream: Upstream;
+  priority: Priority;
+  leaseId: string | undefined;
+  count: TokenCount;
+  /** Fields every usage record of this request carries. */
+  base: Omit<
+    UsageRecord,
+    | 'at'
+    | 'api'
+    | 'model'
+    | 'inputTokens'
+    | 'cacheReadTokens'
+    | 'outputTokens'
+    | 'latencyMs'
+    | 'ttftMs'
+    | 'status'
+    | 'cached'
+  >;
+  /** Sends the request upstream; undefined when local proved down and the cloud answered instead. */
+  post: (body: string) => Promise<IncomingMessage | undefined>;
+}
+
+/**
+ * `POST /v1/messages`: Anthropic Messages API. Translate in (Messages → chat completion), send (to the cloud when
+ * the hybrid policy says so, else to the routed local upstream, the cloud standing by if local proves down),
+ * translate out (chat completion or its stream → Messages). The request's lifecycle is `GatewayRequest`'s.
+ */
 export async function handleMessages(
   gw: GatewayContext,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const startedAt = Date.now();
-  const controller = abortOnClientGone(res);
-  let upstreamName = 'none';
-  let model = '';
-  let stream = false;
-  let release: (() => void) | undefined;
-  let translator: AnthropicStreamTranslator | undefined;
-  let pingTimer: NodeJS.Timeout | undefined;
-  try {
-    gw.auth.check(req.headers);
-    const request = parseMessagesRequest(parseJsonBody(await readRequestBody(req, gw.maxBodyBytes)));
-    model = request.model;
-    stream = request.stream === true;
-    const route = gw.router.route({ model, ...priorityHeader(req), session: sessionKey(request) });
+  const r = new GatewayRequest(gw, req, res, 'anthropic');
+  await r.run('POST /v1/messages', async () => {
+    const request = parseMessagesRequest(await r.readJson());
+    r.model = request.model;
+    r.stream = request.stream === true;
+    const route = gw.router.route({ model: r.model, ...priorityHeader(req), session: sessionKey(request) });
     const upstream = gw.pool.get(route.upstream);
-    upstreamName = upstream.name;
+    r.upstreamName = upstream.name;
     // Checked before anything is sent: an ended lease is the scheduler's to know at once.
     const leaseId = gw.capacity.leaseFor(req, upstream.name);
     const chat = messagesToChatRequest(request, {
@@ -61,7 +85,7 @@ export async function handleMessages(
     let tooLong: unknown;
     let compaction: CountedCompaction | undefined;
     try {
-      ({ count, compaction } = await fitOrCompact(gw, upstream, chat, request.max_tokens, controller.signal));
+      ({ count, compaction } = await fitOrCompact(gw, upstream, chat, request.max_tokens, r.signal));
     } catch (error) {
       if (!hybrid || !isPromptTooLong(error)) throw error;
       // Too long for this slot; whether it fits any other local context decides cloud or the error.
@@ -69,6 +93,7 @@ export async function handleMessages(
       const overSlot = slotContextTokens(upstream.descriptor) + 1;
       count = { tokens: Math.max(estimatePromptTokens(chat).tokens, overSlot), source: 'estimate' };
     }
+    /** The cloud strategy: true when it answered; false when local should (cloud-first falling back). */
     const tryCloud = async (decision: Target): Promise<boolean> => {
       const outcome = await forwardMessagesToCloud(
         gw,
@@ -76,8 +101,8 @@ export async function handleMessages(
         req,
         res,
         request,
-        startedAt,
-        controller.signal,
+        r.startedAt,
+        r.signal,
         decision,
       );
       if (outcome.answered) return true;
@@ -98,22 +123,23 @@ export async function handleMessages(
     if (decision?.target === 'cloud')
       decision = { target: 'local', reason: 'cloud-down', ...(decision.rule ? { rule: decision.rule } : {}) };
     if (tooLong) throw tooLong;
-    /** The local answer, or undefined when local proved down and the cloud answered instead. */
-    const postLocal = async (body: string): Promise<IncomingMessage | undefined> => {
+
+    /** The local strategy's send, with the cloud standing by when the engine proves down. */
+    const post = async (body: string): Promise<IncomingMessage | undefined> => {
       let upstreamRes: IncomingMessage;
       try {
-        upstreamRes = await upstream.post('/chat/completions', body, controller.signal);
+        upstreamRes = await upstream.post('/chat/completions', body, r.signal);
       } catch (error) {
-        if (!hybrid || controller.signal.aborted || res.headersSent || !isUnreachable(error)) throw error;
+        if (!hybrid || r.signal.aborted || res.headersSent || !isUnreachable(error)) throw error;
         hybrid.markDown(upstream.name);
-        release?.();
+        r.release();
         if (await tryCloud({ target: 'cloud', reason: 'local-down' })) return undefined;
         throw error;
       }
       // llama-server answers 503 while it loads a model: as good as down for the next few seconds.
       if (hybrid && upstreamRes.statusCode === 503 && !res.headersSent) {
         hybrid.markDown(upstream.name);
-        release?.();
+        r.release();
         if (await tryCloud({ target: 'cloud', reason: 'local-down' })) {
           upstreamRes.resume();
           return undefined;
@@ -121,187 +147,167 @@ export async function handleMessages(
       }
       return upstreamRes;
     };
-    // What the engine gets: the same request, or for a constrained llama.cpp entry its tools as a grammar.
-    const wire = forUpstream(upstream.descriptor, chat);
-    const upstreamBody = JSON.stringify(wire);
-    /**
-     * Once admitted: on llama.cpp, the session's slot (`id_slot`) so the engine reuses its prompt cache;
-     * the slot is freed with the admission lease.
-     */
-    const admitted = (lease: { release: () => void }): string => {
-      const slot =
-        gw.slotAffinity && upstream.descriptor.engine === 'llama.cpp'
-          ? upstream.slots.acquire(sessionKey(request))
-          : undefined;
-      let released = false;
-      release = () => {
-        if (released) return;
-        released = true;
-        lease.release();
-        if (slot !== undefined) upstream.slots.release(slot);
-      };
-      return slot === undefined ? upstreamBody : JSON.stringify({ ...wire, id_slot: slot });
+    const local: LocalAnswer = {
+      r,
+      request,
+      chat,
+      upstream,
+      priority: route.priority,
+      leaseId,
+      count,
+      post,
+      base: {
+        upstream: upstream.name,
+        route: upstream.descriptor.location ?? 'local',
+        stream: r.stream,
+        routeReason: decision?.reason ?? 'local-only',
+        ...(decision?.rule ? { routeRule: decision.rule } : {}),
+        ...(compaction ? { compactedTokens: compaction.tokensBefore - compaction.tokensAfter } : {}),
+      },
     };
-    const base = {
-      api: 'anthropic' as const,
-      model,
-      upstream: upstream.name,
-      route: upstream.descriptor.location ?? 'local',
-      stream,
-      routeReason: decision?.reason ?? 'local-only',
-      ...(decision?.rule ? { routeRule: decision.rule } : {}),
-      ...(compaction ? { compactedTokens: compaction.tokensBefore - compaction.tokensAfter } : {}),
-    };
+    await (r.stream ? streamLocally(local) : answerLocally(local));
+  });
+}
 
-    if (!stream) {
-      const cacheKey =
-        gw.cache && ResponseCache.cacheable(chat)
-          ? ResponseCache.key(upstream.name, upstreamBody)
-          : undefined;
-      let text = cacheKey ? gw.cache!.get(cacheKey) : undefined;
-      if (cacheKey) gw.metrics.observeCache(text !== undefined);
-      const cached = text !== undefined;
-      if (text === undefined) {
-        const lease = await upstream.queue.acquire(route.priority, controller.signal, undefined, leaseId);
-        const body = admitted(lease);
-        gw.metrics.observeQueueWait(upstream.name, route.priority, lease.waitedMs);
-        const upstreamRes = await postLocal(body);
-        if (!upstreamRes) return;
-        text = await readText(upstreamRes);
-        if (upstreamRes.statusCode !== 200) {
-          throw upstreamFailure(
-            upstream.name,
-            upstreamRes.statusCode ?? 502,
-            text,
-            upstreamRes.headers['retry-after'] as string,
-          );
-        }
-      }
-      let completion: ChatCompletion;
-      try {
-        completion = JSON.parse(text) as ChatCompletion;
-      } catch {
-        throw new GatewayError('upstream', `upstream ${upstream.name} answered with invalid JSON`);
-      }
-      const message = chatCompletionToMessage(completion, model, count.tokens, {
-        tools: chat.tools,
-        signer: gw.thinking,
-      });
-      if (cacheKey && !cached) gw.cache!.set(cacheKey, text);
-      sendJson(res, 200, message, cached ? { 'x-ops-cache': 'hit' } : {});
-      const latencyMs = Date.now() - startedAt;
-      gw.recordUsage({
-        ...base,
-        inputTokens: message.usage.input_tokens + (message.usage.cache_read_input_tokens ?? 0),
-        cacheReadTokens: message.usage.cache_read_input_tokens ?? 0,
-        outputTokens: message.usage.output_tokens,
-        latencyMs,
-        ttftMs: latencyMs,
-        status: 200,
-        cached,
-      });
-      return;
+/** What the engine gets: the request (for a constrained llama.cpp entry, its tools as a grammar), on its slot. */
+function wireBody(local: LocalAnswer, slot: number | undefined): string {
+  const wire = forUpstream(local.upstream.descriptor, local.chat);
+  return JSON.stringify(slot === undefined ? wire : { ...wire, id_slot: slot });
+}
+
+/** A complete answer: from the response cache, or the engine's chat completion translated into a Message. */
+async function answerLocally(local: LocalAnswer): Promise<void> {
+  const { r, upstream, chat } = local;
+  const gw = r.gw;
+  const plainBody = wireBody(local, undefined);
+  const cacheKey =
+    gw.cache && ResponseCache.cacheable(chat) ? ResponseCache.key(upstream.name, plainBody) : undefined;
+  let text = cacheKey ? gw.cache!.get(cacheKey) : undefined;
+  if (cacheKey) gw.metrics.observeCache(text !== undefined);
+  const cached = text !== undefined;
+  if (text === undefined) {
+    const { slot } = await r.admit(upstream, admitOptions(local));
+    const upstreamRes = await local.post(wireBody(local, slot));
+    if (!upstreamRes) return;
+    text = await readText(upstreamRes);
+    if (upstreamRes.statusCode !== 200) {
+      throw upstreamFailure(
+        upstream.name,
+        upstreamRes.statusCode ?? 502,
+        text,
+        upstreamRes.headers['retry-after'] as string,
+      );
     }
+  }
+  let completion: ChatCompletion;
+  try {
+    completion = JSON.parse(text) as ChatCompletion;
+  } catch {
+    throw new GatewayError('upstream', `upstream ${upstream.name} answered with invalid JSON`);
+  }
+  const message = chatCompletionToMessage(completion, r.model, local.count.tokens, {
+    tools: chat.tools,
+    signer: gw.thinking,
+  });
+  if (cacheKey && !cached) gw.cache!.set(cacheKey, text);
+  sendJson(r.res, 200, message, cached ? { 'x-ops-cache': 'hit' } : {});
+  const latencyMs = r.elapsedMs();
+  r.record({
+    ...local.base,
+    inputTokens: message.usage.input_tokens + (message.usage.cache_read_input_tokens ?? 0),
+    cacheReadTokens: message.usage.cache_read_input_tokens ?? 0,
+    outputTokens: message.usage.output_tokens,
+    latencyMs,
+    ttftMs: latencyMs,
+    status: 200,
+    cached,
+  });
+}
 
-    const t = new AnthropicStreamTranslator((frame) => res.write(frame), model, count.tokens, {
-      ...(chat.tools ? { tools: chat.tools } : {}),
-      signer: gw.thinking,
-      pingIntervalMs: gw.pingIntervalMs,
-    });
-    translator = t;
-    const commit = () => {
-      if (res.headersSent) return;
-      startEventStream(res);
-      t.start();
-    };
-    const lease = await upstream.queue.acquire(
-      route.priority,
-      controller.signal,
-      () => {
+/** A streamed answer: the engine's chunks translated into Anthropic's events as they arrive. */
+async function streamLocally(local: LocalAnswer): Promise<void> {
+  const { r, upstream, chat } = local;
+  const { gw, res } = r;
+  const t = new AnthropicStreamTranslator((frame) => res.write(frame), r.model, local.count.tokens, {
+    ...(chat.tools ? { tools: chat.tools } : {}),
+    signer: gw.thinking,
+    pingIntervalMs: gw.pingIntervalMs,
+  });
+  r.failInBand = (error) => t.fail(error);
+  const commit = () => {
+    if (res.headersSent) return;
+    startEventStream(res);
+    t.start();
+  };
+  let pingTimer: NodeJS.Timeout | undefined;
+  let upstreamRes: IncomingMessage | undefined;
+  try {
+    const { slot } = await r.admit(upstream, {
+      ...admitOptions(local),
+      onQueued: () => {
         // Waiting for a slot: open the stream now and keep it alive with pings, so clients and proxies
         // do not time out a request that is merely queued.
         commit();
         t.ping();
         pingTimer = setInterval(() => t.ping(), gw.pingIntervalMs);
       },
-      leaseId,
-    );
-    const body = admitted(lease);
-    gw.metrics.observeQueueWait(upstream.name, route.priority, lease.waitedMs);
-    const upstreamRes = await postLocal(body);
-    clearInterval(pingTimer);
-    if (!upstreamRes) return;
-    if (upstreamRes.statusCode !== 200) {
-      throw upstreamFailure(
-        upstream.name,
-        upstreamRes.statusCode ?? 502,
-        await readText(upstreamRes),
-        upstreamRes.headers['retry-after'] as string,
-      );
-    }
-    commit();
-    let done = false;
-    let failure: string | undefined;
-    try {
-      for await (const event of readChatStream(upstreamRes)) {
-        if (event.kind === 'done') {
-          done = true;
-          continue;
-        }
-        failure = event.kind === 'error' ? event.message : t.chunk(event.chunk);
-        if (failure) break;
-      }
-    } catch (error) {
-      if (controller.signal.aborted) throw error;
-      // A timeout says what timed out; anything else is a lost connection.
-      failure = error instanceof GatewayError ? error.message : `upstream ${upstream.name} connection lost`;
-    }
-    if (!failure && !done && !t.hasFinishReason)
-      failure = `upstream ${upstream.name} closed the stream before it finished`;
-    const ttftMs = t.firstTokenAt === undefined ? null : t.firstTokenAt - startedAt;
-    if (failure) {
-      t.fail(new GatewayError('upstream', failure));
-      res.end();
-      upstreamRes.destroy();
-      const usage = t.usageSoFar();
-      gw.recordUsage({
-        ...base,
-        inputTokens: usage.input_tokens + (usage.cache_read_input_tokens ?? 0),
-        cacheReadTokens: usage.cache_read_input_tokens ?? 0,
-        outputTokens: usage.output_tokens,
-        latencyMs: Date.now() - startedAt,
-        ttftMs,
-        status: 502,
-        cached: false,
-      });
-      return;
-    }
-    const usage = t.finish();
-    res.end();
-    gw.recordUsage({
-      ...base,
-      inputTokens: usage.input_tokens + (usage.cache_read_input_tokens ?? 0),
-      cacheReadTokens: usage.cache_read_input_tokens ?? 0,
-      outputTokens: usage.output_tokens,
-      latencyMs: Date.now() - startedAt,
-      ttftMs,
-      status: 200,
-      cached: false,
     });
-  } catch (error) {
-    if (!controller.signal.aborted) gw.logInternal('POST /v1/messages', error);
-    let status = 499;
-    if (!controller.signal.aborted) {
-      if (res.headersSent && translator) {
-        // The stream has begun: the failure is told in-band, as Anthropic's API does.
-        translator.fail(toGatewayError(error));
-        status = 502;
-      } else status = sendError(res, 'anthropic', toGatewayError(error));
-    }
-    if (res.headersSent && !res.writableEnded) res.end();
-    gw.recordFailure('anthropic', model, upstreamName, status, stream, startedAt);
+    upstreamRes = await local.post(wireBody(local, slot));
   } finally {
     clearInterval(pingTimer);
-    release?.();
   }
+  if (!upstreamRes) return;
+  if (upstreamRes.statusCode !== 200) {
+    throw upstreamFailure(
+      upstream.name,
+      upstreamRes.statusCode ?? 502,
+      await readText(upstreamRes),
+      upstreamRes.headers['retry-after'] as string,
+    );
+  }
+  commit();
+  let done = false;
+  let failure: string | undefined;
+  try {
+    for await (const event of readChatStream(upstreamRes)) {
+      if (event.kind === 'done') {
+        done = true;
+        continue;
+      }
+      failure = event.kind === 'error' ? event.message : t.chunk(event.chunk);
+      if (failure) break;
+    }
+  } catch (error) {
+    if (r.signal.aborted) throw error;
+    // A timeout says what timed out; anything else is a lost connection.
+    failure = error instanceof GatewayError ? error.message : `upstream ${upstream.name} connection lost`;
+  }
+  if (!failure && !done && !t.hasFinishReason)
+    failure = `upstream ${upstream.name} closed the stream before it finished`;
+  const ttftMs = t.firstTokenAt === undefined ? null : t.firstTokenAt - r.startedAt;
+  if (failure) {
+    t.fail(new GatewayError('upstream', failure));
+    res.end();
+    upstreamRes.destroy();
+  }
+  const usage = failure ? t.usageSoFar() : t.finish();
+  if (!failure) res.end();
+  r.record({
+    ...local.base,
+    inputTokens: usage.input_tokens + (usage.cache_read_input_tokens ?? 0),
+    cacheReadTokens: usage.cache_read_input_tokens ?? 0,
+    outputTokens: usage.output_tokens,
+    latencyMs: r.elapsedMs(),
+    ttftMs,
+    status: failure ? 502 : 200,
+    cached: false,
+  });
+}
+
+function admitOptions(local: LocalAnswer) {
+  return {
+    priority: local.priority,
+    session: sessionKey(local.request),
+    ...(local.leaseId ? { leaseId: local.leaseId } : {}),
+  };
 }
