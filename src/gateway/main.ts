@@ -14,11 +14,9 @@ import { parse } from 'yaml';
 import { isOpsError } from '../core/errors.js';
 import type { Plan } from '../plan/types.js';
 import { validatePlan } from '../plan/validate-plan.js';
-import { apiKeysFromEnv } from './auth.js';
 import { CAPACITY_FACTS_FILE, watchedCapacityFacts } from './capacity/capacity-facts.js';
-import { gatewayOptionsFromPlan } from './options-from-plan.js';
+import { createGatewayForPlan } from './gateway-for-plan.js';
 import { holdFileFor, watchGatewayFiles } from './plan-watcher.js';
-import { createGateway } from './server.js';
 import { upstreamsFromPlan } from './upstreams-from-plan.js';
 import { createUsageSpool } from './usage-spool.js';
 
@@ -38,10 +36,7 @@ async function serve(env: NodeJS.ProcessEnv): Promise<void> {
   const planText = readFileSync(planFile, 'utf8');
   const plan = readGatewayPlan(planText, planFile);
   const spool = env.OPS_USAGE_SPOOL ? createUsageSpool(env.OPS_USAGE_SPOOL) : undefined;
-  const gateway = createGateway({
-    upstreams: upstreamsFromPlan(plan, env),
-    ...gatewayOptionsFromPlan(plan, env),
-    apiKeys: apiKeysFromEnv(env),
+  const { gateway } = createGatewayForPlan(plan, env, {
     ...(spool ? { usageSink: spool } : {}),
     // Quality and bench speed for the capacity API, written beside the Plan copy by `ops up`.
     capacityFacts: watchedCapacityFacts(

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import { OpsError } from '../../core/errors.js';
 import { apiKeysFromEnv } from '../../gateway/auth.js';
-import { gatewayOptionsFromPlan } from '../../gateway/options-from-plan.js';
-import { createGateway } from '../../gateway/server.js';
-import { upstreamsFromPlan } from '../../gateway/upstreams-from-plan.js';
+import { createGatewayForPlan } from '../../gateway/gateway-for-plan.js';
 import { readPlan } from '../../plan/load-plan.js';
 import { planFileToUse } from '../../plan/plan-store.js';
 import type { Plan } from '../../plan/types.js';
@@ -39,13 +37,9 @@ export function registerGatewayCommand(program: Command, getContext: () => CliCo
       const { plan } = readPlan(file);
       const port = opts.port ?? plan.gateway?.port ?? 8080;
       const host = opts.host ?? plan.gateway?.host ?? '127.0.0.1';
-      const upstreams = upstreamsFromPlan(plan, process.env);
-      const gateway = createGateway({
-        upstreams,
-        ...gatewayOptionsFromPlan(plan, process.env),
+      const { gateway, upstreams } = createGatewayForPlan(plan, process.env, {
         // Quality and bench speed for the capacity API, read once from the ledger and the catalog.
         capacityFacts: capacityFactsOrNone(ctx, plan),
-        apiKeys: apiKeysFromEnv(process.env),
         // One line per request, without prompt contents (those are never logged).
         usageSink: (r) =>
           ctx.bus.emit({
