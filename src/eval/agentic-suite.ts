@@ -186,14 +186,15 @@ async function runTask(
     command: task.test,
     limits: { timeoutMs: options.testTimeoutMs ?? 60_000 },
   });
-  const agentNote = `claude exit ${report.exitCode}, ${report.summary.turns ?? '?'} turns: ${report.summary.result ?? ''}${report.stderr ? ` (stderr: ${tail(report.stderr, 200)})` : ''}`;
+  const said = (report.summary.result ?? '').slice(0, 200);
+  const agentNote = `claude exit ${report.exitCode}, ${report.summary.turns ?? '?'} turns: ${said}${report.stderr ? ` (stderr: ${tail(report.stderr, 150)})` : ''}`;
   return {
     ...head,
     passed: grade.passed,
     status: grade.passed ? 'passed' : grade.timedOut ? 'timeout' : grade.oomKilled ? 'oom' : 'failed',
     latencyMs,
     testMs: Math.round(grade.durationMs),
-    ...(grade.passed ? {} : { detail: `${tail(agentNote, 300)}; tests: ${tail(grade.output, 400)}` }),
+    ...(grade.passed ? {} : { detail: `${agentNote}; tests: ${tail(grade.output, 400)}` }),
   };
 }
 
