@@ -8,7 +8,10 @@ import { readPlanDocument } from '../plan/load-plan.js';
 export interface BenchEngineEntry {
   name: string;
   engine: string;
+  /** The model file to read tensor sizes from (the Plan's path made absolute). */
   model?: string;
+  /** The model as the Plan names it (a path or a store reference): the key measurements are stored under. */
+  modelRef?: string;
   contextLength: number;
   parallel: number;
   gpus: 'all' | number[];
@@ -40,6 +43,7 @@ export function benchTargets(
       ...e,
       parallel: e.parallel ?? 1,
       gpus: e.gpus ?? [],
+      ...(e.model ? { modelRef: e.model } : {}),
       ...(e.model ? { model: isAbsolute(e.model) ? e.model : join(state.root, e.model) } : {}),
     }))
     .filter((e) => !options.only?.length || options.only.includes(e.name));
