@@ -68,6 +68,8 @@ export interface RunSetupOptions {
   machine: MachineSource;
   /** Stop after this stage (staged rollouts, tests of resuming). */
   until?: SetupStage;
+  /** `false` (`--no-bench`): skip the short benchmark at the end. */
+  bench?: boolean;
   /** Where the human report goes (stdout). */
   print: (text: string) => void;
 }
@@ -185,6 +187,7 @@ export async function runSetup(options: RunSetupOptions): Promise<SetupResult> {
     machine,
     plan,
     ...(options.until ? { until: options.until } : {}),
+    ...(options.bench === false ? { bench: false } : {}),
   });
   print(summary.text);
   return { kind: 'done', ...summary };

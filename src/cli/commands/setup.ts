@@ -26,6 +26,7 @@ interface SetupOptions {
   upgradeToolkit?: boolean;
   until?: string;
   sources?: string;
+  bench: boolean;
 }
 
 /** `ops setup`: the first-time wizard, from a bare box to a healthy stack and the lines for Claude Code. */
@@ -64,6 +65,7 @@ export const registerSetupCommand: RegisterCommand = (program: Command, getConte
       '--sources <list>',
       'model sources: hf (hub models, the default), builtin (the random-weight smoke models, for demos and tests)',
     )
+    .option('--no-bench', 'skip the short benchmark at the end (ops bench measures any time)')
     .option('--until <stage>', `stop after a stage: ${SETUP_STAGES.join(', ')}`)
     .action(async (opts: SetupOptions) => {
       const ctx = getContext();
@@ -110,6 +112,7 @@ export const registerSetupCommand: RegisterCommand = (program: Command, getConte
           ...(opts.hostFacts ? { hostFactsFile: opts.hostFacts } : {}),
         },
         ...(opts.until ? { until: opts.until as SetupStage } : {}),
+        ...(opts.bench === false ? { bench: false } : {}),
         print,
       });
       if (opts.json) process.stdout.write(`${JSON.stringify({ event: 'setup:result', ...result })}\n`);
