@@ -18,7 +18,7 @@ import { runCli } from '../support/run-cli.js';
 // Issue 15's end-to-end check: ops bench and ops eval against the real llama.cpp engine serving the smoke model,
 // through the real gateway container. The smoke model's answers are noise, so what is checked is the pipeline:
 // timings that make sense, every task graded, results in the ledger and in the report's quality section.
-describe('ops bench and ops eval on the smoke model (e2e)', { timeout: 300_000 }, () => {
+describe('ops bench and ops eval on the smoke model (e2e)', { timeout: 480_000 }, () => {
   let kit: DockerTestKit;
   let env: NodeJS.ProcessEnv;
   const deployment = testDeploymentName();
