@@ -37,7 +37,7 @@ export const registerEvalCommand: RegisterCommand = (program: Command, getContex
   program
     .command('eval')
     .description(
-      'measure coding quality through the gateway: code suites graded in a sandbox, Claude Code tool use; results go to the ledger',
+      'measure coding quality through the gateway: code suites graded in a sandbox, Claude Code tool use, Claude Code fixing repositories in the sandbox; results go to the ledger',
     )
     .option(
       '--suite <name>',
@@ -87,6 +87,12 @@ export const registerEvalCommand: RegisterCommand = (program: Command, getContex
         ...(options.band ? { bands: options.band } : {}),
         ...(limit !== undefined ? { limit } : {}),
       });
+      if (options.baseline !== undefined && suites.some((s) => s.kind === 'agentic')) {
+        throw new OpsError('the agentic suite runs against the local gateway only, not as a --baseline', {
+          exitCode: 2,
+          hint: 'take the cloud baseline of the other suites: --suite builtin,tools --baseline anthropic',
+        });
+      }
       const { endpoint, target } = resolveEvalTarget(context.state, {
         ...(options.gateway ? { gateway: options.gateway } : {}),
         ...(options.model ? { model: options.model } : {}),
