@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync, realpathSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { claudeEnv } from '../claude/claude-env.js';
 import { findClaude } from '../claude/find-claude.js';
@@ -207,7 +207,15 @@ export function parseAgentReport(output: string): AgentReport | undefined {
   if (!line) return undefined;
   try {
     const report = JSON.parse(Buffer.from(line.slice('OPS-AGENT-RESULT '.length), 'base64').toString('utf8'));
-    return typeof report?.files === 'object' && report.files !== null ? (report as AgentReport) : undefined;
+    if (typeof report?.files !== 'object' || report.files === null) return undefined;
+    // Whatever ran in the sandbox could have written this line: only text files inside the repository count.
+    const files = Object.fromEntries(
+      Object.entries(report.files as Record<string, unknown>).filter(
+        (entry): entry is [string, string] =>
+          typeof entry[1] === 'string' && !isAbsolute(entry[0]) && !normalize(entry[0]).startsWith('..'),
+      ),
+    );
+    return { ...(report as AgentReport), files };
   } catch {
     return undefined;
   }

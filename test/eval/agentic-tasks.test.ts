@@ -68,6 +68,11 @@ describe('agentic tasks', () => {
     const line = `OPS-AGENT-RESULT ${Buffer.from(JSON.stringify(report)).toString('base64')}`;
     assert.deepEqual(parseAgentReport(`noise\nOPS-AGENT-RESULT bm90IGpzb24=\n${line}\n`), report);
     assert.equal(parseAgentReport('claude crashed\n'), undefined);
+    const forged = { ...report, files: { 'a.py': 'x', '../../etc/passwd': 'x', '/abs': 'x', 'n.py': 42 } };
+    const parsed = parseAgentReport(
+      `OPS-AGENT-RESULT ${Buffer.from(JSON.stringify(forged)).toString('base64')}`,
+    );
+    assert.deepEqual(parsed?.files, { 'a.py': 'x' }, 'only text files inside the repository');
     assert.equal(parseAgentReport('OPS-AGENT-RESULT bm90IGpzb24=\n'), undefined);
   });
 
