@@ -1,4 +1,6 @@
-import type { Ledger } from '../ledger/ledger.js';
+import { existsSync } from 'node:fs';
+import { Ledger } from '../ledger/ledger.js';
+import type { MeasuredSpeed } from '../planner/measured-speed.js';
 import type { EngineBench } from './types.js';
 
 /** Stores one engine's bench in the ledger (`bench_runs`); the full figures go into its JSON detail. */
@@ -21,18 +23,37 @@ export function recordBench(ledger: Ledger, bench: EngineBench): void {
     );
 }
 
-/** The latest measured decode speed for a host and model, for the planner to prefer over its estimate. */
-export function latestMeasuredDecode(
-  ledger: Ledger,
+/**
+ * The latest measured speeds on `host` for each model (as the Plan names it), for `ops plan` to show instead of its
+ * estimates; undefined for a model never measured there. Reads the ledger as is (never creates one).
+ */
+export function latestMeasuredSpeeds(
+  ledgerFile: string,
   host: string,
-  model: string,
-): { decodeTokensPerS: number; tsMs: number } | undefined {
-  if (!ledger.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'bench_runs'").get())
-    return undefined;
-  const row = ledger.db
-    .prepare(
-      'SELECT decode_tps AS decodeTokensPerS, ts_ms AS tsMs FROM bench_runs WHERE host = ? AND model = ? ORDER BY ts_ms DESC, id DESC LIMIT 1',
-    )
-    .get(host, model) as { decodeTokensPerS: number; tsMs: number } | undefined;
-  return row;
+  models: readonly string[],
+): (MeasuredSpeed | undefined)[] {
+  if (!existsSync(ledgerFile) || models.length === 0) return models.map(() => undefined);
+  const ledger = Ledger.open(ledgerFile, { readonly: true });
+  try {
+    if (!ledger.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'bench_runs'").get())
+      return models.map(() => undefined);
+    const latest = ledger.db.prepare(
+      `SELECT decode_tps AS decodeTokensPerS, prompt_tps AS promptTokensPerS, ts_ms AS tsMs FROM bench_runs
+         WHERE host = ? AND model = ? ORDER BY ts_ms DESC, id DESC LIMIT 1`,
+    );
+    return models.map((model) => {
+      const row = latest.get(host, model) as
+        | { decodeTokensPerS: number; promptTokensPerS: number; tsMs: number }
+        | undefined;
+      return row
+        ? {
+            decodeTokensPerS: row.decodeTokensPerS,
+            promptTokensPerS: row.promptTokensPerS,
+            measuredAt: new Date(row.tsMs).toISOString(),
+          }
+        : undefined;
+    });
+  } finally {
+    ledger.close();
+  }
 }

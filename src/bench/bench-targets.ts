@@ -1,14 +1,17 @@
 import { existsSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
 import { OpsError } from '../core/errors.js';
 import type { StateDir } from '../core/state-dir.js';
 import { readPlanDocument } from '../plan/load-plan.js';
+import { StoreModelLocator } from '../store/model-locator.js';
 
 /** An engine of the current Plan as `ops bench` needs it: name, model file, context, slots, GPUs. */
 export interface BenchEngineEntry {
   name: string;
   engine: string;
+  /** The model file to read tensor sizes from, found by the model locator (absent when it is not there). */
   model?: string;
+  /** The model as the Plan names it (a path or a store reference): the key measurements are stored under. */
+  modelRef?: string;
   contextLength: number;
   parallel: number;
   gpus: 'all' | number[];
@@ -34,13 +37,14 @@ export function benchTargets(
   };
   const host = plan.gateway?.host && plan.gateway.host !== '0.0.0.0' ? plan.gateway.host : '127.0.0.1';
   const gatewayUrl = options.gateway ?? `http://${host}:${plan.gateway?.port ?? 8080}`;
+  const locator = new StoreModelLocator(state);
   const engines = (plan.engines ?? [])
     .filter((e): e is BenchEngineEntry => typeof e.name === 'string' && typeof e.contextLength === 'number')
     .map((e) => ({
       ...e,
       parallel: e.parallel ?? 1,
       gpus: e.gpus ?? [],
-      ...(e.model ? { model: isAbsolute(e.model) ? e.model : join(state.root, e.model) } : {}),
+      ...(e.model ? { modelRef: e.model, ...modelFile(locator, e.model, state.root) } : {}),
     }))
     .filter((e) => !options.only?.length || options.only.includes(e.name));
   if (engines.length === 0) {
@@ -50,4 +54,15 @@ export function benchTargets(
     });
   }
   return { gatewayUrl, engines };
+}
+
+/** A Plan model (a path relative to the current Plan, or a store reference) as a file, through the one locator. */
+function modelFile(locator: StoreModelLocator, model: string, planDir: string): { model?: string } {
+  try {
+    const found = locator.locate(model, planDir);
+    return found.found ? { model: found.path } : {};
+  } catch {
+    // A reference the locator cannot read: the engine is still measured, without the roofline beside it.
+    return {};
+  }
 }

@@ -24,3 +24,24 @@ export function formatBench(bench: EngineBench): string {
   }
   return lines.join('\n');
 }
+
+/** One line per engine for `ops setup`: decode beside the planner's estimate, prompt speed, time to first token. */
+export function formatBenchLine(bench: EngineBench): string {
+  const planner = bench.reference ? ` (planner ${f1(bench.reference.plannerTokensPerS)})` : '';
+  const first = bench.prompts[0];
+  const ttft = first
+    ? `, first token after ${(first.coldTtftMs / 1000).toFixed(2)} s for ${first.promptTokens} prompt tokens`
+    : '';
+  return `${bench.engine} ${f1(bench.decodeTokensPerS)} tokens/s decode${planner}, ${f1(bench.promptTokensPerS)} tokens/s prompt${ttft}`;
+}
+
+/** The figures `ops setup` keeps in its progress file, to show again when a later run resumes. */
+export function benchSummary(bench: EngineBench) {
+  return {
+    engine: bench.engine,
+    model: bench.model,
+    decodeTokensPerS: bench.decodeTokensPerS,
+    promptTokensPerS: bench.promptTokensPerS,
+    ...(bench.reference ? { plannerTokensPerS: bench.reference.plannerTokensPerS } : {}),
+  };
+}

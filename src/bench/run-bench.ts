@@ -8,11 +8,15 @@ import type { ConcurrencyResult, EngineBench, PromptSizeResult, SpeedReference }
 export interface BenchEngineOptions {
   target: ProbeTarget;
   engine: string;
+  /** The model as the Plan names it, recorded with the figures (default: the name requests use). */
+  model?: string;
   contextLength: number;
   parallel: number;
   /** Tokens generated per decode request. */
   outputTokens?: number;
   promptSizes?: number[];
+  /** Stop the agent counts here (default: the slots). */
+  maxAgents?: number;
   reference?: SpeedReference;
   bus?: EventBus;
 }
@@ -30,6 +34,7 @@ export async function benchEngine(options: BenchEngineOptions): Promise<EngineBe
     parallel: options.parallel,
     outputTokens,
     ...(options.promptSizes ? { promptSizes: options.promptSizes } : {}),
+    ...(options.maxAgents ? { maxAgents: options.maxAgents } : {}),
   });
   const startedAt = new Date().toISOString();
   const step = (name: string) =>
@@ -81,7 +86,7 @@ export async function benchEngine(options: BenchEngineOptions): Promise<EngineBe
   const largest = prompts.at(-1);
   return {
     engine: options.engine,
-    model: options.target.model,
+    model: options.model ?? options.target.model,
     host: hostname(),
     startedAt,
     contextPerSlot: steps.contextPerSlot,

@@ -1,5 +1,6 @@
 import type { EventBus } from '../core/events.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
+import { runAgenticSuite } from './agentic-suite.js';
 import type { GradeOptions } from './grade-answer.js';
 import type { ModelEndpoint } from './model-client.js';
 import { runCodeSuite } from './run-code-suite.js';
@@ -16,7 +17,7 @@ export interface EvalRun {
 
 /**
  * Runs every selected suite against each model (one model, or the variants of `--compare`), in order. The
- * tool-use suite always speaks the Anthropic API, as Claude Code does; code suites use the endpoint's API.
+ * tool-use and agentic suites always speak the Anthropic API, as Claude Code does; code suites use the endpoint's.
  */
 export async function runEval(options: {
   suites: SelectedSuite[];
@@ -27,6 +28,8 @@ export async function runEval(options: {
   concurrency?: number;
   maxTokens?: number;
   grade?: GradeOptions;
+  /** The agentic suite: time one Claude Code session may take. */
+  agentTimeoutMs?: number;
   bus?: EventBus;
 }): Promise<EvalRun> {
   const models = options.variants?.length ? options.variants : [options.endpoint.model];
@@ -49,7 +52,26 @@ export async function runEval(options: {
         );
         continue;
       }
-      if (!options.runtime) throw new Error('code suites need the container runtime for the sandbox');
+      if (!options.runtime)
+        throw new Error('code and agentic suites need the container runtime for the sandbox');
+      if (suite.kind === 'agentic') {
+        results.push(
+          await runAgenticSuite({
+            tasks: suite.tasks,
+            endpoint: { ...endpoint, api: 'anthropic' },
+            runtime: options.runtime,
+            target: options.target,
+            ...variant,
+            ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+            ...(options.grade?.image ? { image: options.grade.image } : {}),
+            ...(options.grade?.deployment ? { deployment: options.grade.deployment } : {}),
+            ...(options.grade?.limits?.timeoutMs ? { testTimeoutMs: options.grade.limits.timeoutMs } : {}),
+            ...(options.agentTimeoutMs ? { agentTimeoutMs: options.agentTimeoutMs } : {}),
+            ...(options.bus ? { bus: options.bus } : {}),
+          }),
+        );
+        continue;
+      }
       results.push(
         await runCodeSuite({
           suite: suite.name,

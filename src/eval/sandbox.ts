@@ -38,8 +38,11 @@ export interface SandboxRun {
   image?: string;
   /** The `ops.deployment` label of the job container (tests use t-* names so cleanup finds leftovers). */
   deployment?: string;
-  /** `host` only for the agentic suite, whose agent must reach the gateway; everything else has no network. */
-  network?: 'none' | 'host';
+  /**
+   * More read-only bind mounts (the agentic suite: Claude Code's binary, its driver, the gateway relay's socket
+   * directory). There is never a network: the agentic suite reaches the gateway through the relay's socket only.
+   */
+  mounts?: { source: string; target: string }[];
   env?: Record<string, string>;
   signal?: AbortSignal;
 }
@@ -58,9 +61,12 @@ export function sandboxJobSpec(run: SandboxRun, taskDir: string, name: string): 
     cmd: run.command,
     env: run.env ?? {},
     labels: baseLabels(run.deployment ?? 'eval', 'job', name),
-    mounts: [{ source: taskDir, target: TASK_DIR, readOnly: true }],
+    mounts: [
+      { source: taskDir, target: TASK_DIR, readOnly: true },
+      ...(run.mounts ?? []).map((m) => ({ ...m, readOnly: true })),
+    ],
     user: SANDBOX_USER,
-    network: run.network ?? 'none',
+    network: 'none',
     readOnlyRoot: true,
     tmpfs: { '/work': limits.workBytes, '/tmp': Math.min(limits.workBytes, 16 * 1024 * 1024) },
     limits: { memoryBytes: limits.memoryBytes, nanoCpus: Math.round(limits.cpus * 1e9), pids: limits.pids },

@@ -5,7 +5,7 @@ import { passRate } from './wilson.js';
 /** One suite run against one model: every outcome, the pass rate with its interval, per band, and latency. */
 export interface SuiteResult {
   suite: string;
-  kind: 'code' | 'tools';
+  kind: 'code' | 'tools' | 'agentic';
   model: string;
   api: EvalApi;
   /** Where it ran: `local` through the gateway, or `baseline` (the cloud, stored for later comparisons). */

@@ -61,3 +61,31 @@ export interface PassRate {
   low: number;
   high: number;
 }
+
+/** One edit of a known-correct fix: replace `old` (once) by `new` in `file`. */
+export interface FixEdit {
+  file: string;
+  old: string;
+  new: string;
+}
+
+/**
+ * One agentic task: a small repository whose tests fail, for Claude Code to fix. Success is the repository's tests
+ * passing afterwards, in a fresh sandbox run with the test files restored.
+ */
+export interface AgenticTask {
+  id: string;
+  suite: 'agentic';
+  language: TaskLanguage;
+  band: string;
+  /** What Claude Code is asked (`claude -p`). */
+  prompt: string;
+  /** Relative path → content: the repository before the fix. */
+  files: Record<string, string>;
+  /** The repository's test command, run in its root. */
+  test: string[];
+  /** Files the agent may not change: restored from the original before the tests run. */
+  tests: string[];
+  /** A known-correct fix, used to check the suite itself and by the scripted test upstream. */
+  fix: FixEdit[];
+}

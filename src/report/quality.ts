@@ -100,7 +100,8 @@ function criteria(lines: QualityLine[], latencyTargetS: number): SuccessMetric[]
   const code =
     lines.find((l) => l.suite === 'builtin' && l.variant === null) ?? lines.find((l) => l.kind === 'code');
   const completion = lines.find((l) => l.kind === 'agentic');
-  const timed = lines.filter((l) => l.total > 0);
+  // An agentic task is a whole session of requests: its time is no request's latency.
+  const timed = lines.filter((l) => l.total > 0 && l.kind !== 'agentic');
   const requests = timed.reduce((n, l) => n + l.total, 0);
   const meanS = requests ? timed.reduce((s, l) => s + l.meanLatencyMs * l.total, 0) / requests / 1000 : null;
   return [

@@ -59,8 +59,8 @@ export interface JobSpec {
   mounts: { source: string; target: string; readOnly: boolean }[];
   /** `uid:gid`; jobs never run as root. */
   user: string;
-  /** `none`: no network at all; `host`: the host's network (an agent that must reach the gateway). */
-  network: 'none' | 'host';
+  /** Always `none`: no network at all (the agentic suite reaches the gateway through a mounted unix socket). */
+  network: 'none';
   readOnlyRoot: boolean;
   /** tmpfs mounts: target → size in bytes (the only writable places when the root is read-only). */
   tmpfs: Record<string, number>;

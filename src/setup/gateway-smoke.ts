@@ -52,35 +52,3 @@ export async function sendMessage(
   }
   return { model, servedBy: body.model ?? '?', outputTokens, latencyMs: performance.now() - started };
 }
-
-export interface BenchmarkResult {
-  requests: number;
-  outputTokens: number;
-  seconds: number;
-  tokensPerSecond: number;
-}
-
-/** A short benchmark: a few sequential requests, output tokens per wall-clock second (prefill included). */
-export async function benchmarkGateway(
-  gatewayUrl: string,
-  apiKey: string,
-  model: string,
-  requests = 3,
-  maxTokens = 64,
-): Promise<BenchmarkResult> {
-  let outputTokens = 0;
-  let ms = 0;
-  for (let i = 0; i < requests; i++) {
-    const r = await sendMessage(
-      gatewayUrl,
-      apiKey,
-      model,
-      maxTokens,
-      `Write a function number ${i} in Python.`,
-    );
-    outputTokens += r.outputTokens;
-    ms += r.latencyMs;
-  }
-  const seconds = ms / 1000;
-  return { requests, outputTokens, seconds, tokensPerSecond: seconds > 0 ? outputTokens / seconds : 0 };
-}

@@ -85,6 +85,8 @@ export interface RunSetupOptions {
   bundle?: string;
   /** Stop after this stage (staged rollouts, tests of resuming). */
   until?: SetupStage;
+  /** `false` (`--no-bench`): skip the short benchmark at the end. */
+  bench?: boolean;
   /** Where the human report goes (stdout). */
   print: (text: string) => void;
 }
@@ -213,6 +215,7 @@ export async function runSetup(options: RunSetupOptions): Promise<SetupResult> {
     provision,
     ...(bundle ? { bundle } : {}),
     ...(options.until ? { until: options.until } : {}),
+    ...(options.bench === false ? { bench: false } : {}),
   });
   print(summary.text);
   return { kind: 'done', ...summary };

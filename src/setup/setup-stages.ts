@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { benchDeployment } from '../bench/bench-deployment.js';
+import { benchSummary, formatBenchLine } from '../bench/format-bench.js';
 import { OpsError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
@@ -18,7 +20,7 @@ import { StoreModelLocator } from '../store/model-locator.js';
 import { storeLayout } from '../store/store-layout.js';
 import type { SetupAnswers } from './answers.js';
 import { claudeCodeLines } from './claude-code-lines.js';
-import { benchmarkGateway, sendMessage } from './gateway-smoke.js';
+import { sendMessage } from './gateway-smoke.js';
 import type { Machine } from './gather-setup.js';
 import { probeHost } from './probe-host.js';
 import type { ProvisionOptions } from './provision-types.js';
@@ -34,6 +36,9 @@ import {
 import { localShell } from './shell.js';
 import { runProvisioning } from './step-runner.js';
 
+/** Setup's short benchmark: one prompt size Claude Code sends for a short turn, one agent, a few tokens. */
+const SETUP_BENCH = { promptTokens: 2048, outputTokens: 32 };
+
 export interface StagesInput {
   state: StateDir;
   bus: EventBus;
@@ -48,6 +53,8 @@ export interface StagesInput {
   /** Setup from a verified bundle: images loaded, models imported, nothing fetched or built. */
   bundle?: SetupBundle;
   until?: SetupStage;
+  /** `false`: skip the short benchmark (`--no-bench`); a later run without it takes it. */
+  bench?: boolean;
 }
 
 export interface SetupSummary {
@@ -200,18 +207,34 @@ export async function runStages(input: StagesInput): Promise<SetupSummary> {
   if (stop('smoke')) return stopped(summary, 'smoke', lines);
 
   const previous = progress.stages.bench;
-  if (previous?.result) {
+  if (input.bench === false) {
+    bus.emit({ kind: 'log', level: 'info', message: 'benchmark skipped (--no-bench)' });
+    lines.push('benchmark: skipped (--no-bench); ops bench measures the deployment any time');
+  } else if (previous?.result) {
     summary.stages.bench = 'resumed';
     summary.benchmark = previous.result;
     bus.emit({ kind: 'setup:stage', stage: 'bench', phase: 'resumed', detail: previous.detail });
     lines.push(`benchmark (earlier run): ${previous.detail}`);
   } else {
-    start('bench', '3 requests of up to 64 tokens');
-    const bench = await benchmarkGateway(gatewayUrl, apiKey, 'claude-sonnet-4-5', 3, 64);
-    const detail = `${bench.tokensPerSecond.toFixed(1)} tokens/s (${bench.outputTokens} tokens in ${bench.seconds.toFixed(1)} s over ${bench.requests} requests)`;
-    summary.benchmark = { ...bench };
-    done('bench', detail, { ...bench });
-    lines.push(`benchmark: ${detail}`);
+    // A short `ops bench`: one prompt size, one agent, few tokens, recorded in the ledger so `ops plan` shows
+    // this machine's measured speed from now on. `ops bench` measures every size and agent count.
+    start(
+      'bench',
+      `per engine: a ${SETUP_BENCH.promptTokens}-token prompt and ${SETUP_BENCH.outputTokens} tokens`,
+    );
+    const benches = await benchDeployment(state, {
+      gateway: gatewayUrl,
+      promptSizes: [SETUP_BENCH.promptTokens],
+      outputTokens: SETUP_BENCH.outputTokens,
+      maxAgents: 1,
+      store: true,
+      bus,
+    });
+    const detail = benches.map(formatBenchLine).join('; ');
+    const result = { engines: benches.map(benchSummary) };
+    summary.benchmark = result;
+    done('bench', detail, result);
+    lines.push(`benchmark: ${detail} (in the ledger; ops plan shows it, ops bench measures more)`);
   }
   if (stop('bench')) return stopped(summary, 'bench', lines);
 

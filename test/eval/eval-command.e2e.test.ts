@@ -23,6 +23,11 @@ describe('ops eval / ops bench refuse bad input', () => {
       /--baseline anthropic needs ANTHROPIC_API_KEY and a network/,
     ],
     [['eval', '--limit', '0'], /--limit must be a positive integer/],
+    [
+      ['eval', '--suite', 'agentic', '--baseline', 'anthropic'],
+      /agentic suite runs against the local gateway only[\s\S]*hint: take the cloud baseline of the other suites/,
+    ],
+    [['eval', '--suite', 'agentic', '--agent-timeout', '0'], /--agent-timeout must be a positive integer/],
     [['bench'], /no deployment to measure[\s\S]*hint: bring one up first/],
   ];
   for (const [args, message] of cases) {
@@ -38,6 +43,7 @@ describe('ops eval / ops bench refuse bad input', () => {
     const eval_ = await runCli(['eval', '--help'], env, 60_000);
     assert.match(eval_.stdout, /--compare <models>/);
     assert.match(eval_.stdout, /--baseline <anthropic>/);
+    assert.match(eval_.stdout, /agentic \(Claude Code fixes/);
     const bench = await runCli(['bench', '--help'], env, 60_000);
     assert.match(bench.stdout, /time to first token at 2K\/20K\/60K/);
   });

@@ -142,4 +142,31 @@ describe('report quality section', () => {
       [false, false],
     );
   });
+
+  it('the agentic suite is the task completion line; its whole sessions are not per-request latency', () => {
+    const line = {
+      tsMs: 1,
+      model: 'm',
+      variant: null,
+      rateLow: 0,
+      rateHigh: 1,
+      p95LatencyMs: 0,
+      target: 'local' as const,
+    };
+    const q = computeQuality(
+      [
+        { ...line, suite: 'agentic', kind: 'agentic', passed: 3, total: 4, meanLatencyMs: 240_000 },
+        { ...line, suite: 'builtin', kind: 'code', passed: 8, total: 10, meanLatencyMs: 2_000 },
+      ],
+      30,
+    );
+    assert.deepEqual(
+      q.criteria.map((c) => [c.name, c.value, c.met]),
+      [
+        ['Task completion vs cloud', '75% locally, no stored baseline', null],
+        ['Code quality vs cloud', '80% locally, no stored baseline', null],
+        ['Eval latency per request', '2.00 s', true],
+      ],
+    );
+  });
 });

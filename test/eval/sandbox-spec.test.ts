@@ -27,14 +27,20 @@ describe('sandbox job spec', () => {
     assert.equal(options.Labels!['ops.deployment'], 't-x');
   });
 
-  it('takes overrides for the agentic suite (host network to reach the gateway) and bigger limits', () => {
+  it("takes the agentic suite's read-only mounts and bigger limits, and still no network", () => {
     const spec = sandboxJobSpec(
-      { files: {}, command: ['true'], network: 'host', limits: { memoryBytes: 1 << 30, cpus: 2 } },
+      {
+        files: {},
+        command: ['true'],
+        mounts: [{ source: '/tmp/relay', target: '/run/ops-relay' }],
+        limits: { memoryBytes: 1 << 30, cpus: 2 },
+      },
       '/tmp/t',
       'n',
     );
-    assert.equal(spec.network, 'host');
-    assert.equal(toDockerJobOptions(spec).NetworkDisabled, false);
+    assert.equal(spec.network, 'none');
+    assert.equal(toDockerJobOptions(spec).NetworkDisabled, true);
+    assert.deepEqual(spec.mounts[1], { source: '/tmp/relay', target: '/run/ops-relay', readOnly: true });
     assert.equal(spec.limits.nanoCpus, 2e9);
     assert.equal(spec.readOnlyRoot, true);
   });

@@ -83,6 +83,14 @@ describe('journey 1: ops setup --yes on one RTX 4090, the planned model from the
     assert.match(r.stdout, /profile consumer/);
     assert.match(r.stdout, /smoke test: claude-sonnet-4-5 → .*: \d+ tokens/);
     assert.match(r.stdout, new RegExp(`export ANTHROPIC_BASE_URL=http://127\\.0\\.0\\.1:${gatewayPort}`));
+    // Setup's short bench is in the ledger: ops plan now shows the planned model's measured speed on this host.
+    assert.match(r.stdout, /benchmark: \S+ [\d.]+ tokens\/s decode/);
+    const replanned = await runCli(['plan', '--json'], env);
+    assert.equal(replanned.code, 0, replanned.stderr);
+    const speed = (
+      JSON.parse(replanned.stdout) as { models: { speed: { decodeTokensPerS: { label: string } } }[] }
+    ).models[0]!.speed;
+    assert.match(speed.decodeTokensPerS.label, /^measured \(\d{4}-\d{2}-\d{2}\)$/);
 
     // Pulled from the hub stand-in and verified against the sha256 it published.
     const [name, sha256] = [...served][0] as [string, string];

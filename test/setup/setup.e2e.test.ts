@@ -60,7 +60,11 @@ describe('ops setup --yes on this machine (no GPU): from nothing to a healthy st
     assert.match(r.stdout, /profile cpu-only/);
     assert.match(r.stdout, /ops-smoke-bench/);
     assert.match(r.stdout, /smoke test: claude-sonnet-4-5 → .*: \d+ tokens/);
-    assert.match(r.stdout, /benchmark: [\d.]+ tokens\/s/);
+    // The short bench: one prompt size and one agent per engine, recorded in the ledger.
+    assert.match(
+      r.stdout,
+      /benchmark: \S+ [\d.]+ tokens\/s decode.*, [\d.]+ tokens\/s prompt, first token after/,
+    );
     assert.match(r.stdout, new RegExp(`export ANTHROPIC_BASE_URL=http://127\\.0\\.0\\.1:${gatewayPort}`));
     assert.match(r.stdout, /export ANTHROPIC_DEFAULT_SONNET_MODEL=quality/);
     assert.match(r.stdout, /export ANTHROPIC_DEFAULT_HAIKU_MODEL=fast/);
@@ -78,6 +82,16 @@ describe('ops setup --yes on this machine (no GPU): from nothing to a healthy st
       gateway: { state: string };
     };
     assert.equal(status.gateway.state, 'healthy');
+    // From now on ops plan shows this machine's measured speed for the models it plans, labelled.
+    const plan = await runCli(['plan', '--sources', 'builtin', '--json'], env);
+    assert.equal(plan.code, 0, plan.stderr);
+    const speeds = (
+      JSON.parse(plan.stdout).models as { speed: { decodeTokensPerS: { label: string } } }[]
+    ).map((m) => m.speed.decodeTokensPerS.label);
+    assert.ok(
+      speeds.some((l) => /^measured \(\d{4}-\d{2}-\d{2}\)$/.test(l)),
+      speeds.join(', '),
+    );
   });
 
   it('a second run changes nothing: containers reused, files untouched', async () => {

@@ -1,15 +1,7 @@
 import type { Command } from 'commander';
-import { recordBench } from '../../bench/bench-store.js';
-import type { BenchEngineEntry } from '../../bench/bench-targets.js';
-import { benchTargets } from '../../bench/bench-targets.js';
+import { benchDeployment } from '../../bench/bench-deployment.js';
 import { formatBench } from '../../bench/format-bench.js';
-import { benchEngine } from '../../bench/run-bench.js';
-import { bytesPerToken, speedReference } from '../../bench/speed-reference.js';
-import type { EngineBench, SpeedReference } from '../../bench/types.js';
 import { OpsError } from '../../core/errors.js';
-import { Ledger, ledgerPath } from '../../ledger/ledger.js';
-import { readGgufFile } from '../../models/gguf/gguf-reader.js';
-import { DEFAULT_CPU_BANDWIDTH_GBS, UNKNOWN_GPU_BANDWIDTH_GBS } from '../../planner/memory-constants.js';
 import { refreshCapacityFactsAfterRuns } from '../../runtime/capacity-facts-file.js';
 import type { RegisterCommand } from './index.js';
 
@@ -54,56 +46,20 @@ export const registerBenchCommand: RegisterCommand = (program: Command, getConte
       const outputTokens = positive(options.outputTokens, '--output-tokens');
       const bandwidth =
         options.bandwidthGbs === undefined ? undefined : positive(options.bandwidthGbs, '--bandwidth-gbs');
-      const { gatewayUrl, engines } = benchTargets(context.state, {
+      const results = await benchDeployment(context.state, {
         ...(options.gateway ? { gateway: options.gateway } : {}),
         ...(options.engine ? { only: options.engine } : {}),
+        promptSizes: sizes,
+        outputTokens,
+        ...(bandwidth !== undefined ? { bandwidthGBs: bandwidth } : {}),
+        store: options.store,
+        bus: context.bus,
       });
-      const apiKey = (process.env.OPS_GATEWAY_API_KEYS ?? '').split(',')[0]?.trim() || 'local';
-      const results: EngineBench[] = [];
-      for (const entry of engines) {
-        const reference = await referenceFor(entry, bandwidth);
-        results.push(
-          await benchEngine({
-            target: { url: gatewayUrl, model: entry.name, apiKey },
-            engine: entry.name,
-            contextLength: entry.contextLength,
-            parallel: entry.parallel,
-            outputTokens,
-            promptSizes: sizes,
-            ...(reference ? { reference } : {}),
-            bus: context.bus,
-          }),
-        );
-      }
-      if (options.store) {
-        const ledger = Ledger.open(ledgerPath(context.state));
-        try {
-          for (const r of results) recordBench(ledger, r);
-        } finally {
-          ledger.close();
-        }
-        // The gateway's capacity API and task rules read the new figures from its facts file.
-        refreshCapacityFactsAfterRuns(context.state, context.bus);
-      }
+      // The gateway's capacity API and task rules read the new figures from its facts file.
+      if (options.store) refreshCapacityFactsAfterRuns(context.state, context.bus);
       context.output(results.map(formatBench).join('\n\n'), results, options.json ?? false);
     });
 };
-
-/** Roofline and planner estimate from the model file's tensors; none when the file is not a readable GGUF. */
-async function referenceFor(
-  entry: BenchEngineEntry,
-  given: number | undefined,
-): Promise<SpeedReference | undefined> {
-  if (!entry.model || entry.engine !== 'llama.cpp') return undefined;
-  const gguf = await readGgufFile(entry.model).catch(() => undefined);
-  if (!gguf) return undefined;
-  const onCpu = Array.isArray(entry.gpus) && entry.gpus.length === 0;
-  return given !== undefined
-    ? speedReference(bytesPerToken(gguf.tensors), given, 'given')
-    : onCpu
-      ? speedReference(bytesPerToken(gguf.tensors), DEFAULT_CPU_BANDWIDTH_GBS, 'assumed-cpu')
-      : speedReference(bytesPerToken(gguf.tensors), UNKNOWN_GPU_BANDWIDTH_GBS, 'assumed-gpu');
-}
 
 function positive(value: string, flag: string): number {
   const n = Number(value);

@@ -25,6 +25,7 @@ interface EvalOptions {
   baselineModel?: string;
   sandboxImage: string;
   timeout: string;
+  agentTimeout: string;
   maxTokens: string;
   store: boolean;
   json?: boolean;
@@ -37,11 +38,11 @@ export const registerEvalCommand: RegisterCommand = (program: Command, getContex
   program
     .command('eval')
     .description(
-      'measure coding quality through the gateway: code suites graded in a sandbox, Claude Code tool use; results go to the ledger',
+      'measure coding quality through the gateway: code suites graded in a sandbox, Claude Code tool use, Claude Code fixing repositories in the sandbox; results go to the ledger',
     )
     .option(
       '--suite <name>',
-      'builtin (40 Python/TypeScript tasks), tools (Claude Code tool calls), a HumanEval/MBPP .jsonl file, or a polyglot-style exercise directory; repeatable or comma-separated (default: builtin,tools)',
+      'builtin (40 Python/TypeScript tasks), tools (Claude Code tool calls), agentic (Claude Code fixes failing tests of small repositories, in the sandbox), a HumanEval/MBPP .jsonl file, or a polyglot-style exercise directory; repeatable or comma-separated (default: builtin,tools)',
       collect,
     )
     .option('--gateway <url>', "the gateway to measure (default: the current Plan's)")
@@ -68,6 +69,7 @@ export const registerEvalCommand: RegisterCommand = (program: Command, getContex
     .option('--baseline-model <model>', 'cloud model for --baseline', 'claude-sonnet-4-5')
     .option('--sandbox-image <image>', 'image the generated code runs in', DEFAULT_SANDBOX_TAG)
     .option('--timeout <seconds>', 'time limit of one task in the sandbox', '20')
+    .option('--agent-timeout <seconds>', 'time limit of one Claude Code session (agentic suite)', '600')
     .option('--max-tokens <n>', 'longest answer asked for per task', '1024')
     .option('--no-store', 'do not record the results in the ledger')
     .option('--json', 'print the results as JSON')
@@ -81,10 +83,17 @@ export const registerEvalCommand: RegisterCommand = (program: Command, getContex
       const concurrency = positiveInt(options.concurrency, '--concurrency');
       const timeoutS = positiveInt(options.timeout, '--timeout');
       const maxTokens = positiveInt(options.maxTokens, '--max-tokens');
+      const agentTimeoutS = positiveInt(options.agentTimeout, '--agent-timeout');
       const suites = selectSuites(options.suite ?? ['builtin', 'tools'], {
         ...(options.band ? { bands: options.band } : {}),
         ...(limit !== undefined ? { limit } : {}),
       });
+      if (options.baseline !== undefined && suites.some((s) => s.kind === 'agentic')) {
+        throw new OpsError('the agentic suite runs against the local gateway only, not as a --baseline', {
+          exitCode: 2,
+          hint: 'take the cloud baseline of the other suites: --suite builtin,tools --baseline anthropic',
+        });
+      }
       const { endpoint, target } = resolveEvalTarget(context.state, {
         ...(options.gateway ? { gateway: options.gateway } : {}),
         ...(options.model ? { model: options.model } : {}),
@@ -93,7 +102,7 @@ export const registerEvalCommand: RegisterCommand = (program: Command, getContex
         api,
       });
       let runtime: DockerodeRuntime | undefined;
-      if (suites.some((s) => s.kind === 'code')) {
+      if (suites.some((s) => s.kind !== 'tools')) {
         runtime = new DockerodeRuntime(await connectDocker());
         if (!(await runtime.imageExists(options.sandboxImage))) {
           throw new OpsError(`the sandbox image ${options.sandboxImage} is missing`, {
@@ -126,6 +135,7 @@ export const registerEvalCommand: RegisterCommand = (program: Command, getContex
         concurrency,
         maxTokens,
         grade: { image: options.sandboxImage, limits: { timeoutMs: timeoutS * 1000 } },
+        agentTimeoutMs: agentTimeoutS * 1000,
         bus: context.bus,
       });
       if (options.store) {

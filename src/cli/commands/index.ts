@@ -145,7 +145,7 @@ export const commands: (LazyCommands | RegisterCommand)[] = [
   },
   {
     commands: {
-      eval: 'measure coding quality through the gateway: code suites graded in a sandbox, Claude Code tool use; results go to the ledger',
+      eval: 'measure coding quality through the gateway: code suites graded in a sandbox, Claude Code tool use, Claude Code fixing repositories in the sandbox; results go to the ledger',
     },
     load: async () => (await import('./eval.js')).registerEvalCommand,
   },

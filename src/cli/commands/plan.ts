@@ -1,7 +1,9 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
+import { latestMeasuredSpeeds } from '../../bench/bench-store.js';
 import { loadActiveCatalog } from '../../catalog/active-catalog.js';
 import type { Catalog } from '../../catalog/types.js';
 import { closestNames } from '../../core/closest-names.js';
@@ -12,10 +14,12 @@ import { detectInventory } from '../../detect/detect-inventory.js';
 import { lookupGpu } from '../../detect/gpu-catalog.js';
 import { inventoryFromNvidiaSmiXml } from '../../detect/inventory-from-file.js';
 import type { GpuInfo } from '../../detect/types.js';
+import { ledgerPath } from '../../ledger/ledger.js';
 import { formatEstimates } from '../../planner/explain-estimates.js';
 import { intentFromDefaults } from '../../planner/intent-defaults.js';
 import { inventoryToHardware } from '../../planner/inventory-to-hardware.js';
 import { loadHardwareSpec } from '../../planner/load-hardware.js';
+import { type SpeedFigures, speedFigures, speedSourceLabel } from '../../planner/measured-speed.js';
 import { formatGiB } from '../../planner/memory-constants.js';
 import { planModels } from '../../planner/plan-models.js';
 import { formatPredictionRecords, lastComparison } from '../../planner/prediction-record.js';
@@ -75,29 +79,47 @@ function memoryPerGpu(e: PlannedModel): string {
   return gpu.join(', ');
 }
 
-/** The human report: a table of what runs, the rejected candidates per role, and suggestions. */
+/**
+ * The human report: a table of what runs (speeds measured by `ops bench` on this host where given in `speeds`,
+ * else estimated, and labelled so), the rejected candidates per role, and suggestions.
+ */
 export function formatProposal(
   proposal: PlanProposal,
   header: string[],
   notes: string[],
   showAll: boolean,
+  speeds: readonly SpeedFigures[] = [],
 ): string {
   const out = [...header, ''];
   if (proposal.entries.length === 0) out.push('nothing fits this machine with this intent.');
   else {
     const rows = [
-      ['role', 'model', 'quant', 'engine', 'context × parallel', 'memory', 'tok/s (1 / all)', '20K prompt'],
-      ...proposal.entries.map((e) => [
-        [e.role, ...e.alsoServes].join(', '),
-        e.modelId,
-        e.quant,
-        // Data-parallel copies (planner/replicas.ts): `× N`, and "all" is every copy's agents together.
-        e.replicas?.length ? `${e.engine} × ${e.replicas.length + 1}` : e.engine,
-        `${e.contextPerAgent} × ${e.parallel}`,
-        memoryPerGpu(e),
-        `${e.estTokensPerSec.toFixed(1)} / ${(e.aggregateTokensPerSec + (e.replicas ?? []).reduce((a, r) => a + r.aggregateTokensPerSec, 0)).toFixed(1)}`,
-        `${e.promptSeconds20k.toFixed(1)} s`,
-      ]),
+      [
+        'role',
+        'model',
+        'quant',
+        'engine',
+        'context × parallel',
+        'memory',
+        'tok/s (1 / all)',
+        '20K prompt',
+        'speed',
+      ],
+      ...proposal.entries.map((e, i) => {
+        const speed = speeds[i] ?? speedFigures(e, undefined);
+        return [
+          [e.role, ...e.alsoServes].join(', '),
+          e.modelId,
+          e.quant,
+          // Data-parallel copies (planner/replicas.ts): `× N`, and "all" is every copy's agents together.
+          e.replicas?.length ? `${e.engine} × ${e.replicas.length + 1}` : e.engine,
+          `${e.contextPerAgent} × ${e.parallel}`,
+          memoryPerGpu(e),
+          `${speed.decodeTokensPerS.value.toFixed(1)} / ${(e.aggregateTokensPerSec + (e.replicas ?? []).reduce((a, r) => a + r.aggregateTokensPerSec, 0)).toFixed(1)}`,
+          `${speed.promptSeconds20k.value.toFixed(1)} s`,
+          speedSourceLabel(speed),
+        ];
+      }),
     ];
     const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
     for (const r of rows) out.push(`  ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd());
@@ -235,6 +257,12 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
         models: opts.models === undefined ? undefined : knownModelIds(opts.models, catalog),
       });
       const proposal = planModels({ hardware, intent, catalog });
+      // `ops bench` figures apply to the machine they were measured on: only when planning for this one.
+      const measured =
+        opts.hardware || opts.nvidiaSmiXml
+          ? []
+          : latestMeasuredSpeeds(ledgerPath(ctx.state), hostname(), proposal.entries.map(planModelOf));
+      const speeds = proposal.entries.map((e, i) => speedFigures(e, measured[i]));
 
       if (!intent.sources?.includes('hf'))
         notes.push('only built-in models were planned; add --sources hf,builtin to plan hub models too');
@@ -273,19 +301,23 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
         hardware,
         profile: classification,
         intent,
-        models: proposal.entries.map((e) => jsonEntry(e, planModelOf(e))),
+        models: proposal.entries.map((e, i) => ({ ...jsonEntry(e, planModelOf(e)), speed: speeds[i] })),
         rejected: proposal.rejected,
         suggestions: proposal.suggestions,
         cudaFit,
         notes,
         ...(written ? { written } : {}),
       };
-      let human = formatProposal(proposal, header, notes, opts.all ?? false);
+      let human = formatProposal(proposal, header, notes, opts.all ?? false, speeds);
       if (opts.explain) {
         const records = lastComparison(ctx.state, ['llama.cpp']);
-        human = [human, '', ...formatEstimates(proposal.entries), '', formatPredictionRecords(records)].join(
-          '\n',
-        );
+        human = [
+          human,
+          '',
+          ...formatEstimates(proposal.entries, speeds),
+          '',
+          formatPredictionRecords(records),
+        ].join('\n');
         Object.assign(json, { predictionRecords: records });
       }
       ctx.output(

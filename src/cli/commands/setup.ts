@@ -27,6 +27,7 @@ interface SetupOptions {
   until?: string;
   sources?: string;
   bundle?: string;
+  bench: boolean;
 }
 
 /** `ops setup`: the first-time wizard, from a bare box to a healthy stack and the lines for Claude Code. */
@@ -69,6 +70,7 @@ export const registerSetupCommand: RegisterCommand = (program: Command, getConte
       '--bundle <file>',
       'air-gapped: set up from an `ops bundle create` file (verified first): packages from its own repository, its images, its models and its Plan; never uses the network',
     )
+    .option('--no-bench', 'skip the short benchmark at the end (ops bench measures any time)')
     .option('--until <stage>', `stop after a stage: ${SETUP_STAGES.join(', ')}`)
     .action(async (opts: SetupOptions) => {
       const ctx = getContext();
@@ -116,6 +118,7 @@ export const registerSetupCommand: RegisterCommand = (program: Command, getConte
           ...(opts.hostFacts ? { hostFactsFile: opts.hostFacts } : {}),
         },
         ...(opts.until ? { until: opts.until as SetupStage } : {}),
+        ...(opts.bench === false ? { bench: false } : {}),
         print,
       });
       if (opts.json) process.stdout.write(`${JSON.stringify({ event: 'setup:result', ...result })}\n`);
