@@ -1,6 +1,7 @@
 import type { EventBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
 import { Ledger, ledgerPath } from '../ledger/ledger.js';
+import { refreshCapacityFactsAfterRuns } from '../runtime/capacity-facts-file.js';
 import { readGgufFile } from '../models/gguf/gguf-reader.js';
 import { DEFAULT_CPU_BANDWIDTH_GBS, UNKNOWN_GPU_BANDWIDTH_GBS } from '../planner/memory-constants.js';
 import { recordBench } from './bench-store.js';
@@ -62,6 +63,8 @@ export async function benchDeployment(
     } finally {
       ledger.close();
     }
+    // The gateway's capacity API and task rules read the new figures from its facts file.
+    refreshCapacityFactsAfterRuns(state, options.bus);
   }
   return results;
 }

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { benchDeployment } from '../../bench/bench-deployment.js';
 import { formatBench } from '../../bench/format-bench.js';
 import { OpsError } from '../../core/errors.js';
-import { refreshCapacityFactsAfterRuns } from '../../runtime/capacity-facts-file.js';
 import type { RegisterCommand } from './index.js';
 
 interface BenchOptions {
@@ -55,8 +54,6 @@ export const registerBenchCommand: RegisterCommand = (program: Command, getConte
         store: options.store,
         bus: context.bus,
       });
-      // The gateway's capacity API and task rules read the new figures from its facts file.
-      if (options.store) refreshCapacityFactsAfterRuns(context.state, context.bus);
       context.output(results.map(formatBench).join('\n\n'), results, options.json ?? false);
     });
 };
