@@ -1,4 +1,4 @@
-import type { EventBus } from '../core/events.js';
+import { type EventBus, silentBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
 import { Ledger, ledgerPath } from '../ledger/ledger.js';
 import { refreshCapacityFactsAfterRuns } from '../runtime/capacity-facts-file.js';
@@ -64,7 +64,7 @@ export async function benchDeployment(
       ledger.close();
     }
     // The gateway's capacity API and task rules read the new figures from its facts file.
-    refreshCapacityFactsAfterRuns(state, options.bus);
+    refreshCapacityFactsAfterRuns(state, options.bus ?? silentBus());
   }
   return results;
 }
