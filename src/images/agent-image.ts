@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OpsError } from '../core/errors.js';
+import { bundleEntry, versionedTag } from './bundle-entry.js';
 import { createRecipe, DEFAULT_SUITE, debianArch, type ImageRecipe } from './image-recipe.js';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
@@ -15,14 +16,7 @@ export const AGENT_ADDON_PATH = '/opt/ops/better_sqlite3.node';
 
 /** The agent image's tag: versioned with ops, like the gateway's. */
 export function defaultAgentTag(): string {
-  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-  return `ops/agent:${version}`;
-}
-
-/** The agent's container entry: the sources in a checkout, the built dist/agent/main.js in an installed package. */
-function agentEntry(): string {
-  const source = join(ROOT, 'src', 'agent', 'main.ts');
-  return existsSync(source) ? source : join(ROOT, 'dist', 'agent', 'main.js');
+  return versionedTag('agent');
 }
 
 /**
@@ -44,25 +38,8 @@ export function sqliteAddonFile(): string {
  * Bundles src/agent/main.ts and its dependencies into one CommonJS file, better-sqlite3's JavaScript included;
  * its addon is loaded from AGENT_ADDON_PATH (the `bindings` package, which searches node_modules, is replaced).
  */
-export async function bundleAgent(): Promise<string> {
-  let esbuild: typeof import('esbuild');
-  try {
-    esbuild = await import('esbuild');
-  } catch (cause) {
-    throw new OpsError('esbuild is needed to bundle the agent and is not installed', {
-      cause,
-      hint: 'run `npm install` in the ops checkout',
-    });
-  }
-  const result = await esbuild.build({
-    entryPoints: [agentEntry()],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    write: false,
-    logLevel: 'silent',
-    legalComments: 'none',
+export function bundleAgent(): Promise<string> {
+  return bundleEntry('agent/main', {
     // Modules that read files beside themselves (the default price list) are not on the agent's path; a fixed URL
     // keeps the bundle loadable.
     define: { 'import.meta.url': JSON.stringify('file:///opt/ops/agent.cjs') },
@@ -80,9 +57,6 @@ export async function bundleAgent(): Promise<string> {
     ],
     external: [AGENT_ADDON_PATH],
   });
-  const output = result.outputFiles[0];
-  if (!output) throw new OpsError('bundling the agent produced no output');
-  return output.text;
 }
 
 /**

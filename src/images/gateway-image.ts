@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OpsError } from '../core/errors.js';
+import { bundleEntry, versionedTag } from './bundle-entry.js';
 import { createRecipe, DEFAULT_SUITE, debianArch, type ImageRecipe } from './image-recipe.js';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
@@ -12,43 +12,12 @@ export const GATEWAY_PACKAGES = ['nodejs', 'curl', 'ca-certificates'];
 
 /** The gateway image's tag: versioned with ops, so the Pulumi stacks and `ops up` name the same image. */
 export function defaultGatewayTag(): string {
-  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-  return `ops/gateway:${version}`;
+  return versionedTag('gateway');
 }
 
-/** The gateway's entry: the sources in a checkout, the built dist/gateway/main.js in an installed package. */
-function gatewayEntry(): string {
-  const source = join(ROOT, 'src', 'gateway', 'main.ts');
-  return existsSync(source) ? source : join(ROOT, 'dist', 'gateway', 'main.js');
-}
-
-/**
- * Bundles src/gateway/main.ts and its pure-JS dependencies into one CommonJS file (no node_modules in the
- * image, nothing native). CommonJS because bundled CommonJS packages (prom-client) `require` Node built-ins.
- */
-export async function bundleGateway(): Promise<string> {
-  let esbuild: typeof import('esbuild');
-  try {
-    esbuild = await import('esbuild');
-  } catch (cause) {
-    throw new OpsError('esbuild is needed to bundle the gateway and is not installed', {
-      cause,
-      hint: 'run `npm install` in the ops checkout',
-    });
-  }
-  const result = await esbuild.build({
-    entryPoints: [gatewayEntry()],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    write: false,
-    logLevel: 'silent',
-    legalComments: 'none',
-  });
-  const output = result.outputFiles[0];
-  if (!output) throw new OpsError('bundling the gateway produced no output');
-  return output.text;
+/** Bundles src/gateway/main.ts and its pure-JS dependencies into one CommonJS file (no node_modules, nothing native). */
+export function bundleGateway(): Promise<string> {
+  return bundleEntry('gateway/main');
 }
 
 /** The gateway image recipe: Debian root with Node.js, plus the bundle (its hash is part of the inputs). */
