@@ -100,7 +100,7 @@ export async function ensureAgent(deployment: string, ctx: EnsureAgentContext): 
       }
       continue;
     }
-    await runtime.remove(c.id);
+    await removeAgentContainer(runtime, c.id);
     bus.emit({
       kind: 'container:remove',
       name: c.name,
@@ -139,10 +139,22 @@ export async function stopAgent(
 ): Promise<string[]> {
   const stopped: string[] = [];
   for (const c of runtime ? await runtime.list(agentLabels(state)) : []) {
-    await runtime?.remove(c.id);
+    if (runtime) await removeAgentContainer(runtime, c.id);
     bus.emit({ kind: 'container:remove', name: c.name, reason: 'agent stopped' });
     stopped.push(c.name);
   }
   if (await stopHostAgent(state, bus)) stopped.push('ops agent (host process)');
   return stopped;
 }
+
+/**
+ * Stops the agent's container with SIGTERM first (it closes the ledger and logs "agent stopped"), then removes it;
+ * a forced removal alone would kill the ledger's writer mid-write.
+ */
+export async function removeAgentContainer(runtime: ContainerRuntime, id: string): Promise<void> {
+  await runtime.stop(id, AGENT_STOP_GRACE_S);
+  await runtime.remove(id);
+}
+
+/** How long the agent has to close the ledger after SIGTERM before Docker kills it. */
+const AGENT_STOP_GRACE_S = 10;

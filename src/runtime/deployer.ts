@@ -7,6 +7,7 @@ import { monitoringContainers } from '../monitoring/monitoring-containers.js';
 import type { MonitoringDeployInput } from '../monitoring/types.js';
 import { isContainerEntry, type Plan } from '../plan/types.js';
 import type { ModelLocator } from '../store/model-locator.js';
+import { removeAgentContainer } from './agent-service.js';
 import { configHash } from './config-hash.js';
 import type { ContainerRuntime } from './container-runtime.js';
 import { GATEWAY_NAME, gatewayContainerSpec } from './gateway-container.js';
@@ -218,7 +219,9 @@ export async function deployDown(
 ): Promise<string[]> {
   const removed: string[] = [];
   for (const c of await runtime.list(deploymentLabels(deployment))) {
-    await runtime.remove(c.id);
+    // The agent writes the ledger: it gets SIGTERM and closes it; the rest hold nothing that a kill would corrupt.
+    if (c.labels[LABEL.role] === 'agent') await removeAgentContainer(runtime, c.id);
+    else await runtime.remove(c.id);
     bus.emit({ kind: 'container:remove', name: c.name, reason: 'ops down' });
     removed.push(c.name);
   }

@@ -67,8 +67,12 @@ monitoring: { prometheusPort: ${prometheus}, nodeExporterPort: ${nodeExporter}, 
     );
     const up = await runCli(['up', '--plan', plan, '--json'], env);
     assert.equal(up.code, 0, up.stderr);
-    const agentPid = JSON.parse(up.stdout).agent.pid as number;
-    assert.ok(agentPid > 0);
+    // The agent runs in its container (restart policy, comes back after a reboot) when its image is built, as
+    // `make image` does; else as the host-process fallback.
+    const agent = JSON.parse(up.stdout).agent as
+      | { mode: 'container'; container: string }
+      | { mode: 'process'; pid: number };
+    assert.ok(agent.mode === 'container' ? agent.container.length > 0 : agent.pid > 0, JSON.stringify(agent));
     const status = JSON.parse((await runCli(['status', '--json'], env)).stdout);
     assert.deepEqual(
       status.monitoring.map((m: Record<string, string>) => [m.name, m.state]),
@@ -77,7 +81,7 @@ monitoring: { prometheusPort: ${prometheus}, nodeExporterPort: ${nodeExporter}, 
         ['prometheus', 'healthy'],
       ],
     );
-    assert.equal(status.agent.pid, agentPid);
+    if (agent.mode === 'container') assert.equal(status.agent?.container, agent.container);
 
     // Real Prometheus scrapes each target, the agent included (up == 1 for every one).
     const names = await eventually('every target up', async () => {
@@ -122,8 +126,16 @@ monitoring: { prometheusPort: ${prometheus}, nodeExporterPort: ${nodeExporter}, 
 
     const down = await runCli(['down', '--json'], env);
     assert.equal(down.code, 0, down.stderr);
-    assert.ok(JSON.parse(down.stdout).removed.includes('ops agent'));
-    assert.throws(() => process.kill(agentPid, 0), 'the agent process is gone');
+    const removed = JSON.parse(down.stdout).removed as string[];
+    if (agent.mode === 'container') {
+      assert.ok(
+        removed.includes(agent.container),
+        `the agent's container went with the deployment: ${removed}`,
+      );
+    } else {
+      assert.ok(removed.includes('ops agent (host process)'), `${removed}`);
+      assert.throws(() => process.kill(agent.pid, 0), 'the agent process is gone');
+    }
     assert.match(
       readFileSync(join(env.OPS_HOME!, 'logs', 'agent.log'), 'utf8'),
       /agent stopped; ledger closed/,
