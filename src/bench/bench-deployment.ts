@@ -1,9 +1,9 @@
 import { type EventBus, silentBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
 import { Ledger, ledgerPath } from '../ledger/ledger.js';
-import { refreshCapacityFactsAfterRuns } from '../runtime/capacity-facts-file.js';
 import { readGgufFile } from '../models/gguf/gguf-reader.js';
 import { DEFAULT_CPU_BANDWIDTH_GBS, UNKNOWN_GPU_BANDWIDTH_GBS } from '../planner/memory-constants.js';
+import { refreshCapacityFactsAfterRuns } from '../runtime/capacity-facts-file.js';
 import { recordBench } from './bench-store.js';
 import { type BenchEngineEntry, benchTargets } from './bench-targets.js';
 import { benchEngine } from './run-bench.js';
