@@ -1,5 +1,6 @@
 import { type EventBus, silentBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
+import { apiKeysFromEnv } from '../gateway/auth.js';
 import { Ledger, ledgerPath } from '../ledger/ledger.js';
 import { readGgufFile } from '../models/gguf/gguf-reader.js';
 import { DEFAULT_CPU_BANDWIDTH_GBS, UNKNOWN_GPU_BANDWIDTH_GBS } from '../planner/memory-constants.js';
@@ -37,7 +38,7 @@ export async function benchDeployment(
     ...(options.gateway ? { gateway: options.gateway } : {}),
     ...(options.only ? { only: options.only } : {}),
   });
-  const apiKey = (process.env.OPS_GATEWAY_API_KEYS ?? '').split(',')[0]?.trim() || 'local';
+  const apiKey = apiKeysFromEnv(process.env)[0] ?? 'local';
   const results: EngineBench[] = [];
   for (const entry of engines) {
     const reference = await referenceFor(entry, options.bandwidthGBs);

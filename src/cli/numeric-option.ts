@@ -47,3 +47,19 @@ export const portNumber = integerOption({ min: 1, max: 65535 });
 
 /** A port to listen on where 0 asks the kernel for any free one. */
 export const listenPort = integerOption({ min: 0, max: 65535 });
+
+/** A comma-separated list of whole numbers from 1 up (`--sizes 2048,20000`). */
+export function positiveIntegerList(value: string): number[] {
+  const items = value.split(',');
+  if (items.some((item) => item.trim() === ''))
+    throw new InvalidArgumentError('expected whole numbers separated by commas');
+  return items.map((item) => parseInteger(item, { min: 1 }));
+}
+
+/** A positive decimal number (`--bandwidth-gbs 936.2`). */
+export function positiveNumber(value: string): number {
+  const text = value.trim();
+  const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  if (!(n > 0)) throw new InvalidArgumentError('expected a number above 0');
+  return n;
+}

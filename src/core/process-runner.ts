@@ -34,8 +34,10 @@ export interface RunOptions {
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
 
-/** bash's answer when the command itself cannot be found or executed. */
-const NOT_FOUND = 127;
+/** bash's answer when the command itself cannot be found (127, with its own message; a program may exit 127 too). */
+function isNotFound(exitCode: number | null, stderr: string): boolean {
+  return exitCode === 127 && /not found|No such file/i.test(stderr);
+}
 
 export function describeCommand(file: string, args: readonly string[]): string {
   return [file, ...args]
@@ -102,7 +104,7 @@ export async function runProcess(
       exitCode,
       stdout: output.stdout,
       stderr: output.stderr,
-      notFound: exitCode === NOT_FOUND && /not found|No such file/i.test(output.stderr),
+      notFound: isNotFound(exitCode, output.stderr),
       timedOut,
     };
   } finally {
@@ -178,7 +180,7 @@ export function runProcessSync(file: string, args: readonly string[]): ProcessRe
     exitCode: output.exitCode,
     stdout: output.stdout,
     stderr: output.stderr,
-    notFound: output.exitCode === NOT_FOUND,
+    notFound: isNotFound(output.exitCode, output.stderr),
     timedOut: false,
   };
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { OpsError } from '../core/errors.js';
 import type { StateDir } from '../core/state-dir.js';
+import { apiKeysFromEnv } from '../gateway/auth.js';
 import { readPlanDocument } from '../plan/load-plan.js';
 import type { EvalApi, ModelEndpoint } from './model-client.js';
 
@@ -71,6 +72,6 @@ export function resolveEvalTarget(
       exitCode: 2,
       hint: 'pass --model NAME (an alias or engine name)',
     });
-  const apiKey = (env.OPS_GATEWAY_API_KEYS ?? '').split(',')[0]?.trim() || 'local';
+  const apiKey = apiKeysFromEnv(env)[0] ?? 'local';
   return { endpoint: { url, api: options.api ?? 'openai', model, apiKey }, target: 'local' };
 }

@@ -6,6 +6,7 @@ import { benchSummary, formatBenchLine } from '../bench/format-bench.js';
 import { OpsError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
+import { apiKeysFromEnv } from '../gateway/auth.js';
 import { loadAgentRecipe } from '../images/agent-image.js';
 import { buildEngineImage, loadLlamaCppRecipe } from '../images/build-engine-image.js';
 import { loadGatewayRecipe } from '../images/gateway-image.js';
@@ -194,7 +195,7 @@ export async function runStages(input: StagesInput): Promise<SetupSummary> {
   lines.push(`  ${'gateway'.padEnd(24)} ${status.gateway.state.padEnd(8)} ${gatewayUrl}`);
   if (stop('up')) return stopped(summary, 'up', lines);
 
-  const apiKey = (process.env.OPS_GATEWAY_API_KEYS ?? '').split(',')[0]?.trim() || 'local';
+  const apiKey = apiKeysFromEnv(process.env)[0] ?? 'local';
   const aliases = plan.gateway?.aliases ?? {};
   start('smoke', 'a real Anthropic Messages request per tier through the gateway');
   const sonnet = await sendMessage(gatewayUrl, apiKey, 'claude-sonnet-4-5', 16, 'Say hello.');

@@ -1,15 +1,15 @@
 import type { Command } from 'commander';
 import { benchDeployment } from '../../bench/bench-deployment.js';
 import { formatBench } from '../../bench/format-bench.js';
-import { OpsError } from '../../core/errors.js';
+import { positiveInteger, positiveIntegerList, positiveNumber } from '../numeric-option.js';
 import type { RegisterCommand } from './index.js';
 
 interface BenchOptions {
   gateway?: string;
   engine?: string[];
-  sizes?: string;
-  outputTokens: string;
-  bandwidthGbs?: string;
+  sizes: number[];
+  outputTokens: number;
+  bandwidthGbs?: number;
   store: boolean;
   json?: boolean;
 }
@@ -30,21 +30,22 @@ export const registerBenchCommand: RegisterCommand = (program: Command, getConte
     .option(
       '--sizes <tokens>',
       'prompt sizes to time, comma-separated (capped to the context per slot)',
-      '2048,20000,60000',
+      positiveIntegerList,
+      [2048, 20000, 60000],
     )
-    .option('--output-tokens <n>', 'tokens generated per decode request', '64')
+    .option('--output-tokens <n>', 'tokens generated per decode request', positiveInteger, 64)
     .option(
       '--bandwidth-gbs <GB/s>',
       "memory bandwidth for the roofline (default: the planner's assumption for CPU or an unknown GPU)",
+      positiveNumber,
     )
     .option('--no-store', 'do not record the results in the ledger')
     .option('--json', 'print the results as JSON')
     .action(async (options: BenchOptions) => {
       const context = getContext();
-      const sizes = (options.sizes ?? '').split(',').map((s) => positive(s.trim(), '--sizes'));
-      const outputTokens = positive(options.outputTokens, '--output-tokens');
-      const bandwidth =
-        options.bandwidthGbs === undefined ? undefined : positive(options.bandwidthGbs, '--bandwidth-gbs');
+      const sizes = options.sizes;
+      const outputTokens = options.outputTokens;
+      const bandwidth = options.bandwidthGbs;
       const results = await benchDeployment(context.state, {
         ...(options.gateway ? { gateway: options.gateway } : {}),
         ...(options.engine ? { only: options.engine } : {}),
@@ -57,10 +58,3 @@ export const registerBenchCommand: RegisterCommand = (program: Command, getConte
       context.output(results.map(formatBench).join('\n\n'), results, options.json ?? false);
     });
 };
-
-function positive(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new OpsError(`${flag} must be a positive number, got ${value}`, { exitCode: 2 });
-  return n;
-}
