@@ -35,6 +35,9 @@ export interface RunOptions {
 }
 
 /** bash's answer when the command itself cannot be found (127, with its own message; a program may exit 127 too). */
+/** How long a process tree has after SIGTERM (timeout or abort) before it is killed outright. */
+const KILL_GRACE_MS = 10_000;
+
 function isNotFound(exitCode: number | null, stderr: string): boolean {
   return exitCode === 127 && /not found|No such file/i.test(stderr);
 }
@@ -72,16 +75,26 @@ export async function runProcess(
   })`${[file, ...args]}`;
   // zx's kill walks the process tree (an abort signal would reach only bash's direct child). Before the child
   // exists (the same tick as the call) it cannot be killed yet, so the kill is tried again on the next turn.
+  // SIGTERM first (debootstrap's traps unmount what it mounted); a tree that ignores it gets SIGKILL after a grace.
   let settled = false;
-  const killTree = () => {
-    if (settled) return;
+  let forceTimer: NodeJS.Timeout | undefined;
+  const signalTree = (signal: 'SIGTERM' | 'SIGKILL'): boolean => {
+    if (settled) return true;
     try {
-      child.kill('SIGTERM').catch(() => {
+      child.kill(signal).catch(() => {
         // Already gone.
       });
+      return true;
     } catch {
-      setTimeout(killTree, 10);
+      return false;
     }
+  };
+  const killTree = () => {
+    if (!signalTree('SIGTERM')) {
+      setTimeout(killTree, 10);
+      return;
+    }
+    forceTimer ??= setTimeout(() => signalTree('SIGKILL'), KILL_GRACE_MS);
   };
   let timedOut = false;
   const timer =
@@ -109,6 +122,7 @@ export async function runProcess(
     };
   } finally {
     if (timer) clearTimeout(timer);
+    if (forceTimer) clearTimeout(forceTimer);
     options.signal?.removeEventListener('abort', killTree);
   }
 }

@@ -100,15 +100,20 @@ export class DockerodeRuntime implements ContainerRuntime {
       tail,
       follow: true,
     })) as NodeJS.ReadableStream;
-    await new Promise<void>((resolve, reject) => {
-      container.modem.demuxStream(stream, out, out);
-      stream.on('end', resolve);
-      stream.on('error', reject);
-      signal?.addEventListener('abort', () => {
-        (stream as unknown as { destroy?: () => void }).destroy?.();
-        resolve();
+    const onAbort = () => (stream as unknown as { destroy?: () => void }).destroy?.();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        container.modem.demuxStream(stream, out, out);
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', reject);
+        signal?.addEventListener('abort', () => resolve(), { once: true });
+        signal?.addEventListener('abort', onAbort, { once: true });
+        if (signal?.aborted) onAbort();
       });
-    });
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   async inspect(id: string) {
@@ -137,6 +142,8 @@ export class DockerodeRuntime implements ContainerRuntime {
       // Wait for the *next* exit, attached before start so a job that exits at once is not missed (the default
       // condition, not-running, answers at once for a created container: Docker Engine API, ContainerWait).
       const exited = container.wait({ condition: 'next-exit' }) as Promise<{ StatusCode: number }>;
+      // If start fails, nobody awaits the wait: it must not become an unhandled rejection when the job is removed.
+      exited.catch(() => undefined);
       await container.start();
       // Output as it comes, for progress (llama-quantize's tensor count); the result still carries all of it.
       const following = options.onOutput
@@ -156,6 +163,7 @@ export class DockerodeRuntime implements ContainerRuntime {
       const kill = () => container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
       const onAbort = () => void kill();
       options.signal?.addEventListener('abort', onAbort);
+      if (options.signal?.aborted) onAbort();
       const deadline = new Promise<void>((resolve) => {
         timer = setTimeout(() => {
           timedOut = true;
@@ -166,6 +174,11 @@ export class DockerodeRuntime implements ContainerRuntime {
         await Promise.race([exited, deadline]);
         const status = await exited;
         await following;
+        if (options.signal?.aborted)
+          throw new OpsError(`interrupted: job ${spec.name}`, {
+            cause: options.signal.reason,
+            exitCode: 130,
+          });
         const info = await container.inspect();
         return {
           exitCode: status.StatusCode,
@@ -200,7 +213,11 @@ export class DockerodeRuntime implements ContainerRuntime {
     const top = await this.docker
       .getContainer(id)
       .top()
-      .catch(() => undefined);
+      .catch((cause) => {
+        // Gone or not running (404, 409): it has no processes. Anything else is the daemon's failure to say.
+        if (statusOf(cause) === 404 || statusOf(cause) === 409) return undefined;
+        throw dockerError(`could not list the processes of container ${id.slice(0, 12)}`, cause);
+      });
     const pidColumn = top?.Titles.indexOf('PID') ?? -1;
     if (pidColumn < 0) return [];
     return (top?.Processes ?? [])

@@ -77,3 +77,14 @@ describe('the one process runner, aborted before it starts', () => {
     await assert.rejects(runChecked('sleep', ['20'], { signal: controller.signal }), /interrupted/);
   });
 });
+
+describe('the one process runner, against a process that ignores SIGTERM', () => {
+  it('kills it outright after the grace period, so a timeout is a limit', async () => {
+    const started = Date.now();
+    const result = await runProcess('bash', ['-c', 'trap "" TERM; while true; do sleep 1; done'], {
+      timeoutMs: 200,
+    });
+    assert.equal(result.timedOut, true);
+    assert.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`);
+  });
+});
