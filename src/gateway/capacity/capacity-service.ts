@@ -98,6 +98,16 @@ export class CapacityService {
    * engine exports one, else llama-server's `/slots`.
    */
   async refreshKv(): Promise<void> {
+    // Concurrent callers share one round of reads instead of each asking every engine again.
+    this.kvRefresh ??= this.readStaleKv().finally(() => {
+      this.kvRefresh = undefined;
+    });
+    return this.kvRefresh;
+  }
+
+  private kvRefresh: Promise<void> | undefined;
+
+  private async readStaleKv(): Promise<void> {
     const stale = this.pool()
       .all()
       .filter((u) => u.descriptor.engine === 'llama.cpp' || u.descriptor.engine === 'vllm')

@@ -124,13 +124,6 @@ export class LeaseBook {
     return [...this.leases.values()].filter((l) => l.expiresAtMs > nowMs);
   }
 
-  /** Removes every lease of an upstream (it left the Plan); returns them. */
-  dropUpstream(upstream: string): CapacityLease[] {
-    const dropped = [...this.leases.values()].filter((l) => l.upstream === upstream);
-    for (const l of dropped) this.leases.delete(l.id);
-    return dropped;
-  }
-
   /** When the next lease ends, if any. */
   nextExpiryMs(): number | undefined {
     let next: number | undefined;

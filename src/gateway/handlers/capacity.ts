@@ -13,6 +13,7 @@ export const LEASES_PATH = '/ops/v1/leases';
 
 /** Comment lines keep the event stream alive through proxies while nothing changes. */
 const KEEPALIVE_MS = 15_000;
+const MAX_UNREAD_BYTES = 1024 * 1024;
 
 /** `GET /ops/v1/capacity`: every model's slots, queue, leases, KV headroom, speed, wait, context and quality. */
 export async function handleCapacity(
@@ -29,6 +30,7 @@ export async function handleCapacity(
       leases: gw.capacity.leases(),
     });
   } catch (error) {
+    gw.logInternal('the capacity API', error);
     sendError(res, 'openai', error);
   }
 }
@@ -41,17 +43,27 @@ export function handleCapacityEvents(gw: GatewayContext, req: IncomingMessage, r
   try {
     gw.auth.check(req.headers);
   } catch (error) {
+    gw.logInternal('the capacity API', error);
     sendError(res, 'openai', error);
     return;
   }
   startEventStream(res);
+  // A client that stops reading is dropped once this much waits for it, rather than buffered without end.
+  const write = (text: string) => {
+    if (res.writableEnded || res.destroyed) return;
+    if (!res.write(text) && res.writableLength > MAX_UNREAD_BYTES) res.destroy();
+  };
   const send = (event: CapacityEvent) => {
     const data = event.kind === 'capacity' ? event.capacity : { action: event.action, lease: event.lease };
-    res.write(`event: ${event.kind}\ndata: ${JSON.stringify(data)}\n\n`);
+    write(`event: ${event.kind}\ndata: ${JSON.stringify(data)}\n\n`);
   };
   for (const capacity of gw.capacity.snapshot()) send({ kind: 'capacity', capacity });
-  const unsubscribe = gw.capacity.subscribe(send, () => res.end());
-  const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+  const keepalive = setInterval(() => write(': keepalive\n\n'), KEEPALIVE_MS);
+  const unsubscribe = gw.capacity.subscribe(send, () => {
+    // The gateway is shutting down.
+    clearInterval(keepalive);
+    res.end();
+  });
   res.on('close', () => {
     clearInterval(keepalive);
     unsubscribe();
@@ -88,6 +100,7 @@ export async function handleCreateLease(
     const lease = gw.capacity.leases().find((l) => l.id === grant.lease.id)!;
     sendJson(res, 201, { ...lease, header: { name: 'x-ops-lease', value: lease.id } });
   } catch (error) {
+    gw.logInternal('the capacity API', error);
     sendError(res, 'openai', error);
   }
 }
@@ -98,6 +111,7 @@ export function handleListLeases(gw: GatewayContext, req: IncomingMessage, res: 
     gw.auth.check(req.headers);
     sendJson(res, 200, { leases: gw.capacity.leases() });
   } catch (error) {
+    gw.logInternal('the capacity API', error);
     sendError(res, 'openai', error);
   }
 }
@@ -115,6 +129,7 @@ export function handleDeleteLease(
       throw new GatewayError('not_found', `capacity lease ${id.slice(0, 80)} is unknown or has ended`);
     res.writeHead(204).end();
   } catch (error) {
+    gw.logInternal('the capacity API', error);
     sendError(res, 'openai', error);
   }
 }

@@ -35,6 +35,8 @@ export async function handleChatCompletions(
     });
     const upstream = gw.pool.get(route.upstream);
     r.upstreamName = upstream.name;
+    // Checked before anything is answered, the cache included: an ended lease is the scheduler's to know at once.
+    const leaseId = gw.capacity.leaseFor(req, upstream.name);
     body.model = upstream.upstreamModel;
     const requested = body.max_completion_tokens ?? body.max_tokens;
     const count = await fitToContext(
@@ -75,7 +77,6 @@ export async function handleChatCompletions(
       }
     }
 
-    const leaseId = gw.capacity.leaseFor(req, upstream.name);
     await r.admit(upstream, { priority: route.priority, ...(leaseId ? { leaseId } : {}) });
     const upstreamRes = await upstream.post('/chat/completions', upstreamBody, r.signal);
     if (upstreamRes.statusCode !== 200) {

@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { chatCompletionToMessage } from '../anthropic/from-openai.js';
 import { AnthropicStreamTranslator } from '../anthropic/stream-translator.js';
 import { messagesToChatRequest, parseMessagesRequest } from '../anthropic/to-openai.js';
-import type { MessagesRequest } from '../anthropic/types.js';
 import { readChatStream } from '../chat-stream-reader.js';
 import { forUpstream } from '../constrained-tool-calls.js';
 import { slotContextTokens } from '../context-limits.js';
@@ -31,8 +30,11 @@ import { forwardMessagesToCloud } from './cloud-messages.js';
 /** What the local path of one Messages request works with, once it is parsed, routed, fitted and decided. */
 interface LocalAnswer {
   r: GatewayRequest;
-  request: MessagesRequest;
   chat: ChatCompletionRequest;
+  /** What the engine gets: the request, or for a constrained llama.cpp entry its tools as a grammar. */
+  wire: ChatCompletionRequest;
+  /** The session's key (routing, slot affinity), hashed once. */
+  session: string;
   upstream: Upstream;
   priority: Priority;
   leaseId: string | undefined;
@@ -70,7 +72,8 @@ export async function handleMessages(
     const request = parseMessagesRequest(await r.readJson());
     r.model = request.model;
     r.stream = request.stream === true;
-    const route = gw.router.route({ model: r.model, ...priorityHeader(req), session: sessionKey(request) });
+    const session = sessionKey(request);
+    const route = gw.router.route({ model: r.model, ...priorityHeader(req), session });
     const upstream = gw.pool.get(route.upstream);
     r.upstreamName = upstream.name;
     // Checked before anything is sent: an ended lease is the scheduler's to know at once.
@@ -149,8 +152,9 @@ export async function handleMessages(
     };
     const local: LocalAnswer = {
       r,
-      request,
       chat,
+      wire: forUpstream(upstream.descriptor, chat),
+      session,
       upstream,
       priority: route.priority,
       leaseId,
@@ -169,19 +173,19 @@ export async function handleMessages(
   });
 }
 
-/** What the engine gets: the request (for a constrained llama.cpp entry, its tools as a grammar), on its slot. */
+/** The engine's request body, on the session's slot when it has one. */
 function wireBody(local: LocalAnswer, slot: number | undefined): string {
-  const wire = forUpstream(local.upstream.descriptor, local.chat);
-  return JSON.stringify(slot === undefined ? wire : { ...wire, id_slot: slot });
+  return JSON.stringify(slot === undefined ? local.wire : { ...local.wire, id_slot: slot });
 }
 
 /** A complete answer: from the response cache, or the engine's chat completion translated into a Message. */
 async function answerLocally(local: LocalAnswer): Promise<void> {
   const { r, upstream, chat } = local;
   const gw = r.gw;
-  const plainBody = wireBody(local, undefined);
   const cacheKey =
-    gw.cache && ResponseCache.cacheable(chat) ? ResponseCache.key(upstream.name, plainBody) : undefined;
+    gw.cache && ResponseCache.cacheable(chat)
+      ? ResponseCache.key(upstream.name, wireBody(local, undefined))
+      : undefined;
   let text = cacheKey ? gw.cache!.get(cacheKey) : undefined;
   if (cacheKey) gw.metrics.observeCache(text !== undefined);
   const cached = text !== undefined;
@@ -307,7 +311,7 @@ async function streamLocally(local: LocalAnswer): Promise<void> {
 function admitOptions(local: LocalAnswer) {
   return {
     priority: local.priority,
-    session: sessionKey(local.request),
+    session: local.session,
     ...(local.leaseId ? { leaseId: local.leaseId } : {}),
   };
 }
