@@ -23,15 +23,15 @@ export interface GatewayRelay {
  * host's bridge address, and reaching the host's loopback, where the gateway listens, needs the host network.
  */
 export async function startGatewayRelay(gatewayUrl: string): Promise<GatewayRelay> {
-  const url = new URL(gatewayUrl);
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-  if (url.protocol !== 'http:') {
+  const url = URL.canParse(gatewayUrl) ? new URL(gatewayUrl) : undefined;
+  if (url?.protocol !== 'http:') {
     throw new OpsError(`the agentic suite relays plain HTTP to the gateway, got ${gatewayUrl}`, {
       exitCode: 2,
       hint: "pass the gateway's http:// URL with --gateway",
     });
   }
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(url.port || 80);
   const dir = mkdtempSync(join(tmpdir(), 'ops-relay-'));
   // The sandbox user (another uid) must traverse the directory and connect to the socket (connect needs write).
   chmodSync(dir, 0o755);
@@ -52,11 +52,18 @@ export async function startGatewayRelay(gatewayUrl: string): Promise<GatewayRela
     client.pipe(upstream).pipe(client);
   });
   const path = join(dir, RELAY_SOCKET);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(path, resolve);
-  });
-  chmodSync(path, 0o666);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, resolve);
+    });
+    chmodSync(path, 0o666);
+  } catch (error) {
+    // Nothing of a relay that could not start is left behind.
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     dir,
     connections: () => count,

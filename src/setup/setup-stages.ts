@@ -292,7 +292,17 @@ function stopped(summary: SetupSummary, stage: SetupStage, lines: string[]): Set
 
 /** Air-gapped: `docker load` every image tarball of the directory (what `docker save` wrote elsewhere). */
 async function loadImageTarballs(docker: import('dockerode'), dir: string, bus: EventBus): Promise<string[]> {
-  const files = readdirSync(dir).filter((f) => /\.tar(\.gz)?$/.test(f));
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (cause) {
+    throw new OpsError(`cannot read the image directory ${dir}`, {
+      cause,
+      exitCode: 2,
+      hint: 'give the directory that holds the `docker save` tarballs',
+    });
+  }
+  const files = names.filter((f) => /\.tar(\.gz)?$/.test(f));
   for (const file of files) {
     bus.emit({ kind: 'log', level: 'info', message: `docker load ${join(dir, file)}` });
     await loadImage(docker, join(dir, file));

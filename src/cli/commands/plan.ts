@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -382,7 +382,16 @@ async function writePlan(state: StateDir, proposal: PlanProposal, opts: PlanOpti
   mkdirSync(dirname(file), { recursive: true });
   const text = `# Written by ops plan; start it with: ops up --plan ${file}\n${stringify(doc)}`;
   const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch (cause) {
+    rmSync(tmp, { force: true });
+    throw new OpsError(`cannot write the Plan to ${file}: ${(cause as Error).message}`, {
+      cause,
+      exitCode: 2,
+      hint: 'give --out a file path in a directory you can write',
+    });
+  }
   return file;
 }
