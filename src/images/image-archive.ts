@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, rmSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { OpsError } from '../core/errors.js';
@@ -12,11 +12,18 @@ import { OpsError } from '../core/errors.js';
 /** Writes `docker save REF` to a file. */
 export async function saveImage(docker: Docker, ref: string, file: string): Promise<void> {
   const stream = await docker.getImage(ref).get();
-  await pipeline(stream, createWriteStream(file));
+  try {
+    await pipeline(stream, createWriteStream(file));
+  } catch (error) {
+    // A half-written archive must not pass for a whole one.
+    rmSync(file, { force: true });
+    throw error;
+  }
 }
 
 /** Loads one `docker save` tar (plain or gzipped) through the daemon, and waits until the daemon says it is done. */
 export async function loadImage(docker: Docker, file: string): Promise<void> {
+  if (!existsSync(file)) throw new OpsError(`no image archive at ${file}`, { exitCode: 2 });
   const stream = await docker.loadImage(createReadStream(file), { quiet: true });
   await new Promise<void>((done, fail) =>
     docker.modem.followProgress(stream, (error: Error | null, output: { error?: string }[]) => {

@@ -139,7 +139,7 @@ export async function stopAgent(
 ): Promise<string[]> {
   const stopped: string[] = [];
   for (const c of runtime ? await runtime.list(agentLabels(state)) : []) {
-    if (runtime) await removeAgentContainer(runtime, c.id);
+    await removeAgentContainer(runtime!, c.id);
     bus.emit({ kind: 'container:remove', name: c.name, reason: 'agent stopped' });
     stopped.push(c.name);
   }

@@ -90,7 +90,15 @@ export async function stopHostAgent(state: StateDir, bus: EventBus): Promise<boo
   const agent = runningAgent(state);
   rmSync(agentPaths(state).pidFile, { force: true });
   if (!agent) return false;
-  process.kill(agent.pid, 'SIGTERM');
+  // It may exit on its own between the check and the signal (ESRCH): that is stopped too.
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(agent.pid, name);
+    } catch {
+      // Already gone.
+    }
+  };
+  signal('SIGTERM');
   for (let i = 0; i < 100; i++) {
     try {
       process.kill(agent.pid, 0);
@@ -100,6 +108,6 @@ export async function stopHostAgent(state: StateDir, bus: EventBus): Promise<boo
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  process.kill(agent.pid, 'SIGKILL');
+  signal('SIGKILL');
   return true;
 }
