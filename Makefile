@@ -1,7 +1,8 @@
 # The two commands a person needs: `make demo` and `make test`. Everything else is a step they call.
 SHELL := /bin/bash
 OPS := node bin/ops.js
-NODE_TEST := node --import tsx --test --test-reporter=spec
+# The three test tiers are vitest projects (vitest.config.ts): unit, docker, e2e.
+VITEST := npx vitest run
 
 .PHONY: demo test deps build host gpu-sim image lint typecheck unit docker-tests e2e-tests bench clean-test-containers
 
@@ -52,13 +53,13 @@ typecheck: deps
 	npx tsc -p stacks/tsconfig.json
 
 unit: build
-	$(NODE_TEST) $$(find test stacks/test -name '*.test.ts' ! -name '*.docker.test.ts' ! -name '*.e2e.test.ts' | sort)
+	$(VITEST) --project unit
 
 docker-tests: image
-	$(NODE_TEST) --test-concurrency=1 $$(find test -name '*.docker.test.ts' | sort)
+	$(VITEST) --project docker --reporter=verbose
 
 e2e-tests: image gpu-sim
-	$(NODE_TEST) --test-concurrency=1 $$(find test -name '*.e2e.test.ts' | sort)
+	$(VITEST) --project e2e --reporter=verbose
 
 test: lint typecheck unit gpu-sim docker-tests e2e-tests
 	@$(MAKE) --no-print-directory clean-test-containers

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: tests read Kubernetes inputs as untyped JSON
 import assert from 'node:assert/strict';
-import { beforeEach, test } from 'node:test';
 import * as pulumi from '@pulumi/pulumi';
+import { beforeEach, test } from 'vitest';
 import { OpsCluster } from '../cluster/ops-cluster.js';
 import { CLOUD_KEY, enterprisePlan, GATEWAY_KEY, SHAPES, stackConfig, vllmEntry } from './fixtures.js';
 import {

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: tests read Kubernetes inputs as untyped JSON
 import assert from 'node:assert/strict';
-import { beforeEach, describe, test } from 'node:test';
 import * as pulumi from '@pulumi/pulumi';
+import { beforeEach, describe, test } from 'vitest';
 import { parse } from 'yaml';
 import { tensorParallelProblem } from '../../src/planner/cluster/tensor-parallel-rule.js';
 import { OpsCluster } from '../cluster/ops-cluster.js';

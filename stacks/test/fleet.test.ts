@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: tests read Kubernetes inputs as untyped JSON
 import assert from 'node:assert/strict';
-import { beforeEach, describe, test } from 'node:test';
 import * as pulumi from '@pulumi/pulumi';
+import { beforeEach, describe, test } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { parseFleetConfig } from '../fleet/fleet-config.js';
 import { fleetGatewayPlan } from '../fleet/fleet-plan.js';

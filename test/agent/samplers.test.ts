@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { chooseSamplers } from '../../src/agent/choose-samplers.js';
 import { parseDcgmMetrics } from '../../src/agent/dcgm-power-sampler.js';
 import { parseNvidiaSmiPower } from '../../src/agent/nvidia-smi-power-sampler.js';

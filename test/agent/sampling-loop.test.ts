@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { AgentMetrics } from '../../src/agent/agent-metrics.js';
 import { ConstantPowerSampler } from '../../src/agent/constant-power-sampler.js';
 import { SamplingLoop } from '../../src/agent/sampling-loop.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { EngineBench } from '../../src/bench/types.js';
 import type { EvalRun } from '../../src/eval/run-eval.js';
 import { writeSmokeModel } from '../../src/models/smoke-model.js';
@@ -23,7 +23,7 @@ describe('ops bench and ops eval on the smoke model (e2e)', { timeout: 480_000 }
   let env: NodeJS.ProcessEnv;
   const deployment = testDeploymentName();
 
-  before(async () => {
+  beforeAll(async () => {
     kit = await dockerTestKit();
     env = { OPS_HOME: join(kit.dir, 'home') };
     await writeSmokeModel({ out: join(kit.dir, 'smoke.gguf'), size: 'tiny', seed: 3 });
@@ -48,7 +48,7 @@ gateway:
     const up = await runCli(['up', '--plan', plan, '--json'], env);
     assert.equal(up.code, 0, up.stderr);
   });
-  after(async () => {
+  afterAll(async () => {
     await runCli(['down'], env).catch(() => undefined);
     await kit.cleanup(deployment);
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { planBenchSteps } from '../../src/bench/bench-plan.js';
 import { bytesPerToken, speedReference } from '../../src/bench/speed-reference.js';
 import { BANDWIDTH_EFFICIENCY } from '../../src/planner/memory-constants.js';

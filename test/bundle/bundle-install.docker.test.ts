@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createBundle } from '../../src/bundle/create-bundle.js';
 import { installBundle } from '../../src/bundle/install-bundle.js';
@@ -39,7 +39,7 @@ describe('ops bundle: create, refuse damage, resume, install, up', { timeout: 30
     events.push(e.kind === 'step:skip' ? `skip ${e.step}` : e.kind === 'step:done' ? `done ${e.step}` : ''),
   );
 
-  before(async () => {
+  beforeAll(async () => {
     kit = await dockerTestKit();
     source = ensureStateDir(resolveStateDir({ OPS_HOME: join(kit.dir, 'source') }));
     const model = join(kit.dir, 'smoke.gguf');
@@ -66,7 +66,7 @@ describe('ops bundle: create, refuse damage, resume, install, up', { timeout: 30
     writeFileSync(planFile, stringify(doc));
     out = join(kit.dir, 'out', 'box.ops-bundle');
   });
-  after(async () => {
+  afterAll(async () => {
     await kit?.cleanup(deployment);
   });
 

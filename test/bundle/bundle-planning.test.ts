@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { parse } from 'yaml';
 import { parsePrintUris } from '../../src/bundle/apt-repository.js';
 import { bundleContents, imagePartName } from '../../src/bundle/bundle-contents.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, it } from 'vitest';
 import { stringify } from 'yaml';
 import { privateApt } from '../../src/bundle/apt-repository.js';
 import { workDirFor } from '../../src/bundle/unpack-bundle.js';
@@ -17,6 +17,7 @@ import { pullModel } from '../../src/store/pull-model.js';
 import { blobPath, storeLayout } from '../../src/store/store-layout.js';
 import { SealedNamespace } from '../egress/sealed-namespace.js';
 import { dockerExecShell } from '../setup/docker-exec-shell.js';
+import { describeUnless } from '../support/describe-unless.js';
 import {
   type DockerTestKit,
   dockerTestKit,
@@ -59,7 +60,7 @@ const cannot =
  * tried to leave. The bundle's package repository then installs the toolkit stand-ins, with the commands setup's
  * container-toolkit step gives, into a fresh debootstrapped Debian 12 container with no network.
  */
-describe('ops setup --bundle in a namespace with no route out', { skip: cannot, timeout: 600_000 }, () => {
+describeUnless(cannot, 'ops setup --bundle in a namespace with no route out', { timeout: 600_000 }, () => {
   let kit: DockerTestKit;
   let ns: SealedNamespace;
   let box: string;
@@ -74,7 +75,7 @@ describe('ops setup --bundle in a namespace with no route out', { skip: cannot, 
   });
   const timings: Record<string, number> = {};
 
-  before(async () => {
+  beforeAll(async () => {
     kit = await dockerTestKit();
     const source = ensureStateDir(resolveStateDir({ OPS_HOME: join(kit.dir, 'source') }));
     const model = join(kit.dir, 'smoke.gguf');
@@ -129,7 +130,7 @@ describe('ops setup --bundle in a namespace with no route out', { skip: cannot, 
     mkdirSync(target);
     ns = await SealedNamespace.create(kit.docker, holder, TEST_ENGINE_IMAGE);
   });
-  after(async () => {
+  afterAll(async () => {
     if (ns) await runCli(['down', '--deployment', deployment], { ...env() }).catch(() => undefined);
     await ns?.close();
     await kit?.cleanup(deployment, holder);

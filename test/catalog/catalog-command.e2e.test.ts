@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { runCli } from '../support/run-cli.js';
 import { catalogCopy } from './catalog-fixture.js';
 
@@ -14,7 +14,7 @@ describe('ops catalog', { timeout: 240_000 }, () => {
   const keys = join(work, 'keys');
   const archive = join(work, 'catalog-2099.1.0.tar.gz');
   const catalogDir = catalogCopy('2099.1.0');
-  after(() => {
+  afterAll(() => {
     rmSync(work, { recursive: true, force: true });
     rmSync(catalogDir, { recursive: true, force: true });
   });

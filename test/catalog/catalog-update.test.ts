@@ -12,8 +12,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
 import { create, extract } from 'tar';
+import { afterAll, describe, it } from 'vitest';
 import { findActiveCatalog, loadActiveCatalog } from '../../src/catalog/active-catalog.js';
 import { packCatalogArchive } from '../../src/catalog/catalog-archive.js';
 import { generateCatalogKeyPair } from '../../src/catalog/catalog-signature.js';
@@ -24,7 +24,7 @@ import { catalogCopy } from './catalog-fixture.js';
 
 // A signing key made for this run (never committed); the shipped catalog/keys/ key signs nothing here.
 const work = mkdtempSync(join(tmpdir(), 'ops-catalog-update-'));
-after(() => rmSync(work, { recursive: true, force: true }));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 const pair = generateCatalogKeyPair();
 const publicKeyFile = join(work, 'publisher.pub');
 const privateKeyFile = join(work, 'publisher.key');

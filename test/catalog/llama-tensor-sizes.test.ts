@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { llamaTensorSizes, llamaWeightsBytes } from '../../src/catalog/llama-tensor-sizes.js';
 
 // The smoke model's 'tiny' shape (src/models/smoke-model.ts).

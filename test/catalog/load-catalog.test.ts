@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { loadCatalog, parseCatalog } from '../../src/catalog/load-catalog.js';
 import { ValidationError } from '../../src/core/errors.js';
 import { kvBytesPerTokenF16, kvCacheBytes } from '../../src/planner/kv-cache.js';

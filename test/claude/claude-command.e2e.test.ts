@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { shellExports } from '../../src/claude/claude-env.js';
 import { startFixture } from '../gateway/gateway-fixture.js';
 import type { LooseJson } from '../gateway/scripted-openai-upstream.js';
@@ -76,8 +76,8 @@ describe('ops claude', () => {
 
   it('starts the real Claude Code CLI against the gateway with the arguments given', {
     timeout: 150_000,
-    skip: !existsSync(resolve('node_modules/.bin/claude')) && 'Claude Code CLI not installed',
-  }, async () => {
+  }, async (t) => {
+    if (!existsSync(resolve('node_modules/.bin/claude'))) t.skip('Claude Code CLI not installed');
     const home = mkdtempSync(join(tmpdir(), 'ops-claude-run-'));
     const fx = await startFixture(toolModel, { descriptor: { contextLength: 131072, parallel: 1 } });
     try {

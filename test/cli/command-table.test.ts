@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { Command } from 'commander';
+import { describe, it } from 'vitest';
 import { commands, type LazyCommands } from '../../src/cli/commands/index.js';
 import { buildProgram, commandName } from '../../src/cli/main.js';
 

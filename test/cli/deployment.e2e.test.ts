@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { LABEL } from '../../src/core/labels.js';
 import { writeSmokeModel } from '../../src/models/smoke-model.js';
 import {
@@ -23,7 +23,7 @@ describe('ops up / status / logs / down through the CLI', { timeout: 300_000 }, 
   let blocker: Server;
   let blockedPort: number;
 
-  before(async () => {
+  beforeAll(async () => {
     kit = await dockerTestKit();
     env = { OPS_HOME: join(kit.dir, 'home') };
     model = join(kit.dir, 'smoke.gguf');
@@ -31,7 +31,7 @@ describe('ops up / status / logs / down through the CLI', { timeout: 300_000 }, 
     blockedPort = await freePort();
     blocker = createServer().listen(blockedPort, '127.0.0.1');
   });
-  after(async () => {
+  afterAll(async () => {
     blocker.close();
     await kit.cleanup(deployment);
   });

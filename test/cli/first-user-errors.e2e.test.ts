@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { runCli } from '../support/run-cli.js';
 
 /** What a first user mistypes: each is exit 2 naming the flag and the value, and never a stack trace. */
 describe('ops on mistyped numbers and ids', { timeout: 180_000 }, () => {
   const home = mkdtempSync(join(tmpdir(), 'ops-first-user-'));
   const env = { OPS_HOME: home };
-  after(() => rmSync(home, { recursive: true, force: true }));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
 
   const noStack = (stderr: string) => {
     assert.doesNotMatch(stderr, /internal error/);

@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -44,9 +44,9 @@ describe('the npm package', { timeout: 600_000 }, () => {
   const ops = join(prefix, 'bin', 'ops');
   // No PATH but node's own directory: an `ops`, `tsx` or `npx` from the checkout cannot be reached.
   const env = { PATH: dirname(process.execPath), OPS_HOME: join(dir, 'home'), NODE_OPTIONS: '' };
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  before(async () => {
+  beforeAll(async () => {
     const pack = await run('npm', ['pack', '--pack-destination', dir], { cwd: ROOT });
     assert.equal(pack.code, 0, pack.stderr);
     const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'));

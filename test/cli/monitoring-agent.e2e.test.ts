@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { writeSmokeModel } from '../../src/models/smoke-model.js';
 import {
   type DockerTestKit,
@@ -35,11 +35,11 @@ describe('ops up with monitoring: Prometheus scrapes every target, the agent fil
   let env: NodeJS.ProcessEnv;
   const deployment = testDeploymentName();
 
-  before(async () => {
+  beforeAll(async () => {
     kit = await dockerTestKit();
     env = { OPS_HOME: join(kit.dir, 'home') };
   });
-  after(async () => {
+  afterAll(async () => {
     await runCli(['down', '--deployment', deployment], env);
     await kit.cleanup(deployment);
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import fc from 'fast-check';
+import { describe, it } from 'vitest';
 import { listenPort, parseInteger, portNumber, positiveInteger } from '../../src/cli/numeric-option.js';
 
 describe('parseInteger', () => {

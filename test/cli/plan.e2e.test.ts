@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { parse } from 'yaml';
 import { runCli } from '../support/run-cli.js';
 
 describe('ops plan', { timeout: 240_000 }, () => {
   const home = mkdtempSync(join(tmpdir(), 'ops-plan-'));
   const env = { OPS_HOME: home };
-  after(() => rmSync(home, { recursive: true, force: true }));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
 
   it('plans two 4090s from a hardware file, with every promised JSON field and the rejected candidates', async () => {
     const r = await runCli(

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { describe, it } from 'vitest';
 import { knownModelIds } from '../../src/cli/commands/plan.js';
 import { closestNames, editDistance } from '../../src/core/closest-names.js';
 import { OpsError } from '../../src/core/errors.js';

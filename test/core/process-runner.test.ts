@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { CommandError, OpsError } from '../../src/core/errors.js';
 import { runChecked, runProcess, runProcessSync } from '../../src/core/process-runner.js';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { detectInventory } from '../../src/detect/detect-inventory.js';
 import { probeDocker } from '../../src/detect/docker-probe.js';
 import type { SystemInfoSource } from '../../src/detect/host-probe.js';

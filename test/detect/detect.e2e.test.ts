@@ -3,17 +3,17 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { fixturePath } from './fixtures.js';
 
 const opsBin = fileURLToPath(new URL('../../bin/ops.js', import.meta.url));
 let home: string;
 
-before(() => {
+beforeAll(() => {
   home = mkdtempSync(join(tmpdir(), 'ops-detect-e2e-'));
 });
-after(() => rmSync(home, { recursive: true, force: true }));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 /** Runs `ops …` from a directory outside the checkout, so profiles must be found relative to the sources. */
 function ops(

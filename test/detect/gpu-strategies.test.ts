@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import type { CommandResult, CommandRunner } from '../../src/detect/command-runner.js';
 import type { GpuDetectionStrategy } from '../../src/detect/gpu-detection-strategy.js';
 import { detectGpus } from '../../src/detect/gpu-strategies.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { OpsError } from '../../src/core/errors.js';
 import { parseNvidiaSmiXml } from '../../src/detect/nvidia-smi-xml-parser.js';
 import { readFixture } from './fixtures.js';

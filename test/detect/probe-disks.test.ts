@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { probeDisks, type SystemInfoSource } from '../../src/detect/host-probe.js';
 
 const GiB = 1024 ** 3;

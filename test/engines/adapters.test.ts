@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import {
   LLAMA_CPP_CPU_IMAGE,
   LLAMA_CPP_CUDA_IMAGE,

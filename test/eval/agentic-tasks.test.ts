@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { claudeForSandbox, parseAgentReport } from '../../src/eval/agentic-suite.js';
 import { AGENTIC_TASKS_DIR, applyFix, filesToGrade, loadAgenticTasks } from '../../src/eval/agentic-tasks.js';
 import { selectSuites } from '../../src/eval/select-suites.js';

@@ -4,8 +4,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { applyFix, loadAgenticTasks } from '../../src/eval/agentic-tasks.js';
 import { RELAY_SOCKET, startGatewayRelay } from '../../src/eval/gateway-relay.js';
 import type { EvalRun } from '../../src/eval/run-eval.js';
@@ -57,11 +57,11 @@ describe('agentic suite (docker: sandbox + Claude Code)', () => {
   const deployment = testDeploymentName();
   const tasks = loadAgenticTasks();
 
-  before(async () => {
+  beforeAll(async () => {
     kit = await dockerTestKit();
     assert.ok(await kit.runtime.imageExists(DEFAULT_SANDBOX_TAG), 'run `ops images build sandbox` first');
   });
-  after(async () => {
+  afterAll(async () => {
     const left = await kit.runtime.list({ 'ops.deployment': deployment });
     await kit.cleanup(deployment);
     assert.equal(left.length, 0, 'every sandbox container is removed after its run');

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { runCli } from '../support/run-cli.js';
 
 // Bad input to ops eval and ops bench: a clear message, a hint, exit 2, no stack trace, nothing started.
 describe('ops eval / ops bench refuse bad input', () => {
   const home = mkdtempSync(join(tmpdir(), 'ops-eval-cli-'));
   const env = { OPS_HOME: home, ANTHROPIC_API_KEY: '' };
-  after(() => rmSync(home, { recursive: true, force: true }));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
 
   const cases: [string[], RegExp][] = [
     [

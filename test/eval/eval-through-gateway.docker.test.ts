@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { loadExerciseDirSuite } from '../../src/eval/loaders/exercise-dir-suite.js';
 import { loadJsonlSuite } from '../../src/eval/loaders/jsonl-suite.js';
 import type { EvalRun } from '../../src/eval/run-eval.js';
@@ -51,7 +51,7 @@ describe('ops eval through the gateway (docker: sandbox)', () => {
     expected[suite] = { passed, total: tasks.length };
   }
 
-  before(async () => {
+  beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'ops-eval-'));
     // 12 of the 40 tasks, spread over both languages and every band, keep this file short; every reference is
     // checked in the sandbox by sandbox.docker.test.ts.
@@ -104,7 +104,7 @@ describe('ops eval through the gateway (docker: sandbox)', () => {
       return byPrompt.get(content) ?? { text: 'unknown prompt' };
     });
   });
-  after(async () => {
+  afterAll(async () => {
     await fixture?.close();
     rmSync(home, { recursive: true, force: true });
   });

@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { RELAY_SOCKET, startGatewayRelay } from '../../src/eval/gateway-relay.js';
 
 /** GET `path` over the relay's unix socket, asking for `host` (whatever a client asks, the gateway answers). */

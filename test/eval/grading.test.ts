@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { loadBuiltinSuite } from '../../src/eval/builtin-suite.js';
 import { extractCode } from '../../src/eval/extract-code.js';
 import { gradingJob } from '../../src/eval/grading.js';

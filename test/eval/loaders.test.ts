@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
 import { BANDS, loadBuiltinSuite } from '../../src/eval/builtin-suite.js';
 import { loadExerciseDirSuite } from '../../src/eval/loaders/exercise-dir-suite.js';

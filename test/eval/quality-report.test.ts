@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { loadDefaultPrices } from '../../src/config/load-config.js';
 import { recordSuiteResult } from '../../src/eval/eval-store.js';
 import { type SuiteResult, summarize } from '../../src/eval/summarize.js';
@@ -52,7 +52,7 @@ describe('report quality section', () => {
   let dir: string;
   let report: MonthlyReport;
 
-  before(() => {
+  beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'ops-quality-'));
     const ledger = Ledger.open(join(dir, 'ledger.sqlite'));
     fillMarchLedger(ledger);
@@ -71,7 +71,7 @@ describe('report quality section', () => {
     );
     ledger.close();
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('compares the latest local run of the month with the stored baseline and judges the criteria', () => {
     const q = report.quality!;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { sandboxJobSpec } from '../../src/eval/sandbox.js';
 import { toDockerJobOptions } from '../../src/runtime/docker-job-options.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { loadBuiltinSuite } from '../../src/eval/builtin-suite.js';
 import { gradeAnswer } from '../../src/eval/grade-answer.js';
 import { gradingJob } from '../../src/eval/grading.js';
@@ -21,12 +21,12 @@ describe('eval sandbox (docker)', () => {
   const correct =
     'def clamp(x, lo, hi):\n    if lo > hi:\n        raise ValueError()\n    return max(lo, min(hi, x))\n';
 
-  before(async () => {
+  beforeAll(async () => {
     kit = await dockerTestKit();
     assert.ok(await kit.runtime.imageExists(DEFAULT_SANDBOX_TAG), 'run `ops images build sandbox` first');
     clamp = loadBuiltinSuite().find((t) => t.id === 'py-clamp')!;
   });
-  after(async () => {
+  afterAll(async () => {
     const left = await kit.runtime.list({ 'ops.deployment': deployment });
     await kit.cleanup(deployment);
     assert.equal(left.length, 0, 'every sandbox container is removed after its run');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { chatCompletionToMessage, toStopReason } from '../../src/gateway/anthropic/from-openai.js';
 import {
   messagesToChatRequest,

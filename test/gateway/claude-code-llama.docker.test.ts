@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { EventBus } from '../../src/core/events.js';
 import { createGateway, type Gateway } from '../../src/gateway/server.js';
 import type { UsageRecord } from '../../src/gateway/types.js';
@@ -50,7 +50,7 @@ describe('Claude Code against the real llama.cpp engine through the gateway', { 
   const usage: UsageRecord[] = [];
   const deployment = testDeploymentName();
 
-  before(async () => {
+  beforeAll(async () => {
     kit = await dockerTestKit();
     const model = join(kit.dir, 'smoke.gguf');
     await writeSmokeModel({ out: model, size: 'tiny', seed: 5 });
@@ -86,7 +86,7 @@ describe('Claude Code against the real llama.cpp engine through the gateway', { 
     gateway = createGateway({ upstreams: upstreamsFromPlan(plan!), usageSink: (r) => usage.push(r) });
     url = await gateway.listen(0);
   });
-  after(async () => {
+  afterAll(async () => {
     await gateway?.close();
     await kit.cleanup(deployment);
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { compactConversation } from '../../src/gateway/compact-conversation.js';
 import type { ChatMessage } from '../../src/gateway/openai/types.js';
 import { estimatePromptTokens } from '../../src/gateway/token-counter.js';

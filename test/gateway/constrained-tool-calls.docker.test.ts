@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { EventBus } from '../../src/core/events.js';
 import { checkJsonSchema } from '../../src/eval/json-schema-check.js';
 import { createGateway, type Gateway } from '../../src/gateway/server.js';
@@ -78,7 +78,7 @@ describe('constrained tool calls against the real llama.cpp engine', { timeout: 
   let url: string;
   const deployment = testDeploymentName();
 
-  before(async () => {
+  beforeAll(async () => {
     kit = await dockerTestKit();
     const model = join(kit.dir, 'smoke.gguf');
     await writeSmokeModel({ out: model, size: 'tiny', seed: 11 });
@@ -107,7 +107,7 @@ describe('constrained tool calls against the real llama.cpp engine', { timeout: 
     gateway = createGateway({ upstreams: upstreamsFromPlan(plan!) });
     url = await gateway.listen(0);
   });
-  after(async () => {
+  afterAll(async () => {
     await gateway?.close();
     await kit?.cleanup(deployment);
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { forUpstream } from '../../src/gateway/constrained-tool-calls.js';
 import type { ChatCompletionRequest, ChatTool } from '../../src/gateway/openai/types.js';
 import { toolCallGrammar } from '../../src/gateway/tool-call-grammar.js';

@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { type ScriptedUpstream, startScriptedUpstream } from './scripted-openai-upstream.js';
 
 const OPS = resolve('bin/ops.js');
@@ -14,7 +14,7 @@ describe('ops gateway', () => {
   let upstream: ScriptedUpstream;
   let planFile: string;
 
-  before(async () => {
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ops-gateway-cli-'));
     upstream = await startScriptedUpstream([{ text: 'from the plan' }]);
     const port = new URL(upstream.url).port;
@@ -37,7 +37,7 @@ describe('ops gateway', () => {
       ].join('\n'),
     );
   });
-  after(async () => {
+  afterAll(async () => {
     await upstream.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { CloudBudget, weekStartMs } from '../../src/gateway/hybrid/cloud-budget.js';
 import { decideTarget, type TargetInputs } from '../../src/gateway/hybrid/decide-target.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { OpsError } from '../../src/core/errors.js';
 import type { CloudOptions } from '../../src/gateway/hybrid/hybrid-options.js';
 import { createGateway } from '../../src/gateway/server.js';
@@ -35,10 +35,10 @@ const ask = (over: Record<string, unknown> = {}) => ({
 describe('hybrid cloud policies', () => {
   let cloud: AnthropicCloudDouble;
   let fixture: GatewayFixture | undefined;
-  before(async () => {
+  beforeAll(async () => {
     cloud = await startAnthropicCloudDouble(KEY);
   });
-  after(async () => {
+  afterAll(async () => {
     await cloud.close();
   });
   const start = async (

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { EventBus } from '../../src/core/events.js';
 import { createGateway, type Gateway } from '../../src/gateway/server.js';
 import type { UsageRecord } from '../../src/gateway/types.js';
@@ -31,7 +31,7 @@ describe('gateway under load in front of a real llama.cpp engine', { timeout: 24
   const usage: UsageRecord[] = [];
   const deployment = testDeploymentName();
 
-  before(async () => {
+  beforeAll(async () => {
     kit = await dockerTestKit();
     const model = join(kit.dir, 'smoke-tiny.gguf');
     await writeSmokeModel({ out: model, size: 'tiny', seed: 1 });
@@ -75,7 +75,7 @@ describe('gateway under load in front of a real llama.cpp engine', { timeout: 24
     });
     url = await gateway.listen(0);
   });
-  after(async () => {
+  afterAll(async () => {
     await gateway?.close();
     await kit?.cleanup(deployment);
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { networkInterfaces } from 'node:os';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { startFixture } from './gateway-fixture.js';
 
 /** One request with exactly these headers (fetch will not send a chosen Host). */
@@ -101,9 +101,8 @@ const lanAddress = Object.values(networkInterfaces())
   .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
 
 describe('with API keys', () => {
-  it('/health and /metrics ask a non-loopback peer for a key; loopback peers (monitoring, agent) need none', {
-    skip: !lanAddress && 'no non-loopback address on this machine',
-  }, async () => {
+  it('/health and /metrics ask a non-loopback peer for a key; loopback peers (monitoring, agent) need none', async (t) => {
+    if (!lanAddress) t.skip('no non-loopback address on this machine');
     const fx = await startFixture([], { options: { apiKeys: ['sekret'] } });
     await fx.gateway.close();
     // Listen on all interfaces (keys make that allowed) to be reached from a non-loopback address.

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { post, startFixture } from './gateway-fixture.js';
 
 /** Every path to a value inside a JSON document (objects and arrays), root excluded. */

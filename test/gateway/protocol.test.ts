@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { createGateway } from '../../src/gateway/server.js';
 import { checkAnthropicStream } from './anthropic-stream-checker.js';
 import { post, startFixture } from './gateway-fixture.js';

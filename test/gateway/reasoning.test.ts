@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
+import { describe, it } from 'vitest';
 import { chatCompletionToMessage } from '../../src/gateway/anthropic/from-openai.js';
 import { ThinkingSigner } from '../../src/gateway/anthropic/thinking-signature.js';
 import { post, startFixture } from './gateway-fixture.js';

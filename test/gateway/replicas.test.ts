@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { ReplicaBalancer, type UpstreamLoad } from '../../src/gateway/replica-balancer.js';
 import { createGateway } from '../../src/gateway/server.js';
 import type { UpstreamDescriptor } from '../../src/gateway/types.js';
@@ -45,7 +45,7 @@ describe('the gateway balances a model over its data-parallel copies', async () 
   ];
   const gateway = createGateway({ upstreams, cache: false });
   const url = await gateway.listen(0);
-  after(async () => {
+  afterAll(async () => {
     await gateway.close();
     await a.close();
     await b.close();

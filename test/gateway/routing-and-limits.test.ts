@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { AdmissionQueue } from '../../src/gateway/admission-queue.js';
 import { assertSafeBind } from '../../src/gateway/auth.js';
 import { decideMaxTokens, slotContextTokens } from '../../src/gateway/context-limits.js';

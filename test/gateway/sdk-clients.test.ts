@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { checkAnthropicStream } from './anthropic-stream-checker.js';
 import { type GatewayFixture, startFixture } from './gateway-fixture.js';
 import type { ScriptedReply } from './scripted-openai-upstream.js';
@@ -27,7 +27,7 @@ describe('real SDK clients against the gateway', () => {
     return res;
   };
 
-  before(async () => {
+  beforeAll(async () => {
     fx = await startFixture((body) => {
       const reply = next.shift();
       if (reply) return reply;
@@ -45,7 +45,7 @@ describe('real SDK clients against the gateway', () => {
     anthropic = new Anthropic({ baseURL: fx.url, apiKey: 'test', fetch: checkingFetch, maxRetries: 0 });
     openai = new OpenAI({ baseURL: `${fx.url}/v1`, apiKey: 'test', maxRetries: 0 });
   });
-  after(async () => {
+  afterAll(async () => {
     await Promise.all(streamChecks);
     await fx.close();
   });

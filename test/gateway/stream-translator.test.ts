@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { AnthropicStreamTranslator } from '../../src/gateway/anthropic/stream-translator.js';
 import { GatewayError } from '../../src/gateway/gateway-error.js';
 import type { ChatCompletionChunk } from '../../src/gateway/openai/types.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { gatewayOptionsFromPlan } from '../../src/gateway/options-from-plan.js';
 import { validatePlan } from '../../src/plan/validate-plan.js';
 import { type AnthropicCloudDouble, startAnthropicCloudDouble } from './anthropic-cloud-double.js';
@@ -45,7 +45,7 @@ describe('task rules in the Plan', () => {
 describe('routing by task through the gateway (cloud double for Anthropic’s API, scripted upstream for the model)', () => {
   let cloud: AnthropicCloudDouble;
   let f: GatewayFixture;
-  before(async () => {
+  beforeAll(async () => {
     cloud = await startAnthropicCloudDouble(KEY);
     f = await startFixture(() => ({ text: 'local answer', usage: { prompt: 20, completion: 3 } }), {
       options: {
@@ -68,7 +68,7 @@ describe('routing by task through the gateway (cloud double for Anthropic’s AP
       },
     });
   });
-  after(async () => {
+  afterAll(async () => {
     await f.close();
     await cloud.close();
   });

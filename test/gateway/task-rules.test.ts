@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import type { MessagesRequest } from '../../src/gateway/anthropic/types.js';
 import { decideTarget, type TargetInputs } from '../../src/gateway/hybrid/decide-target.js';
 import { profileTask } from '../../src/gateway/hybrid/task-profile.js';

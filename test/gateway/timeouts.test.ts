@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { gatewayOptionsFromPlan } from '../../src/gateway/options-from-plan.js';
 import { validatePlan } from '../../src/plan/validate-plan.js';
 import { checkAnthropicStream } from './anthropic-stream-checker.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { chatCompletionToMessage } from '../../src/gateway/anthropic/from-openai.js';
 import { AnthropicStreamTranslator } from '../../src/gateway/anthropic/stream-translator.js';
 import { parseToolArguments } from '../../src/gateway/anthropic/tool-arguments.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { withCachedPromptTokens } from '../../src/gateway/cached-prompt-tokens.js';
 import { post, startFixture } from './gateway-fixture.js';
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { HttpClient, HttpError } from '../../src/http/http-client.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -32,11 +32,11 @@ describe('HttpClient against a real server', () => {
   const client = new HttpClient({ connectTimeoutMs: 2000 });
   const fast = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 10 };
 
-  before(async () => {
+  beforeAll(async () => {
     a = await startServer();
     b = await startServer();
   });
-  after(async () => {
+  afterAll(async () => {
     await client.close();
     for (const s of [a, b]) {
       for (const socket of s.sockets) socket.destroy();

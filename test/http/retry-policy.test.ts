@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { backoffDelayMs, DEFAULT_RETRY_POLICY, isTransient } from '../../src/http/retry-policy.js';
 
 describe('backoffDelayMs', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { EventBus, type OpsEvent } from '../../src/core/events.js';
 import { buildEngineImage, loadLlamaCppRecipe } from '../../src/images/build-engine-image.js';
 import { createRecipe, IMAGE_LABEL, type ImageRecipe } from '../../src/images/image-recipe.js';
@@ -50,12 +50,12 @@ describe('buildEngineImage (real Docker daemon)', { timeout: 600_000 }, () => {
   let docker: Docker;
   let recipe: ImageRecipe;
 
-  before(async () => {
+  beforeAll(async () => {
     docker = await connectDocker();
     recipe = loadLlamaCppRecipe();
   });
 
-  after(async () => {
+  afterAll(async () => {
     const containers = await docker.listContainers({
       all: true,
       filters: { label: [`${TEST_LABEL}=${TEST_VALUE}`] },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { describe, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
 import {
   DEFAULT_LLAMA_CPP_TAG,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { createScratchDir, mountsBelow, removeScratchDir } from '../../src/images/scratch-dir.js';
 
 // proc(5) mountinfo lines: the fifth field is the mount point, with spaces escaped as \040.

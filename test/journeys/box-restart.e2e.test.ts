@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { after, before, describe, it, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, it, type TestContext } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { defaultAgentTag } from '../../src/images/agent-image.js';
 import { probeHealth } from '../../src/runtime/wait-for-health.js';
@@ -78,7 +78,7 @@ describe('journey 6: the box restarts and everything comes back by itself', { ti
   const deployment = testDeploymentName();
   const ports = { gateway: 0, prometheus: 0, nodeExporter: 0, agent: 0, engine: 0 };
 
-  before(async () => {
+  beforeAll(async () => {
     kit = await dockerTestKit();
     host = await prepareGpuHost('rtx-4090-550', 1);
     if (typeof host !== 'string' && host.kind === 'real')
@@ -96,7 +96,7 @@ describe('journey 6: the box restarts and everything comes back by itself', { ti
     env = { ...host.env, OPS_HOME: home };
     for (const key of Object.keys(ports)) ports[key as keyof typeof ports] = await freePort();
   });
-  after(async () => {
+  afterAll(async () => {
     if (typeof host !== 'string') {
       await runCli(['down', '--deployment', deployment], env);
       host.cleanup();
@@ -181,7 +181,7 @@ describe('journey 6: the box restarts and everything comes back by itself', { ti
     const downFrom = Date.now();
     await promisify(execFile)('bash', [RESTART_SCRIPT, '--restart'], { timeout: 180_000 });
     const daemonBack = Date.now();
-    t.diagnostic(`Docker daemon restarted in ${((daemonBack - downFrom) / 1000).toFixed(1)} s`);
+    console.log(`Docker daemon restarted in ${((daemonBack - downFrom) / 1000).toFixed(1)} s`);
 
     // Nothing typed: each part answers again by itself.
     await eventually('the gateway and its engine', () => probe(`${gateway}/health`), 180_000);
@@ -222,7 +222,7 @@ describe('journey 6: the box restarts and everything comes back by itself', { ti
     assert.equal(uptime.primaryTarget, 'gateway');
     const downS = uptime.downMinutes * 60;
     const gapS = (upAgain - downFrom) / 1000;
-    t.diagnostic(
+    console.log(
       `gap ${gapS.toFixed(1)} s (daemon ${((daemonBack - downFrom) / 1000).toFixed(1)} s), report: ${downS.toFixed(0)} s down, ${gateway_?.upSlots}/${gateway_?.expectedSlots} slots up`,
     );
     // The slots of the gap are down (within a probe interval at each edge, plus the slot the report runs in)…

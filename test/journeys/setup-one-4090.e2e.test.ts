@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it, type TestContext } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
+import { afterAll, beforeAll, describe, it, type TestContext } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { readGgufFile } from '../../src/models/gguf/gguf-reader.js';
 import { writeSmokeModel } from '../../src/models/smoke-model.js';
@@ -40,7 +40,7 @@ describe('journey 1: ops setup --yes on one RTX 4090, the planned model from the
   const served = new Map<string, string>();
   const deployment = testDeploymentName();
 
-  before(async () => {
+  beforeAll(async () => {
     kit = await dockerTestKit();
     host = await prepareGpuHost('rtx-4090-550', 1);
     if (typeof host === 'string') return;
@@ -59,7 +59,7 @@ describe('journey 1: ops setup --yes on one RTX 4090, the planned model from the
     }
     gatewayPort = await freePort();
   });
-  after(async () => {
+  afterAll(async () => {
     if (typeof host !== 'string') {
       await runCli(['down', '--deployment', deployment], env);
       host.cleanup();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import fc from 'fast-check';
+import { test } from 'vitest';
 import { integrateEnergy } from '../../src/ledger/energy-integration.js';
 
 const opts = { fromMs: 0, toMs: 3_600_000, maxGapMs: 60_000, maxCounterGapMs: 3_600_000 };

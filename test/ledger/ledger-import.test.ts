@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, test } from 'node:test';
+import { afterEach, beforeEach, test } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
 import type { UsageSink } from '../../src/gateway/types.js';
 import { importFile } from '../../src/ledger/import/import-file.js';

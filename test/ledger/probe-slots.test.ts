@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { rollupProbeDay } from '../../src/ledger/probe-slots.js';
 import { NO_PROBE_CAUSE, type ProbeResult } from '../../src/ledger/types.js';
 

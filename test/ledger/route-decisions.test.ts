@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { Ledger } from '../../src/ledger/ledger.js';
 import { ingestUsageSpool } from '../../src/ledger/spool-ingest.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ops-route-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const record = (over: Record<string, unknown>) =>
   JSON.stringify({

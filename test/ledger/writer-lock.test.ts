@@ -3,11 +3,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { acquireWriterLock } from '../../src/ledger/writer-lock.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ops-lock-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('ledger writer lock', () => {
   it('refuses while another live process holds it, and is released by its holder', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { describe, it } from 'vitest';
 import { float16Bits, float16Value } from '../../src/models/gguf/float16.js';
 
 describe('float16', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { OpsError } from '../../src/core/errors.js';
 import { GgufError, type GgufProblem } from '../../src/models/gguf/gguf-error.js';
 import { ggufValue } from '../../src/models/gguf/gguf-format.js';
@@ -10,7 +10,7 @@ import { readGgufFile } from '../../src/models/gguf/gguf-reader.js';
 import { writeGgufFile } from '../../src/models/gguf/gguf-writer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ops-gguf-err-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Little-endian byte builder for hand-made (broken) files. */
 class Bytes {

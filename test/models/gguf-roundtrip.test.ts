@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { OpsError } from '../../src/core/errors.js';
 import { GgmlType } from '../../src/models/gguf/ggml-types.js';
 import { type GgufMetadata, ggufValue } from '../../src/models/gguf/gguf-format.js';
@@ -12,7 +12,7 @@ import { readGgufFile } from '../../src/models/gguf/gguf-reader.js';
 import { type GgufTensorSpec, writeGgufFile } from '../../src/models/gguf/gguf-writer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ops-gguf-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A tensor whose bytes are a recognisable pattern, yielded in uneven chunks. */
 function patterned(name: string, type: number, dims: number[], bytes: number): GgufTensorSpec {

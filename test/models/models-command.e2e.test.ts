@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { runCli } from '../support/run-cli.js';
 
 const home = mkdtempSync(join(tmpdir(), 'ops-models-cli-'));
-after(() => rmSync(home, { recursive: true, force: true }));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
 const env = { OPS_HOME: home };
 
 describe('ops models through the CLI', { timeout: 120_000 }, () => {

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
 import { EventBus, type OpsEvent } from '../../src/core/events.js';
 import { ggmlTypeInfo } from '../../src/models/gguf/ggml-types.js';
@@ -20,7 +20,7 @@ import {
 } from '../../src/models/smoke-model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ops-smoke-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 describe('smoke model', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { parse } from 'yaml';
 import { AgentMetrics } from '../../src/agent/agent-metrics.js';
 import { llamaCppAdapter } from '../../src/engines/llama-cpp-adapter.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { LABEL } from '../../src/core/labels.js';
 import { DEFAULT_MONITORING_IMAGES } from '../../src/monitoring/default-images.js';
 import { monitoringContainers } from '../../src/monitoring/monitoring-containers.js';

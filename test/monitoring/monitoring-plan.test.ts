@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { DEFAULT_MONITORING_IMAGES } from '../../src/monitoring/default-images.js';
 import { planFootprint } from '../../src/plan/load-plan.js';
 import { checkPlanOnHost, validatePlan } from '../../src/plan/validate-plan.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { stringify } from 'yaml';
 import { EventBus } from '../../src/core/events.js';
 import { LABEL } from '../../src/core/labels.js';
@@ -74,7 +74,7 @@ describe('monitoring stack: real Prometheus scraping a real engine, gateway and 
     return body.data.result;
   }
 
-  before(async () => {
+  beforeAll(async () => {
     kit = await dockerTestKit();
     // Each is skipped when current (by its inputs-hash label); a first build needs root and ~80 s.
     for (const recipe of [loadPrometheusRecipe(), loadNodeExporterRecipe(), await loadGatewayRecipe()])
@@ -111,7 +111,7 @@ describe('monitoring stack: real Prometheus scraping a real engine, gateway and 
     gatewayPaths = prepareGatewayFiles(state, plan);
     monitoring = (await prepareMonitoring(state, plan, { runtime: kit.runtime, bus, nvidia: false }))!;
   });
-  after(async () => {
+  afterAll(async () => {
     await kit?.cleanup(deployment);
   });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { parse } from 'yaml';
 import { prometheusConfigText, RULES_FILE } from '../../src/monitoring/prometheus-config.js';
 import { hostPort, scrapeTargets } from '../../src/monitoring/scrape-targets.js';

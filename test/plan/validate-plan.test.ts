@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import type { ValidationProblem } from '../../src/core/errors.js';
 import { checkPlanOnHost, type HostFacts, validatePlan } from '../../src/plan/validate-plan.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { describe, test } from 'vitest';
 import { planParallelism, weightsBudgetMiB } from '../../src/planner/cluster/plan-parallelism.js';
 import { tensorParallelProblem } from '../../src/planner/cluster/tensor-parallel-rule.js';
 import type { ClusterDescription, ParallelModelShape } from '../../src/planner/cluster/types.js';

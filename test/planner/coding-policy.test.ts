@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { agentSpeed, promptFlops } from '../../src/planner/agent-speed.js';
 import type { Option, Resources } from '../../src/planner/candidate.js';
 import { DEFAULT_KV_CACHE_TYPES, MIN_CONTEXT_PER_AGENT } from '../../src/planner/coding-policy.js';
@@ -111,7 +111,7 @@ describe('coding policy: what the planner spends memory on first', () => {
     const m = model('devstral-small-2');
     const variant = m.variants.find((v) => v.quant === 'FP8');
     assert.ok(variant);
-    const fit = (agents: number) =>
+    const fitAgents = (agents: number) =>
       fitVllm({
         model: m,
         variant,
@@ -121,10 +121,10 @@ describe('coding policy: what the planner spends memory on first', () => {
         gpus: [{ gpu, freeBytes: 81920 * 2 ** 20 }],
         tensorParallel: 1,
       });
-    const eight = fit(8);
+    const eight = fitAgents(8);
     assert.ok(eight.ok, eight.ok ? '' : eight.reason);
     assert.equal(eight.arrangement.fullLengthRequests, 4);
-    const ten = fit(10);
+    const ten = fitAgents(10);
     assert.ok(!ten.ok);
     assert.match(ten.reason, /half of each window in use at once/);
   });

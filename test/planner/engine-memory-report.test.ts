@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { llamaCppMemorySettings } from '../../src/planner/check-predictions.js';
 import { parseEngineMemoryReport } from '../../src/planner/engine-memory-report.js';
 import { llamaCppComputeBytes, llamaCppKvCells } from '../../src/planner/llama-cpp-compute.js';

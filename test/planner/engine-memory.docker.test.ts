@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { EventBus } from '../../src/core/events.js';
 import { LABEL } from '../../src/core/labels.js';
 import { writeSmokeModel } from '../../src/models/smoke-model.js';
@@ -49,7 +49,7 @@ describe('planner memory predictions against llama.cpp itself', { timeout: 240_0
     if (e.kind === 'log' && e.level === 'warn') warnings.push(e.message);
   });
 
-  before(async () => {
+  beforeAll(async () => {
     kit = await dockerTestKit();
     await writeSmokeModel({ out: join(kit.dir, 'tiny.gguf'), size: 'tiny', seed: 1 });
     await writeSmokeModel({ out: join(kit.dir, 'bench.gguf'), size: 'bench', seed: 1 });
@@ -57,7 +57,7 @@ describe('planner memory predictions against llama.cpp itself', { timeout: 240_0
     await quantize(kit, deployment, 'tiny.gguf', 'tiny-Q4_K_M.gguf', 'Q4_K_M');
     await quantize(kit, deployment, 'bench.gguf', 'bench-Q8_0.gguf', 'Q8_0');
   });
-  after(async () => {
+  afterAll(async () => {
     await kit.cleanup(deployment);
   });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { inventoryFromNvidiaSmiXml } from '../../src/detect/inventory-from-file.js';
 import { intentFromDefaults } from '../../src/planner/intent-defaults.js';
 import { inventoryToHardware } from '../../src/planner/inventory-to-hardware.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import type { ModelShape } from '../../src/catalog/types.js';
 import { kvCacheBytes } from '../../src/planner/kv-cache.js';
 import { catalog } from './helpers.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { describe, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
 import { lookupGpuSpec } from '../../src/planner/gpu-bandwidth.js';
 import { loadHardwareSpec, parseHardwareSpec } from '../../src/planner/load-hardware.js';

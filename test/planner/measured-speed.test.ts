@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { latestMeasuredSpeeds, recordBench } from '../../src/bench/bench-store.js';
 import type { EngineBench } from '../../src/bench/types.js';
 import { formatProposal, planModelOf } from '../../src/cli/commands/plan.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { planModels } from '../../src/planner/plan-models.js';
 import type { Intent } from '../../src/planner/types.js';
 import { catalog, GiB, HARDWARE, intent } from './helpers.js';

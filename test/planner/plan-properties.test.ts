@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { describe, it } from 'vitest';
 import { planModels } from '../../src/planner/plan-models.js';
 import type { HardwareSpec, Intent, KvCacheType } from '../../src/planner/types.js';
 import { catalog } from './helpers.js';

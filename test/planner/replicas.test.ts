@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { ModelRouter } from '../../src/gateway/router.js';
 import { upstreamsFromPlan } from '../../src/gateway/upstreams-from-plan.js';
 import type { PlanReadContext } from '../../src/plan/validate-plan.js';

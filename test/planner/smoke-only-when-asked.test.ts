@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { DEFAULT_SOURCES, intentFromDefaults, parseSources } from '../../src/planner/intent-defaults.js';
 import { planModels } from '../../src/planner/plan-models.js';
 import { MIN_CODER_QUALITY, SPEED_QUALITY_WINDOW } from '../../src/planner/quality-floor.js';

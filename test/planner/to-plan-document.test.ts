@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { OpsError } from '../../src/core/errors.js';
 import { validatePlan } from '../../src/plan/validate-plan.js';
 import { planModels } from '../../src/planner/plan-models.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { resolveGpu } from '../../src/planner/gpu-bandwidth.js';
 import { fitLlamaCpp, type GpuBudget } from '../../src/planner/llama-cpp-fit.js';
 import { planModels } from '../../src/planner/plan-models.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
+import { describe, it } from 'vitest';
 import { parseNvidiaSmiXml } from '../../src/detect/nvidia-smi-xml-parser.js';
 import type { GpuInfo } from '../../src/detect/types.js';
 import { classify } from '../../src/profiles/classify.js';

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
 import { loadProfiles } from '../../src/profiles/load-profiles.js';
 import { defaultProfilesDir } from '../../src/profiles/profiles-dir.js';
 
 const shipped = defaultProfilesDir({});
 const temp: string[] = [];
-after(() => {
+afterAll(() => {
   for (const dir of temp) rmSync(dir, { recursive: true, force: true });
 });
 

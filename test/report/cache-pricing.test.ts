@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { loadDefaultPrices } from '../../src/config/load-config.js';
 import { pricesSchema } from '../../src/config/ops-config.js';
 import { Ledger } from '../../src/ledger/ledger.js';

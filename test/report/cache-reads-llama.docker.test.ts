@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { loadDefaultPrices } from '../../src/config/load-config.js';
 import { EventBus } from '../../src/core/events.js';
 import { createGateway, type Gateway } from '../../src/gateway/server.js';
@@ -36,7 +36,7 @@ describe('cache reads from the real llama.cpp engine reach the usage record and 
   // ~800 tokens with the smoke model's byte-level vocabulary: a stand-in for a coding agent's system prompt.
   const system = 'You are a careful coding assistant. Follow the repository conventions. '.repeat(11);
 
-  before(async () => {
+  beforeAll(async () => {
     kit = await dockerTestKit();
     const model = join(kit.dir, 'smoke.gguf');
     await writeSmokeModel({ out: model, size: 'tiny', seed: 7 });
@@ -64,12 +64,12 @@ describe('cache reads from the real llama.cpp engine reach the usage record and 
     gateway = createGateway({ upstreams: upstreamsFromPlan(plan!), usageSink: (r) => usage.push(r) });
     url = await gateway.listen(0);
   });
-  after(async () => {
+  afterAll(async () => {
     await gateway?.close();
     await kit?.cleanup(deployment);
   });
 
-  it('Anthropic messages: the second request with the same prefix is mostly cache reads', async (t) => {
+  it('Anthropic messages: the second request with the same prefix is mostly cache reads', async () => {
     const ask = async (question: string, stream: boolean) => {
       const res = await fetch(`${url}/v1/messages`, {
         method: 'POST',
@@ -98,7 +98,7 @@ describe('cache reads from the real llama.cpp engine reach the usage record and 
       );
     }
     assert.ok((first.cacheReadTokens ?? 0) < first.inputTokens * 0.5);
-    t.diagnostic(
+    console.log(
       `prompt / cache reads: ${served.map((u) => `${u.inputTokens}/${u.cacheReadTokens ?? 0}`).join(', ')}`,
     );
 

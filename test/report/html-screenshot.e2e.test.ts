@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { Ledger } from '../../src/ledger/ledger.js';
 import { HeadlessChromium } from '../support/headless-chromium.js';
 import { countColour, decodePng, inkShare } from '../support/png-pixels.js';
@@ -106,10 +106,10 @@ async function checkPage(
 
 describe('html from ops tco and ops report, rendered by headless Chromium', { timeout: 180_000 }, () => {
   let home: string;
-  before(() => {
+  beforeAll(() => {
     home = mkdtempSync(join(tmpdir(), 'ops-html-shot-'));
   });
-  after(() => rmSync(home, { recursive: true, force: true }));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
 
   test('ops tco --format html: the worked example’s figures render, with its chart, and print to A4', async () => {
     const file = join(home, 'tco.html');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import type { UpgradeEventRow } from '../../src/ledger/types.js';
 import { computeModelChanges } from '../../src/report/model-changes.js';
 import { parseMonth } from '../../src/report/month-range.js';

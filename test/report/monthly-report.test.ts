@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { loadDefaultPrices } from '../../src/config/load-config.js';
 import { Ledger } from '../../src/ledger/ledger.js';
 import { updateRollups } from '../../src/ledger/rollups.js';
@@ -26,7 +26,7 @@ describe('monthly report on a hand-computed month', () => {
   let fromRollups: MonthlyReport;
   let onTheFly: MonthlyReport;
 
-  before(() => {
+  beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'ops-report-'));
     ledger = Ledger.open(join(dir, 'ledger.sqlite'));
     fillMarchLedger(ledger);
@@ -43,7 +43,7 @@ describe('monthly report on a hand-computed month', () => {
     );
     fromRollups = buildReport(gatherReportInputs(ledger, MONTH, settings, NOW_MS));
   });
-  after(() => {
+  afterAll(() => {
     ledger.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { Ledger } from '../../src/ledger/ledger.js';
 import type { MonthlyReport } from '../../src/report/types.js';
 import { runCli } from '../support/run-cli.js';
@@ -22,14 +22,14 @@ agent: { probeIntervalS: 30 }
 
 describe('ops report and ops ledger import through the CLI', () => {
   let home: string;
-  before(() => {
+  beforeAll(() => {
     home = mkdtempSync(join(tmpdir(), 'ops-report-cli-'));
     writeFileSync(join(home, 'config.yaml'), CONFIG_YAML);
     const ledger = Ledger.open(join(home, 'ledger.sqlite'));
     fillMarchLedger(ledger);
     ledger.close();
   });
-  after(() => rmSync(home, { recursive: true, force: true }));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
 
   test('--format json carries the hand-computed figures', async () => {
     const r = await runCli(['report', '--month', '2026-03', '--format', 'json'], { OPS_HOME: home });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { loadDefaultPrices } from '../../src/config/load-config.js';
 import { type PriceList, pricesSchema } from '../../src/config/ops-config.js';
 import { Ledger } from '../../src/ledger/ledger.js';
@@ -74,7 +74,7 @@ describe('tokens and savings per route and per rule', () => {
   describe('in the monthly report (md, html, json)', () => {
     let dir: string;
     let report: MonthlyReport;
-    before(() => {
+    beforeAll(() => {
       dir = mkdtempSync(join(tmpdir(), 'ops-routing-report-'));
       const ledger = Ledger.open(join(dir, 'ledger.sqlite'));
       fillMarchLedger(ledger);
@@ -84,7 +84,7 @@ describe('tokens and savings per route and per rule', () => {
       report = buildReport(gatherReportInputs(ledger, MONTH, settings, NOW_MS));
       ledger.close();
     });
-    after(() => rmSync(dir, { recursive: true, force: true }));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     it('markdown has a row per decision with its rule, saved and spent', () => {
       const md = renderMarkdown(report);

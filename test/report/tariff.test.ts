@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { bandAt, createPriceLookup, type Tariff } from '../../src/report/tariff.js';
 
 const night = { name: 'night', usdPerKWh: 0.08, days: ['fri' as const], fromHour: 22, toHour: 6 };

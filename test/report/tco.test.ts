@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { percentile } from '../../src/report/latency.js';
 import { computeTco } from '../../src/report/tco.js';
 import { mergeIncidents } from '../../src/report/uptime.js';

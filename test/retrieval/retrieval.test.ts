@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { Bm25Index, tokenize } from '../../src/retrieval/bm25.js';
 import { chunkFile } from '../../src/retrieval/chunker.js';
 import { CodeIndex } from '../../src/retrieval/code-index.js';
@@ -105,7 +105,7 @@ describe('code retrieval: the pure parts', () => {
 describe('code retrieval: an index over a real directory', () => {
   const root = mkdtempSync(join(tmpdir(), 'ops-code-'));
   const home = mkdtempSync(join(tmpdir(), 'ops-code-home-'));
-  after(() => {
+  afterAll(() => {
     rmSync(root, { recursive: true, force: true });
     rmSync(home, { recursive: true, force: true });
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { type AgentContainerInput, agentContainerSpec } from '../../src/runtime/agent-container.js';
 import { configHash } from '../../src/runtime/config-hash.js';
 import { toDockerCreateOptions } from '../../src/runtime/docker-create-options.js';

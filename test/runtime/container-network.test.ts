@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { llamaCppAdapter } from '../../src/engines/llama-cpp-adapter.js';
 import type { LlamaCppEntry } from '../../src/plan/types.js';
 import { containerNetworkFromEnv } from '../../src/runtime/container-network.js';

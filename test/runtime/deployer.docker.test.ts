@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { EngineHealthError } from '../../src/core/errors.js';
 import { EventBus } from '../../src/core/events.js';
 import { LABEL } from '../../src/core/labels.js';
@@ -47,12 +47,12 @@ describe('deployer against the real Docker daemon and llama.cpp engine', { timeo
     ...over,
   });
 
-  before(async () => {
+  beforeAll(async () => {
     kit = await dockerTestKit();
     model = join(kit.dir, 'smoke-tiny.gguf');
     await writeSmokeModel({ out: model, size: 'tiny', seed: 1 });
   });
-  after(async () => {
+  afterAll(async () => {
     await kit.cleanup(deployment, otherDeployment);
   });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { type PlanReadContext, validatePlan } from '../../src/plan/validate-plan.js';
 import { configHash } from '../../src/runtime/config-hash.js';
 import { toDockerCreateOptions } from '../../src/runtime/docker-create-options.js';

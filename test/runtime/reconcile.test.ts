@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import type { ContainerSpec } from '../../src/engines/types.js';
 import type { ManagedContainer } from '../../src/runtime/container-runtime.js';
 import { reconcile } from '../../src/runtime/reconcile.js';

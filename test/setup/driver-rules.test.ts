@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { checkImageCuda, tableRequirement } from '../../src/cuda-compat/check-image-cuda.js';
 import { cudaForDriver, minDriverForCuda } from '../../src/cuda-compat/cuda-driver-table.js';
 import { checkImagesForInventory } from '../../src/cuda-compat/plan-cuda-check.js';

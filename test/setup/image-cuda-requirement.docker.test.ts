@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { checkImageCuda } from '../../src/cuda-compat/check-image-cuda.js';
 import { readImageRequirement } from '../../src/cuda-compat/read-image-requirement.js';
 import {
@@ -22,7 +22,7 @@ describe("an engine image's CUDA requirement, read through Docker", { timeout: 1
   const tag = `ops/test-cuda-require:${deployment}`;
   const REQUIRE = 'cuda>=12.8 brand=tesla,driver>=535,driver<536 brand=nvidia,driver>=535,driver<536';
 
-  before(async () => {
+  beforeAll(async () => {
     kit = await dockerTestKit();
     writeFileSync(
       join(kit.dir, 'Dockerfile'),
@@ -33,7 +33,7 @@ describe("an engine image's CUDA requirement, read through Docker", { timeout: 1
       kit.docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())),
     );
   });
-  after(async () => {
+  afterAll(async () => {
     await kit.docker
       .getImage(tag)
       .remove()

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { CommandError, OpsError } from '../../src/core/errors.js';
 import { EventBus, type OpsEvent } from '../../src/core/events.js';
 import { buildEngineImage } from '../../src/images/build-engine-image.js';
@@ -50,11 +50,11 @@ describe('provisioning steps inside throwaway Debian 12 / Ubuntu-like containers
     dockerfile: 'ARG ROOTFS\nFROM ${ROOTFS}\nCMD ["sleep", "infinity"]\n',
   });
 
-  before(async () => {
+  beforeAll(async () => {
     kit = await dockerTestKit();
     await buildEngineImage({ docker: kit.docker, recipe });
   });
-  after(async () => kit.cleanup(deployment));
+  afterAll(async () => kit.cleanup(deployment));
 
   const standIn = (file: string) => readFileSync(join(import.meta.dirname, file), 'utf8');
   /**
@@ -274,7 +274,7 @@ describe('provisioning steps inside throwaway Debian 12 / Ubuntu-like containers
       'DEBIAN_FRONTEND=noninteractive apt-get install -y -q cuda-keyring nvidia-open=575.57.08-1 >/dev/null',
     ].join('\n');
     let shell: Awaited<ReturnType<typeof startContainer>>;
-    before(async () => {
+    beforeAll(async () => {
       shell = await startContainer('pins');
       await asUbuntuWithGpus(shell);
       const r = await shell.run(REPO_SETUP);

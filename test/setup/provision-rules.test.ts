@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { parseNvidiaSmiXml } from '../../src/detect/nvidia-smi-xml-parser.js';
 import { defaultAnswers, mergeAnswers, type PartialAnswers } from '../../src/setup/answers.js';
 import { decideSteps } from '../../src/setup/decide-steps.js';

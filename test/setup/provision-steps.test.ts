@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { defaultAnswers, mergeAnswers } from '../../src/setup/answers.js';
 import { claudeCodeLines } from '../../src/setup/claude-code-lines.js';
 import { decideSteps } from '../../src/setup/decide-steps.js';

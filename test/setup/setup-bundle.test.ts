@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { privateApt } from '../../src/bundle/apt-repository.js';
 import type { BundlePart } from '../../src/bundle/bundle-manifest.js';
 import { decideSteps } from '../../src/setup/decide-steps.js';

@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { freePort, testDeploymentName } from '../support/docker-test-kit.js';
 
 const OPS = join(import.meta.dirname, '..', '..', 'bin', 'ops.js');
@@ -15,11 +15,11 @@ describe('ops setup, interactive, in a real terminal (tmux)', { timeout: 120_000
   const session = `ops-setup-${process.pid}`;
   let home: string;
 
-  before(() => {
+  beforeAll(() => {
     // scripts/ensure-test-tools.sh installs tmux (make test runs it).
     home = mkdtempSync(join(tmpdir(), 'ops-setup-tmux-'));
   });
-  after(() => {
+  afterAll(() => {
     try {
       tmux('kill-session', '-t', session);
     } catch {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import {
   type DockerTestKit,
   dockerTestKit,
@@ -22,7 +22,7 @@ describe('ops setup --yes on this machine (no GPU): from nothing to a healthy st
   let gatewayPort: number;
   let args: string[];
 
-  before(async () => {
+  beforeAll(async () => {
     kit = await dockerTestKit();
     env = { OPS_HOME: join(kit.dir, 'home') };
     gatewayPort = await freePort();
@@ -40,7 +40,7 @@ describe('ops setup --yes on this machine (no GPU): from nothing to a healthy st
       String(await freePort()),
     ];
   });
-  after(async () => {
+  afterAll(async () => {
     await runCli(['down', '--deployment', deployment], env);
     await kit.cleanup(deployment);
   });
@@ -126,7 +126,7 @@ describe('ops setup --yes on this machine (no GPU): from nothing to a healthy st
 describe('ops setup --dry-run for another machine', () => {
   const home = mkdtempSync(join(tmpdir(), 'ops-setup-dry-'));
   const env = { OPS_HOME: home };
-  after(() => rmSync(home, { recursive: true, force: true }));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
   const xml = join(FIXTURES, 'nvidia-smi', 'rtx-4090-x2-535.xml');
 
   it("Ubuntu 24.04 with 2×4090: the capture's driver counts, its CUDA 12.2 is too old for the engine image; toolkit, Docker and runtime-configure steps, in order; nothing changed", async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import { writeSmokeModel } from '../../src/models/smoke-model.js';
 import { exportBundle } from '../../src/store/bundle-export.js';
 import { importBundle } from '../../src/store/bundle-import.js';
@@ -18,10 +18,10 @@ const layoutIn = (home: string): StoreLayout =>
     previousPlanFile: join(home, 'plan.previous.yaml'),
   });
 
-before(() => {
+beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'ops-bundle-test-'));
 });
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 test('export then import on a fresh OPS_HOME reproduces the store byte for byte; a tampered bundle is refused', async () => {
   const source = layoutIn(join(dir, 'connected'));

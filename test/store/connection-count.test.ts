@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { chooseConnections, isLoopbackHost, REMOTE_CONNECTIONS } from '../../src/store/connection-count.js';
 
 describe('chooseConnections', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { OpsError } from '../../src/core/errors.js';
 import { quantFromFileName, selectFiles } from '../../src/store/file-selection.js';
 import type { RemoteFile } from '../../src/store/types.js';

@@ -4,8 +4,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { EventBus } from '../../src/core/events.js';
 import { coveredBytes } from '../../src/store/byte-ranges.js';
 import { readDownloadProgress } from '../../src/store/download-progress.js';
@@ -40,7 +40,7 @@ function freshStore(name: string): { home: string; layout: StoreLayout } {
 
 const blobNames = (layout: StoreLayout) => (existsSync(layout.blobsDir) ? readdirSync(layout.blobsDir) : []);
 
-before(async () => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ops-store-test-'));
   for (const [name, bytes, seed] of [
     ['big', 210 * MiB, 1],
@@ -67,7 +67,7 @@ before(async () => {
   ]);
 });
 
-after(async () => {
+afterAll(async () => {
   await hub.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
 import { type ModelReference, parseModelReference } from '../../src/store/model-reference.js';
 

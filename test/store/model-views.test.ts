@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { materializeView, removeViewLinks } from '../../src/store/model-views.js';
 
 describe('model views: repo file names over content-addressed blobs', () => {
   const root = mkdtempSync(join(tmpdir(), 'ops-views-'));
-  after(() => rmSync(root, { recursive: true, force: true }));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
   const blobs = join(root, 'blobs');
   mkdirSync(blobs);
   const shard = (n: number) => {

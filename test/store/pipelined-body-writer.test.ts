@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { PassThrough, Readable } from 'node:stream';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import {
   PipelinedBodyWriter,
   pipeBodyToFile,

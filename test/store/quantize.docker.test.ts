@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
 import type Docker from 'dockerode';
+import { afterAll, beforeAll, test } from 'vitest';
 import { llamaWeightsBytes } from '../../src/catalog/llama-tensor-sizes.js';
 import { baseLabels } from '../../src/core/labels.js';
 import { readGgufFile } from '../../src/models/gguf/gguf-reader.js';
@@ -22,10 +22,10 @@ import {
 let kit: DockerTestKit;
 const deployment = testDeploymentName();
 
-before(async () => {
+beforeAll(async () => {
   kit = await dockerTestKit();
 });
-after(async () => {
+afterAll(async () => {
   await kit.cleanup(deployment);
 });
 

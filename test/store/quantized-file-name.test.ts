@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { quantizedFileName } from '../../src/store/quantize-job.js';
 
 const cases: Array<[string, string, string]> = [

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { inThreadSha256, workerSha256 } from '../../src/store/sha256-stream.js';
 
 describe('sha256 streams', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { loadDefaultPrices } from '../../src/config/load-config.js';
 import { OpsError } from '../../src/core/errors.js';
 import { parseCloudUsageCsv } from '../../src/tco/cloud-usage-csv.js';

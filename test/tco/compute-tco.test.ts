@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { computeTco, monthsToBreakEven } from '../../src/tco/compute-tco.js';
 import { scheduleElectricity } from '../../src/tco/schedule-electricity.js';
 import { sensitivity } from '../../src/tco/sensitivity.js';

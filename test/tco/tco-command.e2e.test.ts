@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { TcoReport } from '../../src/tco/tco-scenario.js';
 import { runCli } from '../support/run-cli.js';
 
@@ -25,10 +25,10 @@ const WORKED = [
 
 describe('ops tco through the CLI', () => {
   let home: string;
-  before(() => {
+  beforeAll(() => {
     home = mkdtempSync(join(tmpdir(), 'ops-tco-cli-'));
   });
-  after(() => rmSync(home, { recursive: true, force: true }));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
 
   test('the worked example entered as inputs: $15,300 with its three terms, break-even $5,100 a year', async () => {
     const r = await runCli(WORKED, { OPS_HOME: home });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/load-catalog.js';
 import type { Catalog } from '../../src/catalog/types.js';
 import { planModelOf } from '../../src/cli/commands/plan.js';
@@ -19,7 +19,7 @@ import { HARDWARE } from '../planner/helpers.js';
 // Plan's intent, re-planned with the catalog now active.
 const shipped = loadCatalog();
 const updatedDir = catalogCopy('2099.1.0');
-after(() => rmSync(updatedDir, { recursive: true, force: true }));
+afterAll(() => rmSync(updatedDir, { recursive: true, force: true }));
 const updated = loadCatalog(updatedDir);
 const profile = loadProfiles(defaultProfilesDir()).find((p) => p.id === 'consumer');
 const hardware = HARDWARE['1x-rtx-3090'];

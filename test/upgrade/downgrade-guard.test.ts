@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/load-catalog.js';
 import { planModelOf } from '../../src/cli/commands/plan.js';
 import type { Plan } from '../../src/plan/types.js';

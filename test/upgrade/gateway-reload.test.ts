@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { holdFileFor, parseHold, watchGatewayFiles } from '../../src/gateway/plan-watcher.js';
 import { problemWithAnswer, problemWithToolCall } from '../../src/upgrade/smoke-check.js';
 import { post, startFixture } from '../gateway/gateway-fixture.js';

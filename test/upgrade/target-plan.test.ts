@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import type { Plan } from '../../src/plan/types.js';
 import { validatePlan } from '../../src/plan/validate-plan.js';
 import { chooseStrategy } from '../../src/upgrade/choose-strategy.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { runCli } from '../support/run-cli.js';
 
 describe('ops upgrade-models --check and ops rollback through the CLI', { timeout: 120_000 }, () => {
@@ -10,7 +10,7 @@ describe('ops upgrade-models --check and ops rollback through the CLI', { timeou
   let env: NodeJS.ProcessEnv;
   let planFile: string;
 
-  before(async () => {
+  beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'ops-upgrade-check-'));
     env = { OPS_HOME: home };
     planFile = join(home, 'plan.yaml');
@@ -19,7 +19,7 @@ describe('ops upgrade-models --check and ops rollback through the CLI', { timeou
     const plan = await runCli(['plan', '--write', '--sources', 'builtin', '--out', planFile], env);
     assert.equal(plan.code, 0, plan.stderr);
   });
-  after(() => rmSync(home, { recursive: true, force: true }));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
 
   it('exits 0 and says up to date when the running Plan is what the planner would choose', async () => {
     const check = await runCli(['upgrade-models', '--check'], env);

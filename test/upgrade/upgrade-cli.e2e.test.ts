@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { keepAsking } from '../support/continuous-client.js';
 import {
@@ -19,16 +19,16 @@ describe('ops upgrade-models --yes and ops rollback through the CLI, under load'
   let env: NodeJS.ProcessEnv;
   const deployment = testDeploymentName();
 
-  before(async () => {
+  beforeAll(async () => {
     kit = await dockerTestKit();
     env = { OPS_HOME: join(kit.dir, 'home') };
   });
-  after(async () => {
+  afterAll(async () => {
     await runCli(['down', '--deployment', deployment], env);
     await kit.cleanup(deployment);
   });
 
-  it('moves from the tiny to the bench smoke model and back with no failed request', async (t) => {
+  it('moves from the tiny to the bench smoke model and back with no failed request', async () => {
     // What the planner chooses on this machine (the bench smoke model), made to run the older tiny one instead.
     const planFile = join(kit.dir, 'plan.yaml');
     const written = await runCli(['plan', '--write', '--sources', 'builtin', '--out', planFile], env);
@@ -61,7 +61,7 @@ describe('ops upgrade-models --yes and ops rollback through the CLI, under load'
     } finally {
       await load.stop();
     }
-    t.diagnostic(
+    console.log(
       `requests during upgrade and rollback: ${load.counts.ok} answered, ${load.counts.failed} failed`,
     );
     assert.equal(load.counts.failed, 0, load.counts.errors.slice(0, 5).join('\n'));

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { EventBus } from '../../src/core/events.js';
 import { ensureStateDir, resolveStateDir, type StateDir } from '../../src/core/state-dir.js';
 import { defaultGatewayTag } from '../../src/images/gateway-image.js';
@@ -90,7 +90,7 @@ describe('ops upgrade-models against the real engine and gateway, under load', {
   const bus = new EventBus();
   const files = { f32: '', q8: '', corrupt: '' };
 
-  before(async () => {
+  beforeAll(async () => {
     kit = await dockerTestKit();
     state = ensureStateDir(resolveStateDir({ OPS_HOME: join(kit.dir, 'home') }));
     files.f32 = join(kit.dir, 'models', 'smoke-tiny.gguf');
@@ -139,7 +139,7 @@ describe('ops upgrade-models against the real engine and gateway, under load', {
     saveCurrentPlan(state, plan);
     gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   });
-  after(async () => {
+  afterAll(async () => {
     await kit.cleanup(deployment);
   });
 

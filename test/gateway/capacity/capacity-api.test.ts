@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import {
   type OpenApiDoc,
   readOpenApi,
@@ -62,13 +62,13 @@ async function readEvents(
 describe('capacity API (scripted upstream standing in for the model)', () => {
   let f: GatewayFixture;
   let doc: OpenApiDoc;
-  before(async () => {
+  beforeAll(async () => {
     doc = readOpenApi(DOC);
     f = await startFixture(() => ({ text: 'ok', delayMs: 300, usage: { prompt: 5, completion: 2 } }), {
       options: { maxQueuedPerUpstream: 1, cache: false },
     });
   });
-  after(() => f.close());
+  afterAll(() => f.close());
 
   it('reports each model’s slots, queue, context and sources, as documented', async () => {
     const { json } = await call(doc, f.url, 'GET', '/ops/v1/capacity', '/ops/v1/capacity');
@@ -284,10 +284,10 @@ describe('leases across a Plan reload', () => {
 
 describe('capacity API behind the gateway’s keys', () => {
   let f: GatewayFixture;
-  before(async () => {
+  beforeAll(async () => {
     f = await startFixture([], { options: { apiKeys: ['k1'] } });
   });
-  after(() => f.close());
+  afterAll(() => f.close());
 
   it('asks for a key on every capacity path', async () => {
     const doc = readOpenApi(DOC);

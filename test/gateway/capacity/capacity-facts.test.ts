@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { recordBench } from '../../../src/bench/bench-store.js';
 import { loadCatalog } from '../../../src/catalog/load-catalog.js';
 import { EventBus } from '../../../src/core/events.js';
@@ -24,7 +24,7 @@ import { weightsQuality } from '../../../src/upgrade/replan.js';
 import { startFixture } from '../gateway-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ops-capacity-facts-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('capacity facts', () => {
   it('take the latest bench and eval per entry through its aliases; eval quality before the catalog’s', () => {

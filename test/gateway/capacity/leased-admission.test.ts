@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { AdmissionQueue } from '../../../src/gateway/admission-queue.js';
 import { GatewayError } from '../../../src/gateway/gateway-error.js';
 

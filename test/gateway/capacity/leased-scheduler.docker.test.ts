@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { EventBus } from '../../../src/core/events.js';
 import { createGateway, type Gateway } from '../../../src/gateway/server.js';
 import { writeSmokeModel } from '../../../src/models/smoke-model.js';
@@ -30,7 +30,7 @@ describe('a scheduler holding leases against a real llama.cpp engine', { timeout
   let url: string;
   const deployment = testDeploymentName();
 
-  before(async () => {
+  beforeAll(async () => {
     kit = await dockerTestKit();
     const model = join(kit.dir, 'smoke-tiny.gguf');
     await writeSmokeModel({ out: model, size: 'tiny', seed: 1 });
@@ -72,7 +72,7 @@ describe('a scheduler holding leases against a real llama.cpp engine', { timeout
     });
     url = await gateway.listen(0);
   });
-  after(async () => {
+  afterAll(async () => {
     await gateway?.close();
     await kit?.cleanup(deployment);
   });
