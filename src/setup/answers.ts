@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
 import { z } from 'zod';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { ValidationError } from '../core/errors.js';
 import { zodProblems } from '../core/validation.js';
 import type { Profile } from '../profiles/types.js';
@@ -136,7 +137,5 @@ export function saveAnswers(file: string, answers: SetupAnswers): void {
   const text = `# Written by ops setup; a re-run offers these as defaults. Also valid for --config.\n${stringify(answers)}`;
   // Unchanged answers leave the file alone, so a repeated run changes nothing on disk.
   if (existsSync(file) && readFileSync(file, 'utf8') === text) return;
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
+  writeFileAtomic(file, text);
 }
