@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { baseLabels, containerName, LABEL } from '../core/labels.js';
 import type { StateDir } from '../core/state-dir.js';
-import { displayHost } from '../engines/llama-cpp-adapter.js';
+import { displayHost } from '../engines/engine-container.js';
 import type { ContainerSpec } from '../engines/types.js';
 import type { Plan } from '../plan/types.js';
 

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { OpsError } from '../core/errors.js';
 import type { StateDir } from '../core/state-dir.js';
-import { displayHost } from '../engines/llama-cpp-adapter.js';
+import { displayHost } from '../engines/engine-container.js';
 import { holdFileFor } from '../gateway/plan-watcher.js';
 import { HttpError, httpRequest } from '../http/http-client.js';
 import type { Plan } from '../plan/types.js';
