@@ -1,7 +1,6 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type Docker from 'dockerode';
 import { create as createTar } from 'tar';
 import { formatBytes as fmt } from '../core/console-reporter.js';
 import { OpsError } from '../core/errors.js';
@@ -10,7 +9,7 @@ import type { StateDir } from '../core/state-dir.js';
 import { defaultAgentTag } from '../images/agent-image.js';
 import { findDebianMirror, readAptSources } from '../images/apt-mirror.js';
 import { defaultGatewayTag } from '../images/gateway-image.js';
-import { saveImage } from '../images/image-archive.js';
+import type { ImageArchive } from '../images/image-archive.js';
 import { debianArch } from '../images/image-recipe.js';
 import { readPlan } from '../plan/load-plan.js';
 import type { DistroKey } from '../setup/distro.js';
@@ -41,7 +40,8 @@ export interface CreateBundleOptions {
   packagesDir?: string;
   include: { images: boolean; packages: boolean; ops: boolean };
   state: StateDir;
-  docker: Docker;
+  /** The daemon's images, saved into the bundle. */
+  images: ImageArchive;
   bus: EventBus;
   /** Only measure and say what would go in. */
   estimateOnly?: boolean;
@@ -75,7 +75,7 @@ function debsIn(dir: string): string[] {
  * then writes the manifest with every part's sha256 and packs the tar, which appears under its name only when whole.
  */
 export async function createBundle(o: CreateBundleOptions): Promise<CreateBundleResult> {
-  const { bus, docker } = o;
+  const { bus } = o;
   const planFile = resolve(o.planFile);
   const planText = readFileSync(planFile, 'utf8');
   // Read, not checked against this machine: the Plan is for the target (GPUs, ports and all).
@@ -107,11 +107,8 @@ export async function createBundle(o: CreateBundleOptions): Promise<CreateBundle
   const images: { ref: string; bytes: number; why: string }[] = [];
   if (o.include.images) {
     for (const image of contents.images) {
-      const info = await docker
-        .getImage(image.ref)
-        .inspect()
-        .catch(() => undefined);
-      if (info) images.push({ ref: image.ref, bytes: info.Size, why: image.why });
+      const bytes = await o.images.sizeBytes(image.ref);
+      if (bytes !== undefined) images.push({ ref: image.ref, bytes, why: image.why });
       else
         missing.push({
           what: `image ${image.ref} (${image.why})`,
@@ -213,7 +210,7 @@ export async function createBundle(o: CreateBundleOptions): Promise<CreateBundle
   await step('parts/plan.yaml', 'plan', plan.deployment, (f) => writeFile(f, planText));
   for (const image of images) {
     await step(`parts/images/${imagePartName(image.ref)}`, 'image', image.ref, (f) =>
-      saveImage(docker, image.ref, f),
+      o.images.save(image.ref, f),
     );
   }
   if (modelShas.length > 0) {

@@ -1,13 +1,12 @@
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { chmod, copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type Docker from 'dockerode';
 import { extract } from 'tar';
 import { parse, stringify } from 'yaml';
 import { OpsError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
-import { loadImage } from '../images/image-archive.js';
+import type { ImageArchive } from '../images/image-archive.js';
 import { type BringUpResult, bringUp } from '../runtime/bring-up.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import { loadPlanForHost } from '../runtime/load-plan-for-host.js';
@@ -27,7 +26,7 @@ export interface InstallBundleOptions {
    * The container runtime, asked for when the images step or the Plan needs it: on a fresh target it is the
    * packages step that installs Docker.
    */
-  containers: () => Promise<{ docker: Docker; runtime: ContainerRuntime }>;
+  containers: () => Promise<{ images: ImageArchive; runtime: ContainerRuntime }>;
   bus: EventBus;
   /** Where ops itself goes (`<prefix>/lib` and `<prefix>/bin/ops`); default /opt/ops. */
   prefix: string;
@@ -110,7 +109,7 @@ export async function installBundle(o: InstallBundleOptions): Promise<InstallBun
   await run('images', async () => {
     for (const part of parts('image')) {
       bus.emit({ kind: 'log', level: 'info', message: `loading ${part.what}` });
-      await loadImage((await o.containers()).docker, bundle.partPath(part.path));
+      await (await o.containers()).images.load(bundle.partPath(part.path));
     }
   });
   await run('models', async () => {

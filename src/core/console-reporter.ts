@@ -3,6 +3,18 @@ import type { EventBus, OpsEvent } from './events.js';
 
 type Stamped = OpsEvent & { at: string };
 
+/** The mark of a provisioning step's status, the same in the event stream and in setup's listing of its decisions. */
+export const PROVISION_STATUS_MARK: Record<Extract<OpsEvent, { kind: 'provision:step' }>['status'], string> =
+  {
+    satisfied: '✓',
+    pending: '→',
+    kept: '=',
+    'not-applicable': '-',
+    manual: '!',
+    unsupported: '✗',
+    refused: '✗',
+  };
+
 /**
  * Renders the event stream for a person, on stderr (stdout is kept for results and `--json`).
  * One formatter per event kind; progress events drive a bar on a TTY and are throttled to lines otherwise.
@@ -91,16 +103,9 @@ export function attachConsoleReporter(
         write(`✓ gateway listening at ${event.url} (upstreams: ${event.upstreams.join(', ')})`);
         break;
       case 'provision:step': {
-        const mark = {
-          satisfied: '✓',
-          pending: '→',
-          kept: '=',
-          'not-applicable': '-',
-          manual: '!',
-          unsupported: '✗',
-          refused: '✗',
-        };
-        write(`${mark[event.status]} host: ${event.step} (${event.status}) — ${event.detail}`);
+        write(
+          `${PROVISION_STATUS_MARK[event.status]} host: ${event.step} (${event.status}) — ${event.detail}`,
+        );
         break;
       }
       case 'setup:stage':

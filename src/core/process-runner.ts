@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { $, type ProcessOutput } from 'zx';
 import { CommandError, OpsError } from './errors.js';
 
@@ -6,7 +9,8 @@ import { CommandError, OpsError } from './errors.js';
  * through bash with every argument quoted, keeps stdout and stderr, kills the whole process tree on timeout or abort
  * (debootstrap runs dpkg in a chroot beneath it), and carries the command, the exit code and both outputs in its
  * result; this file turns that result into ops's own types: a `ProcessResult` (never a throw), or a `CommandError`
- * for `runChecked`.
+ * for `runChecked`. A process that must outlive ops (`startDetached`) is the one exception to zx: zx waits for the
+ * process it starts, so that one goes through node's spawn, here too.
  */
 
 export interface ProcessResult {
@@ -34,10 +38,10 @@ export interface RunOptions {
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
 
-/** bash's answer when the command itself cannot be found (127, with its own message; a program may exit 127 too). */
 /** How long a process tree has after SIGTERM (timeout or abort) before it is killed outright. */
 const KILL_GRACE_MS = 10_000;
 
+/** bash's answer when the command itself cannot be found (127, with its own message; a program may exit 127 too). */
 function isNotFound(exitCode: number | null, stderr: string): boolean {
   return exitCode === 127 && /not found|No such file/i.test(stderr);
 }
@@ -197,6 +201,76 @@ export function runProcessSync(file: string, args: readonly string[]): ProcessRe
     notFound: isNotFound(output.exitCode, output.stderr),
     timedOut: false,
   };
+}
+
+/** A process started to outlive ops. */
+export interface DetachedProcess {
+  pid: number;
+  /** The command as a person would type it, for messages. */
+  command: string;
+}
+
+export interface DetachedOptions {
+  /** The whole environment (defaults to this process's). */
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** stdout and stderr are appended here (its directory is made); without it they go nowhere. */
+  logFile?: string;
+}
+
+/**
+ * Starts a process in a session of its own that outlives ops (stdin closed, output appended to `logFile`), and
+ * resolves once it runs. A program that cannot be started (missing, not executable) is an `OpsError` naming it;
+ * what the process does after it started is the caller's to check (its pid, its log).
+ */
+export async function startDetached(
+  file: string,
+  args: readonly string[],
+  options: DetachedOptions = {},
+): Promise<DetachedProcess> {
+  const command = describeCommand(file, args);
+  let out: number | undefined;
+  try {
+    if (options.logFile !== undefined) {
+      mkdirSync(dirname(options.logFile), { recursive: true });
+      out = openSync(options.logFile, 'a');
+    }
+  } catch (cause) {
+    throw new OpsError(`cannot open ${options.logFile} for the output of ${command}`, {
+      cause,
+      hint: 'check that the directory is writable',
+    });
+  }
+  try {
+    const child = spawn(file, [...args], {
+      detached: true,
+      stdio: ['ignore', out ?? 'ignore', out ?? 'ignore'],
+      env: options.env ?? process.env,
+      ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+    });
+    const pid = await new Promise<number>((started, failed) => {
+      child.once('spawn', () => started(child.pid as number));
+      child.once('error', failed);
+    }).catch((cause: NodeJS.ErrnoException) => {
+      throw new OpsError(
+        cause.code === 'ENOENT'
+          ? `${file} is not installed (needed for: ${command})`
+          : `could not start ${command}: ${cause.message}`,
+        {
+          cause,
+          hint:
+            cause.code === 'ENOENT'
+              ? `install ${file} and run the command again`
+              : 'check the program and its permissions',
+        },
+      );
+    });
+    child.unref();
+    return { pid, command };
+  } finally {
+    // The child holds its own copy of the descriptor.
+    if (out !== undefined) closeSync(out);
+  }
 }
 
 function lineSplitter(onLine: (line: string, stream: 'stdout' | 'stderr') => void) {

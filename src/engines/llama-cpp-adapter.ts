@@ -1,5 +1,5 @@
-import { containerName, engineLabels } from '../core/labels.js';
 import type { LlamaCppEntry } from '../plan/types.js';
+import { engineContainerBase } from './engine-container.js';
 import { gpuRequestFor } from './gpu-request.js';
 import { modelMount } from './model-mount.js';
 import type { ContainerSpec, EngineAdapter, SpecContext } from './types.js';
@@ -58,20 +58,10 @@ export const llamaCppAdapter: EngineAdapter<LlamaCppEntry> = {
     cmd.push(...entry.args);
     const image = entry.image ?? (gpus.kind === 'none' ? LLAMA_CPP_CPU_IMAGE : LLAMA_CPP_CUDA_IMAGE);
     return {
-      name: containerName(ctx.deployment, entry.name),
+      ...engineContainerBase(entry, ctx, CONTAINER_PORT, mount, gpus),
       image,
       cmd,
       env: {},
-      labels: engineLabels(
-        ctx.deployment,
-        entry.name,
-        'llama.cpp',
-        `http://${displayHost(entry.host)}:${entry.port}`,
-      ),
-      mounts: [mount],
-      port: { container: CONTAINER_PORT, host: entry.port, hostIp: entry.host },
-      gpus,
-      restartPolicy: 'unless-stopped',
       healthcheck: {
         test: ['CMD', 'curl', '-fsS', `http://127.0.0.1:${CONTAINER_PORT}/health`],
         intervalS: 10,
@@ -79,13 +69,6 @@ export const llamaCppAdapter: EngineAdapter<LlamaCppEntry> = {
         retries: 3,
         startPeriodS: Math.min(entry.healthTimeoutS, 600),
       },
-      modelIdentity: ctx.modelIdentity,
-      ...(ctx.user ? { user: ctx.user } : {}),
     };
   },
 };
-
-/** The host a client on this machine uses to reach a port bound to `host`. */
-export function displayHost(host: string): string {
-  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-}

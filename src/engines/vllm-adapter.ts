@@ -1,7 +1,6 @@
-import { containerName, engineLabels } from '../core/labels.js';
 import type { VllmEntry } from '../plan/types.js';
+import { engineContainerBase } from './engine-container.js';
 import { gpuRequestFor } from './gpu-request.js';
-import { displayHost } from './llama-cpp-adapter.js';
 import { modelMount } from './model-mount.js';
 import type { ContainerSpec, EngineAdapter, SpecContext } from './types.js';
 
@@ -56,21 +55,11 @@ export const vllmAdapter: EngineAdapter<VllmEntry> = {
       cmd.push('--enable-auto-tool-choice', '--tool-call-parser', entry.toolCallParser);
     cmd.push(...entry.args);
     return {
-      name: containerName(ctx.deployment, entry.name),
+      ...engineContainerBase(entry, ctx, CONTAINER_PORT, mount, gpus),
       image: entry.image ?? VLLM_IMAGE,
       cmd,
       // Offline by design: never reach for the hub from inside the engine.
       env: { HF_HUB_OFFLINE: '1', VLLM_NO_USAGE_STATS: '1' },
-      labels: engineLabels(
-        ctx.deployment,
-        entry.name,
-        'vllm',
-        `http://${displayHost(entry.host)}:${entry.port}`,
-      ),
-      mounts: [mount],
-      port: { container: CONTAINER_PORT, host: entry.port, hostIp: entry.host },
-      gpus,
-      restartPolicy: 'unless-stopped',
       healthcheck: {
         test: [
           'CMD',
@@ -84,8 +73,6 @@ export const vllmAdapter: EngineAdapter<VllmEntry> = {
         startPeriodS: Math.min(entry.healthTimeoutS, 1800),
       },
       shmSizeBytes: SHM_BYTES,
-      modelIdentity: ctx.modelIdentity,
-      ...(ctx.user ? { user: ctx.user } : {}),
     };
   },
 };

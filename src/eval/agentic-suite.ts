@@ -12,7 +12,7 @@ import { RELAY_SOCKET, startGatewayRelay } from './gateway-relay.js';
 import type { ModelEndpoint } from './model-client.js';
 import { mapLimited } from './run-code-suite.js';
 import { runInSandbox, type SandboxLimits } from './sandbox.js';
-import { type SuiteResult, summarize } from './summarize.js';
+import { type SuiteResult, startSuiteRun } from './summarize.js';
 import type { AgenticTask, TaskOutcome } from './types.js';
 
 /** The driver script Claude Code runs under in the sandbox (relay + `claude -p` + the files it leaves). */
@@ -80,8 +80,14 @@ export async function runAgenticSuite(options: AgenticSuiteOptions): Promise<Sui
   const claude = claudeForSandbox(options.claudePath ?? findClaude(process.env));
   const bus = options.bus ?? silentBus();
   const relay = await startGatewayRelay(options.endpoint.url);
-  const started = new Date();
-  const t0 = performance.now();
+  const run = startSuiteRun({
+    suite: 'agentic',
+    kind: 'agentic',
+    model: options.endpoint.model,
+    api: 'anthropic',
+    target: options.target,
+    variant: options.variant,
+  });
   let done = 0;
   try {
     const outcomes = await mapLimited(options.tasks, options.concurrency ?? 1, async (task) => {
@@ -95,17 +101,7 @@ export async function runAgenticSuite(options: AgenticSuiteOptions): Promise<Sui
       });
       return outcome;
     });
-    return summarize({
-      suite: 'agentic',
-      kind: 'agentic',
-      model: options.endpoint.model,
-      api: 'anthropic',
-      target: options.target ?? 'local',
-      ...(options.variant ? { variant: options.variant } : {}),
-      startedAt: started.toISOString(),
-      durationMs: Math.round(performance.now() - t0),
-      outcomes,
-    });
+    return run.finish(outcomes);
   } finally {
     await relay.close();
   }

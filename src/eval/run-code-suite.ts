@@ -3,7 +3,7 @@ import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import { extractCode } from './extract-code.js';
 import { type GradeOptions, gradeAnswer } from './grade-answer.js';
 import { askModel, type ModelEndpoint } from './model-client.js';
-import { type SuiteResult, summarize } from './summarize.js';
+import { type SuiteResult, startSuiteRun } from './summarize.js';
 import { CODE_SYSTEM_PROMPT, taskPrompt } from './task-prompt.js';
 import type { CodeTask, TaskOutcome } from './types.js';
 
@@ -24,8 +24,14 @@ export interface CodeSuiteOptions {
 /** Asks the model every task through the endpoint, grades each answer in the sandbox, and summarises. */
 export async function runCodeSuite(options: CodeSuiteOptions): Promise<SuiteResult> {
   const bus = options.bus ?? silentBus();
-  const started = new Date();
-  const t0 = performance.now();
+  const run = startSuiteRun({
+    suite: options.suite,
+    kind: 'code',
+    model: options.endpoint.model,
+    api: options.endpoint.api,
+    target: options.target,
+    variant: options.variant,
+  });
   let done = 0;
   const outcomes = await mapLimited(options.tasks, options.concurrency ?? 2, async (task) => {
     const outcome = await runOne(task, options);
@@ -38,17 +44,7 @@ export async function runCodeSuite(options: CodeSuiteOptions): Promise<SuiteResu
     });
     return outcome;
   });
-  return summarize({
-    suite: options.suite,
-    kind: 'code',
-    model: options.endpoint.model,
-    api: options.endpoint.api,
-    target: options.target ?? 'local',
-    ...(options.variant ? { variant: options.variant } : {}),
-    startedAt: started.toISOString(),
-    durationMs: Math.round(performance.now() - t0),
-    outcomes,
-  });
+  return run.finish(outcomes);
 }
 
 async function runOne(task: CodeTask, options: CodeSuiteOptions): Promise<TaskOutcome> {

@@ -21,6 +21,36 @@ export interface SuiteResult {
   outcomes: TaskOutcome[];
 }
 
+/** What names a suite run (the suite, the model and API it asked, where it ran, the variant it measured). */
+export interface SuiteRunIdentity {
+  suite: string;
+  kind: SuiteResult['kind'];
+  model: string;
+  api: EvalApi;
+  target?: SuiteResult['target'] | undefined;
+  variant?: string | undefined;
+}
+
+/** Starts a suite run's clock; `finish` summarizes its outcomes with the run's identity, start time and duration. */
+export function startSuiteRun(run: SuiteRunIdentity): { finish(outcomes: TaskOutcome[]): SuiteResult } {
+  const started = new Date();
+  const t0 = performance.now();
+  return {
+    finish: (outcomes) =>
+      summarize({
+        suite: run.suite,
+        kind: run.kind,
+        model: run.model,
+        api: run.api,
+        target: run.target ?? 'local',
+        ...(run.variant ? { variant: run.variant } : {}),
+        startedAt: started.toISOString(),
+        durationMs: Math.round(performance.now() - t0),
+        outcomes,
+      }),
+  };
+}
+
 /** Aggregates outcomes into a SuiteResult (pure). */
 export function summarize(
   head: Omit<SuiteResult, 'overall' | 'bands' | 'meanLatencyMs' | 'p95LatencyMs'>,

@@ -9,7 +9,7 @@ import { checkJsonSchema } from './json-schema-check.js';
 import { askModel, type ModelEndpoint, type ModelReply, type ToolDefinition } from './model-client.js';
 import { mapLimited } from './run-code-suite.js';
 import { spread } from './select-suites.js';
-import { type SuiteResult, summarize } from './summarize.js';
+import { type SuiteResult, startSuiteRun } from './summarize.js';
 import type { TaskOutcome } from './types.js';
 
 export const TOOLS_DIR = join(BUILTIN_TASKS_DIR, '..', 'tools');
@@ -108,8 +108,14 @@ export async function runToolSuite(options: {
   const loaded = loadToolSuite(options.dir);
   const tools = loaded.tools;
   const scenarios = options.limit === undefined ? loaded.scenarios : spread(loaded.scenarios, options.limit);
-  const started = new Date();
-  const t0 = performance.now();
+  const run = startSuiteRun({
+    suite: 'tools',
+    kind: 'tools',
+    model: options.endpoint.model,
+    api: options.endpoint.api,
+    target: options.target,
+    variant: options.variant,
+  });
   let done = 0;
   const outcomes = await mapLimited(
     scenarios,
@@ -152,15 +158,5 @@ export async function runToolSuite(options: {
       }
     },
   );
-  return summarize({
-    suite: 'tools',
-    kind: 'tools',
-    model: options.endpoint.model,
-    api: options.endpoint.api,
-    target: options.target ?? 'local',
-    ...(options.variant ? { variant: options.variant } : {}),
-    startedAt: started.toISOString(),
-    durationMs: Math.round(performance.now() - t0),
-    outcomes,
-  });
+  return run.finish(outcomes);
 }

@@ -6,11 +6,36 @@ import { OpsError } from '../core/errors.js';
 /**
  * Images as files: what `docker save` writes and `docker load` reads (Engine API: GET /images/{name}/get, POST
  * /images/load). The one place bundles, setup's offline image directory and `ops setup --bundle` move images in and
- * out of the daemon.
+ * out of the daemon; they hold an `ImageArchive`, never the Docker client.
  */
+export interface ImageArchive {
+  /** Writes `docker save REF` to a file; a failed save leaves no half archive. */
+  save(ref: string, file: string): Promise<void>;
+  /** Loads one `docker save` tar (plain or gzipped), and waits until the daemon says it is done. */
+  load(file: string): Promise<void>;
+  /** The names of the images the daemon has (repo:tag). */
+  tags(): Promise<Set<string>>;
+  /** An image's size in bytes; undefined when the daemon does not have it. */
+  sizeBytes(ref: string): Promise<number | undefined>;
+}
 
-/** Writes `docker save REF` to a file. */
-export async function saveImage(docker: Docker, ref: string, file: string): Promise<void> {
+/** The daemon's images as an `ImageArchive`. */
+export function dockerImageArchive(docker: Docker): ImageArchive {
+  return {
+    save: (ref, file) => saveImage(docker, ref, file),
+    load: (file) => loadImage(docker, file),
+    tags: () => imageTags(docker),
+    sizeBytes: async (ref) =>
+      (
+        await docker
+          .getImage(ref)
+          .inspect()
+          .catch(() => undefined)
+      )?.Size,
+  };
+}
+
+async function saveImage(docker: Docker, ref: string, file: string): Promise<void> {
   const stream = await docker.getImage(ref).get();
   try {
     await pipeline(stream, createWriteStream(file));
@@ -21,8 +46,7 @@ export async function saveImage(docker: Docker, ref: string, file: string): Prom
   }
 }
 
-/** Loads one `docker save` tar (plain or gzipped) through the daemon, and waits until the daemon says it is done. */
-export async function loadImage(docker: Docker, file: string): Promise<void> {
+async function loadImage(docker: Docker, file: string): Promise<void> {
   if (!existsSync(file)) throw new OpsError(`no image archive at ${file}`, { exitCode: 2 });
   const stream = await docker.loadImage(createReadStream(file), { quiet: true });
   await new Promise<void>((done, fail) =>
@@ -42,8 +66,7 @@ export async function loadImage(docker: Docker, file: string): Promise<void> {
   );
 }
 
-/** The names of the images the daemon has (repo:tag). */
-export async function imageTags(docker: Docker): Promise<Set<string>> {
+async function imageTags(docker: Docker): Promise<Set<string>> {
   const images = await docker.listImages();
   return new Set(images.flatMap((i) => i.RepoTags ?? []));
 }

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { displayHost } from '../engines/llama-cpp-adapter.js';
+import { displayHost } from '../engines/engine-container.js';
 import type { MonitoringSettings } from '../plan/types.js';
 import { overviewDashboard } from './dashboards.js';
 import { hostPort } from './scrape-targets.js';

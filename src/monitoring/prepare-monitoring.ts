@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { configPath, loadOpsConfig } from '../config/load-config.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { OpsError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
@@ -40,7 +41,7 @@ export function ensureGrafanaPassword(file: string): string {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   chmodSync(dirname(file), 0o700);
   const password = randomBytes(24).toString('base64url');
-  writeAtomic(file, password, 0o600);
+  writeFileAtomic(file, password, { mode: 0o600 });
   return password;
 }
 
@@ -50,7 +51,7 @@ export function writeMonitoringFiles(paths: MonitoringPaths, files: MonitoringFi
     for (const [name, text] of Object.entries(set)) {
       const path = join(dir, name);
       mkdirSync(dirname(path), { recursive: true });
-      writeAtomic(path, text, 0o644);
+      writeFileAtomic(path, text, { mode: 0o644 });
     }
   };
   write(paths.prometheusConfigDir, files.prometheus);
@@ -58,13 +59,6 @@ export function writeMonitoringFiles(paths: MonitoringPaths, files: MonitoringFi
   write(paths.grafanaDashboardsDir, files.grafanaDashboards);
   mkdirSync(paths.prometheusDataDir, { recursive: true });
   mkdirSync(paths.grafanaDataDir, { recursive: true });
-}
-
-function writeAtomic(path: string, text: string, mode: number): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text, { mode });
-  chmodSync(tmp, mode);
-  renameSync(tmp, path);
 }
 
 /** What `up` needs to decide about monitoring on this machine. */

@@ -1,4 +1,4 @@
-import { displayHost } from '../engines/llama-cpp-adapter.js';
+import { displayHost } from '../engines/engine-container.js';
 import { adapterFor } from '../engines/registry.js';
 import { isContainerEntry, type MonitoringSettings, type Plan } from '../plan/types.js';
 import type { AgentEndpoint, MonitoringComponent, ScrapeTarget } from './types.js';

@@ -1,5 +1,6 @@
-import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import type { StateDir } from '../core/state-dir.js';
 import type { Plan } from './types.js';
 
@@ -15,9 +16,7 @@ export function saveCurrentPlan(state: StateDir, plan: Plan): void {
     if (readFileSync(state.planFile, 'utf8') === text) return;
     copyFileSync(state.planFile, state.previousPlanFile);
   }
-  const tmp = `${state.planFile}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, state.planFile);
+  writeFileAtomic(state.planFile, text);
 }
 
 /** The Plan file to use: the one given, else the current one in the state dir (undefined when none). */

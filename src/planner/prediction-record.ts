@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import type { StateDir } from '../core/state-dir.js';
 
 /**
@@ -88,10 +89,7 @@ export function appendPredictionRecords(state: Pick<StateDir, 'root'>, records: 
     const log = readPredictionLog(state, engine);
     log.records.push(...records.filter((r) => r.engine === engine));
     log.records = log.records.slice(-MAX_PREDICTION_RECORDS);
-    const file = join(dir, fileName(engine));
-    const tmp = `${file}.tmp-${process.pid}`;
-    writeFileSync(tmp, `${JSON.stringify(log, null, 2)}\n`);
-    renameSync(tmp, file);
+    writeFileAtomic(join(dir, fileName(engine)), `${JSON.stringify(log, null, 2)}\n`);
   }
 }
 

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { OpsError } from '../core/errors.js';
 
 /**
@@ -25,8 +26,6 @@ export function registerMcpServer(
     }
   }
   doc.mcpServers = { ...(doc.mcpServers ?? {}), [name]: { type: 'stdio', ...server } };
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(doc, null, 2)}\n`);
-  renameSync(tmp, file);
+  writeFileAtomic(file, `${JSON.stringify(doc, null, 2)}\n`);
   return file;
 }

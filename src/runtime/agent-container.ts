@@ -1,5 +1,5 @@
 import { baseLabels, containerName, LABEL } from '../core/labels.js';
-import { displayHost } from '../engines/llama-cpp-adapter.js';
+import { displayHost } from '../engines/engine-container.js';
 import type { ContainerSpec } from '../engines/types.js';
 import type { ContainerState } from './container-runtime.js';
 

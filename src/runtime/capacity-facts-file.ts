@@ -1,7 +1,8 @@
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadCatalog } from '../catalog/load-catalog.js';
 import type { Catalog } from '../catalog/types.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import type { EventBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
 import { readSuiteRuns } from '../eval/eval-store.js';
@@ -77,8 +78,7 @@ export function writeCapacityFactsFile(
 ): string {
   const file = join(dirname(gatewayPlanFile), CAPACITY_FACTS_FILE);
   const doc: CapacityFactsFile = { writtenAt: new Date().toISOString(), models: facts };
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(doc, null, 2)}\n`);
-  renameSync(`${file}.tmp`, file);
+  writeFileAtomic(file, `${JSON.stringify(doc, null, 2)}\n`);
   return file;
 }
 

@@ -1,7 +1,7 @@
 import { OpsError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { LABEL } from '../core/labels.js';
-import { displayHost } from '../engines/llama-cpp-adapter.js';
+import { displayHost } from '../engines/engine-container.js';
 import { adapterFor, specFor } from '../engines/registry.js';
 import { monitoringContainers } from '../monitoring/monitoring-containers.js';
 import type { MonitoringDeployInput } from '../monitoring/types.js';

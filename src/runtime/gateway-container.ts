@@ -1,9 +1,10 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { stringify } from 'yaml';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { baseLabels, containerName, LABEL } from '../core/labels.js';
 import type { StateDir } from '../core/state-dir.js';
-import { displayHost } from '../engines/llama-cpp-adapter.js';
+import { displayHost } from '../engines/engine-container.js';
 import type { ContainerSpec } from '../engines/types.js';
 import type { Plan } from '../plan/types.js';
 
@@ -32,9 +33,7 @@ export function prepareGatewayFiles(state: StateDir, plan: Plan): { planFile: st
   const paths = gatewayPaths(state, plan.deployment);
   mkdirSync(join(state.root, 'gateway'), { recursive: true });
   mkdirSync(paths.spoolDir, { recursive: true });
-  const tmp = `${paths.planFile}.tmp-${process.pid}`;
-  writeFileSync(tmp, gatewayPlanText(plan));
-  renameSync(tmp, paths.planFile);
+  writeFileAtomic(paths.planFile, gatewayPlanText(plan));
   return paths;
 }
 

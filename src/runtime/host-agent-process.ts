@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EventBus } from '../core/events.js';
+import { startDetached } from '../core/process-runner.js';
 import type { StateDir } from '../core/state-dir.js';
 
 // The agent as a host process: the fallback where the agent image is not built (runtime/agent-service.ts). Kept
@@ -58,16 +58,11 @@ export async function ensureHostAgent(
   }
   if (current) await stopHostAgent(state, bus);
   const { pidFile, log } = agentPaths(state);
-  mkdirSync(dirname(log), { recursive: true });
-  const out = openSync(log, 'a');
-  const child = spawn(process.execPath, [OPS_BIN, 'agent'], {
-    detached: true,
-    stdio: ['ignore', out, out],
+  const { pid } = await startDetached(process.execPath, [OPS_BIN, 'agent'], {
     env: { ...env, OPS_HOME: state.root },
+    logFile: log,
   });
-  closeSync(out);
-  child.unref();
-  const info: AgentProcess = { pid: child.pid!, startedAt: new Date().toISOString(), planHash, log };
+  const info: AgentProcess = { pid, startedAt: new Date().toISOString(), planHash, log };
   writeFileSync(pidFile, `${JSON.stringify(info)}\n`);
   // A bad config or a held ledger makes it exit at once: say so now rather than leave a dead pid file.
   await new Promise((r) => setTimeout(r, 1500));

@@ -1,8 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseDocument, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { z } from 'zod';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { ValidationError } from '../core/errors.js';
+import { readYamlFile } from '../core/read-yaml-file.js';
 import { zodProblems } from '../core/validation.js';
 import type { Profile } from '../profiles/types.js';
 
@@ -105,24 +107,19 @@ export function mergeAnswers(base: SetupAnswers, ...layers: (PartialAnswers | un
 
 /** Reads an answers file (`--config`, or the saved one); every field is optional, every problem reported. */
 export function readAnswersFile(file: string): PartialAnswers {
-  const doc = parseDocument(readFileSync(file, 'utf8'), { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    throw new ValidationError(
-      file,
-      doc.errors.map((e) => ({
-        path: e.linePos ? `line ${e.linePos[0].line}:${e.linePos[0].col}` : '',
-        message: e.message.split('\n')[0] ?? e.message,
-      })),
-    );
-  }
-  const parsed = setupAnswersSchema.partial().safeParse(doc.toJS() ?? {});
+  const doc = readYamlFile(
+    file,
+    'the setup answers file',
+    'give --config a YAML file of answers, like the $OPS_HOME/setup/answers.yaml ops setup saves',
+  );
+  const parsed = setupAnswersSchema.partial().safeParse(doc ?? {});
   if (!parsed.success) {
     throw new ValidationError(file, zodProblems(parsed.error), {
       hint: 'the fields are those of $OPS_HOME/setup/answers.yaml (see README, "ops setup")',
     });
   }
   // partial() still fills nested defaults; keep only what the file said.
-  const raw = (doc.toJS() ?? {}) as Record<string, unknown>;
+  const raw = (doc ?? {}) as Record<string, unknown>;
   return Object.fromEntries(Object.entries(parsed.data).filter(([k]) => k in raw)) as PartialAnswers;
 }
 
@@ -136,7 +133,5 @@ export function saveAnswers(file: string, answers: SetupAnswers): void {
   const text = `# Written by ops setup; a re-run offers these as defaults. Also valid for --config.\n${stringify(answers)}`;
   // Unchanged answers leave the file alone, so a repeated run changes nothing on disk.
   if (existsSync(file) && readFileSync(file, 'utf8') === text) return;
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
+  writeFileAtomic(file, text);
 }

@@ -1,3 +1,4 @@
+import { PROVISION_STATUS_MARK } from '../core/console-reporter.js';
 import { SUPPORTED_DISTROS } from './distro.js';
 import type { HostFacts } from './host-facts.js';
 import { PROVISION_STEPS } from './provision-steps.js';
@@ -33,18 +34,9 @@ export function decideSteps(
 
 /** The human listing of decisions: one line per step, and the commands under each pending one. */
 export function formatDecisions(decisions: readonly StepDecision[], withCommands = true): string[] {
-  const mark: Record<StepDecision['status'], string> = {
-    satisfied: '✓',
-    pending: '→',
-    kept: '=',
-    'not-applicable': '-',
-    manual: '!',
-    unsupported: '✗',
-    refused: '✗',
-  };
   const lines: string[] = [];
   decisions.forEach((d, i) => {
-    lines.push(`  ${mark[d.status]} ${i + 1}. ${d.step.id} (${d.status}): ${d.detail}`);
+    lines.push(`  ${PROVISION_STATUS_MARK[d.status]} ${i + 1}. ${d.step.id} (${d.status}): ${d.detail}`);
     if (withCommands && d.status === 'pending') for (const c of d.commands) lines.push(`       $ ${c}`);
   });
   return lines;

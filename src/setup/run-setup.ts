@@ -4,8 +4,7 @@ import type { EventBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
 import type { CudaFit } from '../cuda-compat/check-image-cuda.js';
 import { debianArch } from '../images/image-recipe.js';
-import { connectDocker } from '../runtime/docker-connection.js';
-import { DockerodeRuntime } from '../runtime/dockerode-runtime.js';
+import { connectRuntime } from '../runtime/connect-runtime.js';
 import type { SetupAnswers } from './answers.js';
 import {
   defaultAnswers,
@@ -56,8 +55,7 @@ async function planCudaFits(
 ): Promise<CudaFit[]> {
   if (gpuCount(machine.facts) === 0 || machine.inventory.gpus.length === 0) return [];
   const images = entries.map(gpuEngineImage).filter((i): i is string => i !== null);
-  const docker = machine.remote ? undefined : await connectDocker().catch(() => undefined);
-  const runtime = docker ? new DockerodeRuntime(docker) : undefined;
+  const runtime = machine.remote ? undefined : await connectRuntime().catch(() => undefined);
   const origin = machine.remote ? `in ${machine.inventory.source}` : 'installed';
   return engineCudaFits({
     images,

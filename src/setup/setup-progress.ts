@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import type { StateDir } from '../core/state-dir.js';
 import type { SetupAnswers } from './answers.js';
 
@@ -76,7 +77,5 @@ export function markStage(
 ): void {
   progress.stages[stage] = { at: new Date().toISOString(), detail, ...(result ? { result } : {}) };
   mkdirSync(files.dir, { recursive: true });
-  const tmp = `${files.progress}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(progress, null, 2)}\n`);
-  renameSync(tmp, files.progress);
+  writeFileAtomic(files.progress, `${JSON.stringify(progress, null, 2)}\n`);
 }

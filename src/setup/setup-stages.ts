@@ -10,11 +10,11 @@ import { apiKeysFromEnv } from '../gateway/auth.js';
 import { loadAgentRecipe } from '../images/agent-image.js';
 import { buildEngineImage, loadLlamaCppRecipe } from '../images/build-engine-image.js';
 import { loadGatewayRecipe } from '../images/gateway-image.js';
-import { imageTags, loadImage } from '../images/image-archive.js';
+import { dockerImageArchive, type ImageArchive } from '../images/image-archive.js';
 import { type BringUpResult, bringUp } from '../runtime/bring-up.js';
+import { connectRuntime } from '../runtime/connect-runtime.js';
 import { deploymentStatus } from '../runtime/deployment-status.js';
 import { connectDocker } from '../runtime/docker-connection.js';
-import { DockerodeRuntime } from '../runtime/dockerode-runtime.js';
 import { loadPlanForHost } from '../runtime/load-plan-for-host.js';
 import { importBundle } from '../store/bundle-import.js';
 import { StoreModelLocator } from '../store/model-locator.js';
@@ -106,12 +106,13 @@ export async function runStages(input: StagesInput): Promise<SetupSummary> {
 
   start('images');
   const docker = await connectDocker();
+  const archive = dockerImageArchive(docker);
   const engines = input.plan.document.engines as { name: string; engine: string; model: string }[];
   if (input.bundle) {
     // From the bundle's tars only: a build would fetch Debian packages.
     const { verified } = input.bundle;
     const before = (progress.stages.images?.result?.loadedParts as string[] | undefined) ?? [];
-    const decisions = imagesToLoad(verified.manifest.parts, await imageTags(docker), before);
+    const decisions = imagesToLoad(verified.manifest.parts, await archive.tags(), before);
     for (const d of decisions) {
       if (d.action === 'keep') {
         bus.emit({ kind: 'step:skip', step: `load ${d.part.what}`, reason: d.reason });
@@ -119,7 +120,7 @@ export async function runStages(input: StagesInput): Promise<SetupSummary> {
       }
       const started = Date.now();
       bus.emit({ kind: 'step:start', step: `load ${d.part.what}`, detail: d.reason });
-      await loadImage(docker, verified.partPath(d.part.path));
+      await archive.load(verified.partPath(d.part.path));
       bus.emit({ kind: 'step:done', step: `load ${d.part.what}`, durationMs: Date.now() - started });
     }
     done(
@@ -131,7 +132,7 @@ export async function runStages(input: StagesInput): Promise<SetupSummary> {
   } else {
     const loaded: string[] = [];
     if (answers.offline?.imageDir)
-      loaded.push(...(await loadImageTarballs(docker, answers.offline.imageDir, bus)));
+      loaded.push(...(await loadImageTarballs(archive, answers.offline.imageDir, bus)));
     const built: string[] = [];
     const needs = new Set(engines.map((e) => e.engine));
     // The agent's image too: in its container it comes back after a reboot; as a host process (without it) it does not.
@@ -172,7 +173,7 @@ export async function runStages(input: StagesInput): Promise<SetupSummary> {
   if (stop('plan')) return stopped(summary, 'plan', lines);
 
   start('up', answers.deployment);
-  const rt = new DockerodeRuntime(docker);
+  const rt = await connectRuntime();
   const plan = await loadPlanForHost({ state, bus }, files.plan, rt);
   const brought = await bringUp(plan, { state, runtime: rt, bus });
   const up = brought.up;
@@ -291,7 +292,7 @@ function stopped(summary: SetupSummary, stage: SetupStage, lines: string[]): Set
 }
 
 /** Air-gapped: `docker load` every image tarball of the directory (what `docker save` wrote elsewhere). */
-async function loadImageTarballs(docker: import('dockerode'), dir: string, bus: EventBus): Promise<string[]> {
+async function loadImageTarballs(archive: ImageArchive, dir: string, bus: EventBus): Promise<string[]> {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -305,7 +306,7 @@ async function loadImageTarballs(docker: import('dockerode'), dir: string, bus: 
   const files = names.filter((f) => /\.tar(\.gz)?$/.test(f));
   for (const file of files) {
     bus.emit({ kind: 'log', level: 'info', message: `docker load ${join(dir, file)}` });
-    await loadImage(docker, join(dir, file));
+    await archive.load(join(dir, file));
   }
   return files;
 }

@@ -1,5 +1,6 @@
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { z } from 'zod';
+import { writeFileAtomicAsync } from '../core/atomic-write.js';
 import type { ByteRange } from './byte-ranges.js';
 
 /**
@@ -30,9 +31,7 @@ export async function readDownloadProgress(file: string): Promise<DownloadProgre
 
 /** Writes a sidecar atomically (tmp + rename), so a crash mid-write leaves the previous one. */
 export async function writeDownloadProgress(file: string, progress: DownloadProgress): Promise<void> {
-  const tmp = `${file}.tmp`;
-  await writeFile(tmp, JSON.stringify(progress));
-  await rename(tmp, file);
+  await writeFileAtomicAsync(file, JSON.stringify(progress));
 }
 
 export async function removeDownloadProgress(file: string): Promise<void> {

@@ -1,7 +1,8 @@
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { writeFileAtomicAsync } from '../core/atomic-write.js';
 import { OpsError, ValidationError } from '../core/errors.js';
 import { zodProblems } from '../core/validation.js';
 import type { StoreLayout } from './store-layout.js';
@@ -101,12 +102,7 @@ export async function updateManifest<T>(
   try {
     const { entries } = await readManifest(layout);
     const out = change(entries);
-    const tmp = `${layout.manifestFile}.tmp-${process.pid}`;
-    const handle = await open(tmp, 'w');
-    await handle.writeFile(serializeManifest(out.entries));
-    await handle.sync();
-    await handle.close();
-    await rename(tmp, layout.manifestFile);
+    await writeFileAtomicAsync(layout.manifestFile, serializeManifest(out.entries), { fsync: true });
     return out.result;
   } finally {
     await rm(lock, { force: true });

@@ -7,9 +7,8 @@ import { type EventBus, silentBus } from '../core/events.js';
 import { baseLabels, LABEL } from '../core/labels.js';
 import { llamaFileTypeByName } from '../models/gguf/ggml-types.js';
 import { readGgufFile } from '../models/gguf/gguf-reader.js';
+import { connectRuntime } from '../runtime/connect-runtime.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
-import { connectDocker } from '../runtime/docker-connection.js';
-import { DockerodeRuntime } from '../runtime/dockerode-runtime.js';
 import { admitVerifiedFile } from './blob-store.js';
 import { ensureFreeSpace, type FreeSpaceProbe, statfsFreeBytes } from './disk-space.js';
 import { matchEntries } from './list-models.js';
@@ -70,7 +69,7 @@ export async function quantizeModel(layout: StoreLayout, options: QuantizeOption
   // The output is at most the size of the source (quantizing only shrinks).
   await ensureFreeSpace(layout.root, source.bytes, options.freeSpace ?? statfsFreeBytes);
 
-  const runtime = options.runtime ?? new DockerodeRuntime(await connectDocker());
+  const runtime = options.runtime ?? (await connectRuntime());
   const outDir = join(layout.tmpDir, `quantize-${randomBytes(4).toString('hex')}`);
   await mkdir(outDir, { recursive: true });
   const step = `quantize ${source.id} → ${fileType.name}`;

@@ -117,7 +117,7 @@ export async function collectGarbage(
 
 /** A partial (or its sidecar) whose `.lock` names a running process belongs to a download in progress. */
 async function ownedByLiveProcess(path: string): Promise<boolean> {
-  const base = path.replace(/\.progress\.json(\.tmp)?$/, '');
+  const base = path.replace(/\.progress\.json(\.tmp-[\d-]+)?$/, '');
   const pid = Number((await readFile(`${base}.lock`, 'utf8').catch(() => '')).trim());
   return pid > 0 && processAlive(pid);
 }

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { rmSync } from 'node:fs';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { OpsError } from '../core/errors.js';
 import type { StateDir } from '../core/state-dir.js';
-import { displayHost } from '../engines/llama-cpp-adapter.js';
+import { displayHost } from '../engines/engine-container.js';
 import { holdFileFor } from '../gateway/plan-watcher.js';
 import { HttpError, httpRequest } from '../http/http-client.js';
 import type { Plan } from '../plan/types.js';
@@ -50,7 +50,7 @@ export class GatewayControl {
 
   /** Holds admission to the named upstreams until released or `untilMs`, and waits for what they run to end. */
   async hold(names: string[], untilMs: number, drainTimeoutMs: number): Promise<void> {
-    writeAtomically(this.holdFile, JSON.stringify({ upstreams: names, untilMs }));
+    writeFileAtomic(this.holdFile, JSON.stringify({ upstreams: names, untilMs }), { mkdir: true });
     await this.until(
       drainTimeoutMs,
       `the gateway to hold ${names.join(', ')} and finish their requests`,
@@ -96,11 +96,4 @@ export class GatewayControl {
       await new Promise((r) => setTimeout(r, this.pollMs));
     }
   }
-}
-
-function writeAtomically(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
 }

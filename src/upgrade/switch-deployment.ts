@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { OpsError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { StateDir } from '../core/state-dir.js';
-import { displayHost } from '../engines/llama-cpp-adapter.js';
+import { displayHost } from '../engines/engine-container.js';
 import type { MonitoringDeployInput } from '../monitoring/types.js';
 import { saveCurrentPlan } from '../plan/plan-store.js';
 import type { ContainerEntry, Plan } from '../plan/types.js';

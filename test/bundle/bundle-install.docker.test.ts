@@ -8,6 +8,7 @@ import { createBundle } from '../../src/bundle/create-bundle.js';
 import { installBundle } from '../../src/bundle/install-bundle.js';
 import { EventBus } from '../../src/core/events.js';
 import { ensureStateDir, resolveStateDir, type StateDir } from '../../src/core/state-dir.js';
+import { dockerImageArchive } from '../../src/images/image-archive.js';
 import { writeSmokeModel } from '../../src/models/smoke-model.js';
 import { pullModel } from '../../src/store/pull-model.js';
 import { blobPath, storeLayout } from '../../src/store/store-layout.js';
@@ -77,7 +78,7 @@ describe('ops bundle: create, refuse damage, resume, install, up', { timeout: 30
       out,
       include: { images: false, packages: false, ops: false },
       state: source,
-      docker: kit.docker,
+      images: dockerImageArchive(kit.docker),
       bus,
     });
 
@@ -107,7 +108,7 @@ describe('ops bundle: create, refuse damage, resume, install, up', { timeout: 30
       installBundle({
         bundle: bad,
         state: target,
-        containers: async () => ({ docker: kit.docker, runtime: kit.runtime }),
+        containers: async () => ({ images: dockerImageArchive(kit.docker), runtime: kit.runtime }),
         bus,
         prefix: join(kit.dir, 'p1'),
         skip: {},
@@ -126,7 +127,7 @@ describe('ops bundle: create, refuse damage, resume, install, up', { timeout: 30
       installBundle({
         bundle: cut,
         state: target,
-        containers: async () => ({ docker: kit.docker, runtime: kit.runtime }),
+        containers: async () => ({ images: dockerImageArchive(kit.docker), runtime: kit.runtime }),
         bus,
         prefix: join(kit.dir, 'p2'),
         skip: {},
@@ -144,7 +145,7 @@ describe('ops bundle: create, refuse damage, resume, install, up', { timeout: 30
       installBundle({
         bundle: out,
         state: target,
-        containers: async () => ({ docker: kit.docker, runtime: kit.runtime }),
+        containers: async () => ({ images: dockerImageArchive(kit.docker), runtime: kit.runtime }),
         bus,
         prefix: join(kit.dir, 'p3'),
         skip: {},

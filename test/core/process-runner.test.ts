@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import { CommandError, OpsError } from '../../src/core/errors.js';
-import { runChecked, runProcess, runProcessSync } from '../../src/core/process-runner.js';
+import { runChecked, runProcess, runProcessSync, startDetached } from '../../src/core/process-runner.js';
 
 describe('the one process runner (zx)', () => {
   it('keeps stdout and stderr apart, hands out lines as they come, and quotes arguments', async () => {
@@ -86,5 +89,39 @@ describe('the one process runner, against a process that ignores SIGTERM', () =>
     });
     assert.equal(result.timedOut, true);
     assert.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`);
+  });
+});
+
+describe('the one process runner, starting a process that outlives ops', () => {
+  it('gives its pid and command, in a session of its own, output appended to the log', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ops-detached-'));
+    const log = join(dir, 'logs', 'x.log');
+    const started = await startDetached('bash', ['-c', 'echo "started $X"; exec sleep 30'], {
+      env: { ...process.env, X: 'here' },
+      logFile: log,
+    });
+    try {
+      assert.ok(started.pid > 0);
+      assert.equal(started.command, 'bash -c "echo \\"started $X\\"; exec sleep 30"');
+      // Its own session: the pid leads it, so a Ctrl-C to ops's process group does not reach it.
+      const stat = readFileSync(`/proc/${started.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      assert.equal(Number(fields[3]), started.pid, 'session id');
+      for (let i = 0; i < 50 && !readFileSync(log, 'utf8').includes('started'); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      assert.equal(readFileSync(log, 'utf8'), 'started here\n');
+    } finally {
+      process.kill(started.pid, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says a program that cannot be started is not installed, naming it', async () => {
+    await assert.rejects(startDetached('ops-no-such-program', ['x']), (error: unknown) => {
+      assert.ok(error instanceof OpsError);
+      assert.match(error.message, /ops-no-such-program is not installed/);
+      assert.match(error.hint ?? '', /install ops-no-such-program/);
+      return true;
+    });
   });
 });

@@ -4,10 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
-import type { UsageSink } from '../../src/gateway/types.js';
 import { importFile } from '../../src/ledger/import/import-file.js';
 import { Ledger } from '../../src/ledger/ledger.js';
-import { createLedgerUsageSink } from '../../src/ledger/usage-sink.js';
 import { acquireWriterLock } from '../../src/ledger/writer-lock.js';
 
 let dir: string;
@@ -103,32 +101,6 @@ test('usage is de-duplicated by id, or by content when there is none', () => {
     `${line('x').replace('"id":"x",', '')}\n${line('x').replace('"id":"x",', '')}`,
   );
   assert.equal(importFile(ledger, 'usage', anon).inserted, 1);
-});
-
-test("the gateway's usage sink batches records into the ledger", () => {
-  const sink = createLedgerUsageSink(ledger, { flushMs: 60_000 });
-  // It plugs into the gateway's `usageSink` option as is.
-  const asGatewaySink: UsageSink = sink;
-  void asGatewaySink;
-  for (let i = 0; i < 3; i++) {
-    sink({
-      at: new Date(Date.UTC(2026, 2, 5, 10, i)).toISOString(),
-      api: 'anthropic',
-      model: 'claude-sonnet-4-5',
-      upstream: 'coder',
-      route: 'local',
-      inputTokens: 100,
-      outputTokens: 10,
-      latencyMs: 1200,
-      ttftMs: 300,
-      status: 200,
-    });
-  }
-  assert.equal(ledger.usage(0, Number.MAX_SAFE_INTEGER).length, 0);
-  sink.flush();
-  const rows = ledger.usage(0, Number.MAX_SAFE_INTEGER);
-  assert.equal(rows.length, 3);
-  assert.equal(rows[0]!.ttftMs, 300);
 });
 
 test('reopening keeps the data; a second agent lock is refused while the first holds it', () => {

@@ -6,8 +6,7 @@ import { planFootprint, readPlanDocument } from '../../plan/load-plan.js';
 import { planFileToUse } from '../../plan/plan-store.js';
 import type { AgentRunning } from '../../runtime/agent-container.js';
 import { agentStatus, ensureAgent, stopAgent } from '../../runtime/agent-service.js';
-import { connectDocker } from '../../runtime/docker-connection.js';
-import { DockerodeRuntime } from '../../runtime/dockerode-runtime.js';
+import { connectRuntime } from '../../runtime/connect-runtime.js';
 import { listenPort } from '../numeric-option.js';
 import type { RegisterCommand } from './index.js';
 
@@ -68,7 +67,7 @@ export const registerAgentCommand: RegisterCommand = (program: Command, getConte
           exitCode: 2,
         });
       const { deployment } = planFootprint(readPlanDocument(planFile));
-      const runtime = new DockerodeRuntime(await connectDocker());
+      const runtime = await connectRuntime();
       const gpus = await detectGpuIndexes();
       const running = await ensureAgent(deployment, {
         state: context.state,
@@ -85,7 +84,7 @@ export const registerAgentCommand: RegisterCommand = (program: Command, getConte
     .option('--json', 'print the result as JSON')
     .action(async (options: { json?: boolean }) => {
       const context = getContext();
-      const runtime = new DockerodeRuntime(await connectDocker());
+      const runtime = await connectRuntime();
       const stopped = await stopAgent(context.state, runtime, context.bus);
       context.output(
         stopped.length ? `stopped ${stopped.join(', ')}` : 'the ops agent was not running',
@@ -102,7 +101,7 @@ export const registerAgentCommand: RegisterCommand = (program: Command, getConte
     .option('--json', 'print the status as JSON')
     .action(async (options: { json?: boolean }) => {
       const context = getContext();
-      const runtime = new DockerodeRuntime(await connectDocker());
+      const runtime = await connectRuntime();
       const running = await agentStatus(context.state, runtime);
       context.output(describe(running), running ?? { mode: 'none' }, options.json ?? false);
     });

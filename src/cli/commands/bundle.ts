@@ -3,8 +3,9 @@ import { createBundle } from '../../bundle/create-bundle.js';
 import { INSTALL_STEPS, type InstallStep, installBundle } from '../../bundle/install-bundle.js';
 import { formatBytes } from '../../core/console-reporter.js';
 import { OpsError } from '../../core/errors.js';
+import { dockerImageArchive } from '../../images/image-archive.js';
+import { connectRuntime } from '../../runtime/connect-runtime.js';
 import { connectDocker } from '../../runtime/docker-connection.js';
-import { DockerodeRuntime } from '../../runtime/dockerode-runtime.js';
 import { type DistroKey, SUPPORTED_DISTROS } from '../../setup/distro.js';
 import type { RegisterCommand } from './index.js';
 
@@ -77,7 +78,7 @@ export const registerBundleCommands: RegisterCommand = (program, getContext) => 
             ...(o.packagesDir ? { packagesDir: o.packagesDir } : {}),
             include: { images: o.images, packages: o.packages, ops: o.ops },
             state: ctx.state,
-            docker: await connectDocker(),
+            images: dockerImageArchive(await connectDocker()),
             bus: ctx.bus,
             estimateOnly: o.estimate ?? false,
           });
@@ -110,8 +111,8 @@ export const registerBundleCommands: RegisterCommand = (program, getContext) => 
           state: ctx.state,
           // Asked for only when images are loaded or the Plan brought up: the packages step may install Docker.
           containers: async () => {
-            const docker = await connectDocker();
-            return { docker, runtime: new DockerodeRuntime(docker) };
+            const images = dockerImageArchive(await connectDocker());
+            return { images, runtime: await connectRuntime() };
           },
           bus: ctx.bus,
           prefix: o.prefix,

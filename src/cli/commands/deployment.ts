@@ -5,9 +5,8 @@ import { LABEL } from '../../core/labels.js';
 import { planFootprint, readPlan, readPlanDocument } from '../../plan/load-plan.js';
 import { planFileToUse } from '../../plan/plan-store.js';
 import type { AgentRunning } from '../../runtime/agent-container.js';
+import { connectRuntime } from '../../runtime/connect-runtime.js';
 import { type DeploymentStatus, deploymentStatus } from '../../runtime/deployment-status.js';
-import { connectDocker } from '../../runtime/docker-connection.js';
-import { DockerodeRuntime } from '../../runtime/dockerode-runtime.js';
 import { runningAgent, stopHostAgent } from '../../runtime/host-agent-process.js';
 import type { CliContext } from '../context.js';
 import { positiveInteger } from '../numeric-option.js';
@@ -20,7 +19,7 @@ const planHelp = 'Plan file (YAML); default: the current Plan in $OPS_HOME/plan.
 const deployer = () => import('../../runtime/deployer.js');
 
 async function runtime() {
-  return new DockerodeRuntime(await connectDocker());
+  return await connectRuntime();
 }
 
 /** The status table a person reads, with the lines to point Claude Code at the gateway when there is one. */

@@ -2,8 +2,7 @@ import type { Command } from 'commander';
 import { OpsError } from '../../core/errors.js';
 import { loadProfiles } from '../../profiles/load-profiles.js';
 import { defaultProfilesDir } from '../../profiles/profiles-dir.js';
-import { connectDocker } from '../../runtime/docker-connection.js';
-import { DockerodeRuntime } from '../../runtime/dockerode-runtime.js';
+import { connectRuntime } from '../../runtime/connect-runtime.js';
 import { defaultAnswers, loadSavedAnswers, mergeAnswers } from '../../setup/answers.js';
 import { runDoctorChecks } from '../../setup/doctor-check-list.js';
 import type { DoctorCheck } from '../../setup/doctor-checks.js';
@@ -31,13 +30,13 @@ export const registerDoctorCommand: RegisterCommand = (program: Command, getCont
       if (!profile) throw new Error('no cpu-only profile');
       // The gateway address and the driver choices (pin, flavour) come from the saved answers; defaults otherwise.
       const answers = mergeAnswers(defaultAnswers(profile), loadSavedAnswers(setupFiles(ctx.state).answers));
-      const docker = facts.dockerServer ? await connectDocker() : undefined;
+      const runtime = facts.dockerServer ? await connectRuntime() : undefined;
       const checks = await runDoctorChecks({
         state: ctx.state,
         shell,
         facts,
         options: provisionOptions(answers, facts.gpus),
-        ...(docker ? { runtime: new DockerodeRuntime(docker) } : {}),
+        ...(runtime ? { runtime } : {}),
       });
       const failed = checks.filter((c) => c.status === 'fail');
       const width = Math.max(...checks.map((c) => c.id.length));

@@ -8,8 +8,8 @@ import { selectSuites } from '../../eval/select-suites.js';
 import { DEFAULT_SANDBOX_TAG } from '../../images/sandbox-image.js';
 import { Ledger, ledgerPath } from '../../ledger/ledger.js';
 import { refreshCapacityFactsAfterRuns } from '../../runtime/capacity-facts-file.js';
-import { connectDocker } from '../../runtime/docker-connection.js';
-import { DockerodeRuntime } from '../../runtime/dockerode-runtime.js';
+import { connectRuntime } from '../../runtime/connect-runtime.js';
+import type { ContainerRuntime } from '../../runtime/container-runtime.js';
 import type { RegisterCommand } from './index.js';
 
 interface EvalOptions {
@@ -101,9 +101,9 @@ export const registerEvalCommand: RegisterCommand = (program: Command, getContex
         ...(options.baselineModel ? { baselineModel: options.baselineModel } : {}),
         api,
       });
-      let runtime: DockerodeRuntime | undefined;
+      let runtime: ContainerRuntime | undefined;
       if (suites.some((s) => s.kind !== 'tools')) {
-        runtime = new DockerodeRuntime(await connectDocker());
+        runtime = await connectRuntime();
         if (!(await runtime.imageExists(options.sandboxImage))) {
           throw new OpsError(`the sandbox image ${options.sandboxImage} is missing`, {
             exitCode: 2,

@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { latestMeasuredSpeeds } from '../../bench/bench-store.js';
 import { loadActiveCatalog } from '../../catalog/active-catalog.js';
 import type { Catalog } from '../../catalog/types.js';
+import { writeFileAtomic } from '../../core/atomic-write.js';
 import { closestNames } from '../../core/closest-names.js';
 import { OpsError } from '../../core/errors.js';
 import type { StateDir } from '../../core/state-dir.js';
@@ -381,12 +382,9 @@ async function writePlan(state: StateDir, proposal: PlanProposal, opts: PlanOpti
   const file = resolve(opts.out ?? join(state.root, 'plan.proposed.yaml'));
   mkdirSync(dirname(file), { recursive: true });
   const text = `# Written by ops plan; start it with: ops up --plan ${file}\n${stringify(doc)}`;
-  const tmp = `${file}.tmp-${process.pid}`;
   try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
+    writeFileAtomic(file, text);
   } catch (cause) {
-    rmSync(tmp, { force: true });
     throw new OpsError(`cannot write the Plan to ${file}: ${(cause as Error).message}`, {
       cause,
       exitCode: 2,

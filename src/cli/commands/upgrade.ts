@@ -10,8 +10,7 @@ import { readPlan } from '../../plan/load-plan.js';
 import type { Plan } from '../../plan/types.js';
 import { loadProfiles } from '../../profiles/load-profiles.js';
 import { defaultProfilesDir } from '../../profiles/profiles-dir.js';
-import { connectDocker } from '../../runtime/docker-connection.js';
-import { DockerodeRuntime } from '../../runtime/dockerode-runtime.js';
+import { connectRuntime } from '../../runtime/connect-runtime.js';
 import { missingGatewaySecrets, prepareGatewayFiles } from '../../runtime/gateway-container.js';
 import { StoreModelLocator } from '../../store/model-locator.js';
 import {
@@ -95,7 +94,7 @@ async function runSwitch(
       exitCode: 2,
     });
   }
-  const runtime = new DockerodeRuntime(await connectDocker());
+  const runtime = await connectRuntime();
   const gateway = current.gateway?.enabled
     ? { image: defaultGatewayTag(), paths: prepareGatewayFiles(ctx.state, current), env: process.env }
     : undefined;
