@@ -1,15 +1,17 @@
+import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, type Dispatcher, request } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { OpsError } from '../core/errors.js';
 import { HttpError, toHttpError } from './http-errors.js';
 import { redirectStep } from './redirects.js';
 import { backoffDelayMs, isTransient, type RetryPolicy } from './retry-policy.js';
 
 /**
- * The one HTTP client of ops (the gateway's upstream pool aside), on undici: pooled keep-alive connections per
- * origin, the three timeouts (connect, response head, idle body) plus an overall deadline, redirects as fetch
- * follows them, retries with backoff for idempotent requests, and every transport failure mapped once into an
- * HttpError with a hint. A status answer (404, 503) is returned, not thrown: what it means is the caller's.
+ * The one HTTP client of ops, on undici: pooled keep-alive connections per origin, the three timeouts (connect,
+ * response head, idle body) plus an overall deadline, redirects as fetch follows them, retries with backoff for
+ * idempotent requests, and every transport failure mapped once into an HttpError with a hint. A status answer
+ * (404, 503) is returned, not thrown: what it means is the caller's. The gateway's upstreams use it too, each
+ * with an own client (its pool size, its timeouts, no redirects or retries) and the body read as it streams.
  *
  * The overall deadline is a ref'd timer on purpose: while a request waits (Docker's port proxy holding a
  * connection to an engine that is not listening yet), a pending `await` with only unref'd timers and idle
@@ -32,9 +34,9 @@ export interface HttpRequestOptions {
   json?: unknown;
   /** Deadline for the whole exchange, body included, per attempt (ref'd timer). Default none. */
   timeoutMs?: number;
-  /** No response head within this long fails the attempt; default `timeoutMs`, else 300 s (undici's). */
+  /** No response head within this long fails the attempt; default `timeoutMs`, else 300 s (undici's); 0: none. */
   headersTimeoutMs?: number;
-  /** No body bytes for this long fails the attempt; default `timeoutMs`, else 300 s (undici's). */
+  /** No body bytes for this long fails the attempt; default `timeoutMs`, else 300 s (undici's); 0: none. */
   bodyIdleTimeoutMs?: number;
   signal?: AbortSignal;
   /** Redirects followed; 0 returns the 3xx answer itself. Default 10. */
@@ -47,6 +49,13 @@ export interface HttpRequestOptions {
   retry?: RetryPolicy | 'none';
   /** Called before each retry (for progress events). */
   onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
+  /**
+   * Times a request of any method, POST included, is sent again at once when its connection was reset or closed
+   * before an answer began. A kept-alive connection the server closes just as it is reused fails this way before
+   * the server read anything (llama-server's cpp-httplib closes idle and over-used ones); Node's docs advise
+   * exactly this retry (`request.reusedSocket`). Default 0: only for requests a server may see twice.
+   */
+  resendOnReset?: number;
 }
 
 export type HttpHeaders = Record<string, string | string[] | undefined>;
@@ -62,6 +71,11 @@ export interface HttpResponse {
   firstHeaders: HttpHeaders;
   /** The body as a stream; read it, or call `dump()`, to free the connection. */
   body: Dispatcher.ResponseData['body'];
+  /**
+   * The body as UTF-8 text in the pieces it arrives in, for relaying a stream as it comes; a transport failure
+   * mid-body (idle timeout, lost connection) is an HttpError. Leaving the loop early closes the connection.
+   */
+  chunks: () => AsyncGenerator<string>;
   /** The body as text; a body over `limitBytes` (default 64 MiB) fails. */
   text: (limitBytes?: number) => Promise<string>;
   /** The body parsed as JSON; a body that is not JSON fails with an OpsError naming the URL. */
@@ -93,6 +107,7 @@ export class HttpClient {
     ).toUpperCase();
     const policy =
       options.retry === 'none' || !IDEMPOTENT.has(method) ? undefined : (options.retry ?? DEFAULT_HTTP_RETRY);
+    let resends = 0;
     for (let attempt = 1; ; attempt++) {
       let res: HttpResponse | undefined;
       let failure: unknown;
@@ -100,6 +115,16 @@ export class HttpClient {
         res = await this.follow(String(url), method, options);
       } catch (error) {
         failure = error;
+      }
+      if (
+        failure instanceof HttpError &&
+        failure.kind === 'reset' &&
+        resends < (options.resendOnReset ?? 0) &&
+        !options.signal?.aborted
+      ) {
+        resends++;
+        attempt--;
+        continue;
       }
       const retryable = res
         ? res.status === 408 || res.status === 429 || res.status >= 500
@@ -187,46 +212,60 @@ export class HttpClient {
     body: string | Uint8Array | undefined,
     options: HttpRequestOptions,
   ): Promise<Dispatcher.ResponseData & { settle: () => void; timedOutAfterMs: () => number | undefined }> {
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer =
-      options.timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            timedOut = true;
-            controller.abort(new Error(`no answer within ${options.timeoutMs} ms`));
-          }, options.timeoutMs);
-    const onOuterAbort = () => controller.abort(options.signal?.reason);
-    if (options.signal?.aborted) onOuterAbort();
-    options.signal?.addEventListener('abort', onOuterAbort, { once: true });
-    const settle = () => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onOuterAbort);
-    };
+    // Without a deadline the caller's signal goes to undici as it is: no controller, timer or listeners of our
+    // own per request (the gateway sends every request of every client through here).
+    const deadline =
+      options.timeoutMs === undefined ? undefined : this.deadline(options.timeoutMs, options.signal);
     try {
-      const answer = await request(url, {
-        dispatcher: this.agent,
+      const answer = await this.agent.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
         method: method as Dispatcher.HttpMethod,
         headers,
         body,
-        signal: controller.signal,
+        signal: deadline?.signal ?? options.signal,
         // Under an overall deadline, undici's own 300 s limits must not cut a longer one short.
         headersTimeout: options.headersTimeoutMs ?? options.timeoutMs,
         bodyTimeout: options.bodyIdleTimeoutMs ?? options.timeoutMs,
       });
-      answer.body.once('close', settle);
-      answer.body.once('error', settle);
-      answer.body.once('end', settle);
+      if (deadline) {
+        answer.body.once('close', deadline.settle);
+        answer.body.once('error', deadline.settle);
+        answer.body.once('end', deadline.settle);
+      }
       return Object.assign(answer, {
-        settle,
-        timedOutAfterMs: () => (timedOut ? options.timeoutMs : undefined),
+        settle: deadline?.settle ?? noop,
+        timedOutAfterMs: () => deadline?.timedOutAfterMs(),
       });
     } catch (error) {
-      settle();
-      throw toHttpError(url.href, error, timedOut ? options.timeoutMs : undefined);
+      deadline?.settle();
+      throw toHttpError(url.href, error, deadline?.timedOutAfterMs());
     }
   }
+
+  /** The overall deadline: a ref'd timer aborting a signal that also follows the caller's; `settle` ends both. */
+  private deadline(timeoutMs: number, outer: AbortSignal | undefined) {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new Error(`no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onOuterAbort = () => controller.abort(outer?.reason);
+    if (outer?.aborted) onOuterAbort();
+    outer?.addEventListener('abort', onOuterAbort, { once: true });
+    return {
+      signal: controller.signal,
+      settle: () => {
+        clearTimeout(timer);
+        outer?.removeEventListener('abort', onOuterAbort);
+      },
+      timedOutAfterMs: () => (timedOut ? timeoutMs : undefined),
+    };
+  }
 }
+
+const noop = () => undefined;
 
 function response(
   url: string,
@@ -251,6 +290,21 @@ function response(
     }
     return Buffer.concat(chunks).toString('utf8');
   };
+  // undici's body.setEncoding sets the encoding without a decoder, so a character split between two chunks
+  // would come out as two replacement characters: decode here.
+  async function* chunks(): AsyncGenerator<string> {
+    const decoder = new StringDecoder('utf8');
+    try {
+      for await (const chunk of answer.body) {
+        const piece = decoder.write(chunk as Buffer);
+        if (piece) yield piece;
+      }
+    } catch (error) {
+      throw mapped(error);
+    }
+    const rest = decoder.end();
+    if (rest) yield rest;
+  }
   return {
     status: answer.statusCode,
     ok: answer.statusCode >= 200 && answer.statusCode < 300,
@@ -258,6 +312,7 @@ function response(
     finalUrl: url,
     firstHeaders,
     body: answer.body,
+    chunks,
     text,
     json: async <T>() => {
       const raw = await text();

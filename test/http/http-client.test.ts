@@ -182,6 +182,45 @@ describe('HttpClient against a real server', () => {
     );
   });
 
+  test('resendOnReset sends even a POST again when the connection drops before any answer, that many times', async () => {
+    let calls = 0;
+    a.handle.fn = (req, res) => (++calls === 1 ? req.socket.destroy() : res.end('second try'));
+    const res = await client.request(`${a.url}/v1/chat/completions`, { json: {}, resendOnReset: 1 });
+    assert.equal(await res.text(), 'second try');
+    assert.equal(calls, 2);
+    a.handle.fn = (req) => req.socket.destroy();
+    await assert.rejects(
+      client.request(`${a.url}/v1/chat/completions`, { json: {}, resendOnReset: 2 }),
+      (error: unknown) => error instanceof HttpError && error.kind === 'reset',
+    );
+    calls = 0;
+    a.handle.fn = (req) => {
+      calls++;
+      req.socket.destroy();
+    };
+    await assert.rejects(client.request(`${a.url}/v1/chat/completions`, { json: {} }));
+    assert.equal(calls, 1, 'no resend unless asked');
+  });
+
+  test('chunks() gives the body as it arrives, and a stall mid-body is an HttpError', async () => {
+    a.handle.fn = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      // "é" split across two writes: the pieces are decoded as UTF-8 across the boundary.
+      const e = Buffer.from('data: é\n\n');
+      res.write(e.subarray(0, 7));
+      setTimeout(() => res.write(e.subarray(7)), 20);
+    };
+    const res = await client.request(`${a.url}/stream`, { bodyIdleTimeoutMs: 200, retry: 'none' });
+    let got = '';
+    await assert.rejects(
+      (async () => {
+        for await (const piece of res.chunks()) got += piece;
+      })(),
+      (error: unknown) => error instanceof HttpError && error.kind === 'body-timeout',
+    );
+    assert.equal(got, 'data: é\n\n');
+  });
+
   test('an answer that is not JSON fails json() with the URL and what came back', async () => {
     a.handle.fn = (_req, res) => res.end('<html>proxy error</html>');
     const res = await client.request(`${a.url}/api`);
