@@ -138,6 +138,8 @@ export class Upstream {
     if (this.descriptor.apiKey) headers.authorization = `Bearer ${this.descriptor.apiKey}`;
     try {
       // A wedged or unreachable engine must not hold a client's turn (and a slot) for the system's own timeouts.
+      // Idle connections close after the HTTP layer's 4 s, under the engines' own 5 s (cpp-httplib's
+      // CPPHTTPLIB_KEEPALIVE_TIMEOUT_SECOND, uvicorn's, Node's), so a reused one is rarely being closed.
       this.client ??= new HttpClient({
         connections: Math.max(8, this.current.parallel * 2),
         connectTimeoutMs: this.timeouts.upstreamConnectMs,

@@ -89,8 +89,8 @@ const UNREACHABLE: ReadonlySet<HttpFailureKind> = new Set([
 
 /**
  * Whether an error means the other side cannot be reached at all (as opposed to refusing this request): an
- * `upstream` GatewayError caused by a connection that could not be made or was dropped. An engine that did not
- * accept a connection in time is an `overloaded` error, as before the hybrid policy looked: not this.
+ * `upstream` GatewayError caused by a connection that could not be made or was dropped. A local engine that did
+ * not accept a connection in time is an `overloaded` error instead (the client retries it), so not this.
  */
 export function isUnreachable(error: unknown): boolean {
   return (
