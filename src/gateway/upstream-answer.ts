@@ -1,4 +1,4 @@
-import { HttpError, type HttpHeaders, type HttpResponse } from '../http/http-client.js';
+import { HttpError, type HttpHeaders, type HttpStream } from '../http/http-client.js';
 import { GatewayError } from './gateway-error.js';
 
 /**
@@ -21,7 +21,7 @@ export interface UpstreamAnswer {
 
 /** Wraps the HTTP layer's answer; `translate` says what a transport failure while reading it means here. */
 export function upstreamAnswer(
-  res: HttpResponse,
+  res: HttpStream,
   who: string,
   translate: (error: HttpError) => GatewayError,
 ): UpstreamAnswer {
@@ -45,6 +45,6 @@ export function upstreamAnswer(
       }
     },
     discard: () => void res.dump().catch(() => undefined),
-    destroy: () => res.body.destroy(),
+    destroy: () => res.destroy(),
   };
 }

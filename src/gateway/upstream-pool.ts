@@ -144,15 +144,13 @@ export class Upstream {
         connections: Math.max(8, this.current.parallel * 2),
         connectTimeoutMs: this.timeouts.upstreamConnectMs,
       });
-      const res = await this.client.request(`${this.origin}${path}`, {
+      const res = await this.client.stream(`${this.origin}${path}`, {
         method,
         headers,
         ...(body !== undefined ? { body } : {}),
         ...(signal ? { signal } : {}),
         headersTimeoutMs: this.timeouts.upstreamFirstByteMs,
         bodyIdleTimeoutMs: this.timeouts.upstreamIdleMs,
-        maxRedirects: 0,
-        retry: 'none',
         resendOnReset: 3,
       });
       return upstreamAnswer(res, `upstream ${this.name}`, (error) =>

@@ -1,8 +1,8 @@
-import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, type Dispatcher } from 'undici';
 import { OpsError } from '../core/errors.js';
 import { HttpError, toHttpError } from './http-errors.js';
+import { type HttpStream, type HttpStreamRequest, openHttpStream } from './http-stream.js';
 import { redirectStep } from './redirects.js';
 import { backoffDelayMs, isTransient, type RetryPolicy } from './retry-policy.js';
 
@@ -11,7 +11,8 @@ import { backoffDelayMs, isTransient, type RetryPolicy } from './retry-policy.js
  * response head, idle body) plus an overall deadline, redirects as fetch follows them, retries with backoff for
  * idempotent requests, and every transport failure mapped once into an HttpError with a hint. A status answer
  * (404, 503) is returned, not thrown: what it means is the caller's. The gateway's upstreams use it too, each
- * with an own client (its pool size, its timeouts, no redirects or retries) and the body read as it streams.
+ * with an own client (its pool size and connect limit) and `stream` (http-stream.ts): the body read as it
+ * arrives, no redirects or retries, a resend only for a connection dropped before any answer.
  *
  * The overall deadline is a ref'd timer on purpose: while a request waits (Docker's port proxy holding a
  * connection to an engine that is not listening yet), a pending `await` with only unref'd timers and idle
@@ -49,13 +50,6 @@ export interface HttpRequestOptions {
   retry?: RetryPolicy | 'none';
   /** Called before each retry (for progress events). */
   onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
-  /**
-   * Times a request of any method, POST included, is sent again at once when its connection was reset or closed
-   * before an answer began. A kept-alive connection the server closes just as it is reused fails this way before
-   * the server read anything (llama-server's cpp-httplib closes idle and over-used ones); Node's docs advise
-   * exactly this retry (`request.reusedSocket`). Default 0: only for requests a server may see twice.
-   */
-  resendOnReset?: number;
 }
 
 export type HttpHeaders = Record<string, string | string[] | undefined>;
@@ -71,11 +65,6 @@ export interface HttpResponse {
   firstHeaders: HttpHeaders;
   /** The body as a stream; read it, or call `dump()`, to free the connection. */
   body: Dispatcher.ResponseData['body'];
-  /**
-   * The body as UTF-8 text in the pieces it arrives in, for relaying a stream as it comes; a transport failure
-   * mid-body (idle timeout, lost connection) is an HttpError. Leaving the loop early closes the connection.
-   */
-  chunks: () => AsyncGenerator<string>;
   /** The body as text; a body over `limitBytes` (default 64 MiB) fails. */
   text: (limitBytes?: number) => Promise<string>;
   /** The body parsed as JSON; a body that is not JSON fails with an OpsError naming the URL. */
@@ -107,7 +96,6 @@ export class HttpClient {
     ).toUpperCase();
     const policy =
       options.retry === 'none' || !IDEMPOTENT.has(method) ? undefined : (options.retry ?? DEFAULT_HTTP_RETRY);
-    let resends = 0;
     for (let attempt = 1; ; attempt++) {
       let res: HttpResponse | undefined;
       let failure: unknown;
@@ -115,16 +103,6 @@ export class HttpClient {
         res = await this.follow(String(url), method, options);
       } catch (error) {
         failure = error;
-      }
-      if (
-        failure instanceof HttpError &&
-        failure.kind === 'reset' &&
-        resends < (options.resendOnReset ?? 0) &&
-        !options.signal?.aborted
-      ) {
-        resends++;
-        attempt--;
-        continue;
       }
       const retryable = res
         ? res.status === 408 || res.status === 429 || res.status >= 500
@@ -146,6 +124,33 @@ export class HttpClient {
     }
   }
 
+  /**
+   * One exchange whose body is read as it streams (`openHttpStream`): no redirects, no retries, no overall
+   * deadline, for a relay that must pass an answer on as it comes (the gateway's upstreams). `resendOnReset`:
+   * times a request of any method, POST included, is sent again at once when its connection was reset or closed
+   * before an answer began. A kept-alive connection the server closes just as it is reused fails this way
+   * before the server read anything (llama-server's cpp-httplib closes idle and over-used ones); Node's docs
+   * advise exactly this retry (`request.reusedSocket`). Default 0: only for requests a server may see twice.
+   */
+  async stream(
+    url: string | URL,
+    request: HttpStreamRequest & { resendOnReset?: number },
+  ): Promise<HttpStream> {
+    const target = typeof url === 'string' ? parseHttpUrl(url) : url;
+    for (let resends = 0; ; resends++) {
+      try {
+        return await openHttpStream(this.agent, target, request);
+      } catch (error) {
+        const again =
+          error instanceof HttpError &&
+          error.kind === 'reset' &&
+          resends < (request.resendOnReset ?? 0) &&
+          !request.signal?.aborted;
+        if (!again) throw error;
+      }
+    }
+  }
+
   /** Closes the pooled connections; requests after this fail. */
   close(): Promise<void> {
     return this.agent.close();
@@ -157,19 +162,7 @@ export class HttpClient {
   }
 
   private async follow(url: string, method: string, options: HttpRequestOptions): Promise<HttpResponse> {
-    let current: URL;
-    try {
-      current = new URL(url);
-    } catch (cause) {
-      throw new HttpError(url, 'other', 'not a URL', {
-        cause,
-        hint: 'give a full URL such as http://127.0.0.1:8080',
-      });
-    }
-    if (current.protocol !== 'http:' && current.protocol !== 'https:')
-      throw new HttpError(url, 'other', `${current.protocol} is not HTTP`, {
-        hint: 'use an http:// or https:// URL',
-      });
+    let current = parseHttpUrl(url);
     const firstOrigin = current.origin;
     let headers: Record<string, string> = { ...options.headers };
     let body: string | Uint8Array | undefined = options.body;
@@ -267,6 +260,24 @@ export class HttpClient {
 
 const noop = () => undefined;
 
+/** A URL the client can ask, or an HttpError with a hint. */
+function parseHttpUrl(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (cause) {
+    throw new HttpError(url, 'other', 'not a URL', {
+      cause,
+      hint: 'give a full URL such as http://127.0.0.1:8080',
+    });
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new HttpError(url, 'other', `${parsed.protocol} is not HTTP`, {
+      hint: 'use an http:// or https:// URL',
+    });
+  return parsed;
+}
+
 function response(
   url: string,
   answer: Dispatcher.ResponseData & { timedOutAfterMs: () => number | undefined },
@@ -290,21 +301,6 @@ function response(
     }
     return Buffer.concat(chunks).toString('utf8');
   };
-  // undici's body.setEncoding sets the encoding without a decoder, so a character split between two chunks
-  // would come out as two replacement characters: decode here.
-  async function* chunks(): AsyncGenerator<string> {
-    const decoder = new StringDecoder('utf8');
-    try {
-      for await (const chunk of answer.body) {
-        const piece = decoder.write(chunk as Buffer);
-        if (piece) yield piece;
-      }
-    } catch (error) {
-      throw mapped(error);
-    }
-    const rest = decoder.end();
-    if (rest) yield rest;
-  }
   return {
     status: answer.statusCode,
     ok: answer.statusCode >= 200 && answer.statusCode < 300,
@@ -312,7 +308,6 @@ function response(
     finalUrl: url,
     firstHeaders,
     body: answer.body,
-    chunks,
     text,
     json: async <T>() => {
       const raw = await text();
@@ -341,4 +336,5 @@ export function httpRequest(url: string | URL, options: HttpRequestOptions = {})
   return httpClient().request(url, options);
 }
 
+export type { HttpStream, HttpStreamRequest };
 export { HttpError };

@@ -40,15 +40,13 @@ export class AnthropicCloud {
     if (clientHeaders['anthropic-beta']) headers['anthropic-beta'] = String(clientHeaders['anthropic-beta']);
     const prefix = this.base.pathname.replace(/\/+$/, '');
     try {
-      const res = await this.client.request(`${this.base.origin}${prefix}/v1/messages`, {
+      const res = await this.client.stream(`${this.base.origin}${prefix}/v1/messages`, {
         method: 'POST',
         headers,
         body,
         signal,
         headersTimeoutMs: 0,
         bodyIdleTimeoutMs: 0,
-        maxRedirects: 0,
-        retry: 'none',
       });
       return upstreamAnswer(res, 'cloud API', (error) => cloudFailure('connection lost', error));
     } catch (error) {
