@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import type { ChatCompletionChunk } from './openai/types.js';
 import { SseParser } from './sse-parser.js';
 
@@ -12,13 +11,12 @@ export type ChatStreamEvent =
  * Reads an OpenAI-compatible upstream's streamed chat completion: each chunk (with its original text, so a
  * passthrough can forward it without re-serialising), `[DONE]`, and errors — an `event: error` frame or a chunk
  * carrying `error` (llama.cpp and vLLM report mid-stream failures both ways). Unparseable data lines are skipped.
- * A lost connection surfaces as the body stream's own error.
+ * A lost connection surfaces as the body's own error (`UpstreamAnswer.chunks`: a GatewayError).
  */
-export async function* readChatStream(body: IncomingMessage): AsyncGenerator<ChatStreamEvent> {
+export async function* readChatStream(body: AsyncIterable<string>): AsyncGenerator<ChatStreamEvent> {
   const parser = new SseParser();
-  body.setEncoding('utf8');
   for await (const text of body) {
-    for (const event of parser.feed(text as string)) {
+    for (const event of parser.feed(text)) {
       if (event.data === '[DONE]') {
         yield { kind: 'done' };
         continue;

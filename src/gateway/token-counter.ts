@@ -1,6 +1,6 @@
 import { estimateTokensFromBytes, type TokenCountSource } from './context-limits.js';
 import type { ChatCompletionRequest } from './openai/types.js';
-import { readText, type Upstream } from './upstream-pool.js';
+import type { Upstream } from './upstream-pool.js';
 
 export interface TokenCount {
   tokens: number;
@@ -52,8 +52,8 @@ export async function countPromptTokens(
   try {
     if (engine === 'llama.cpp') {
       const res = await upstream.postRoot('/tokenize', JSON.stringify({ content: promptText(req) }), signal);
-      const body = JSON.parse(await readText(res)) as { tokens?: unknown[] };
-      if (res.statusCode === 200 && Array.isArray(body.tokens)) {
+      const body = JSON.parse(await res.text()) as { tokens?: unknown[] };
+      if (res.status === 200 && Array.isArray(body.tokens)) {
         return {
           tokens: body.tokens.length + (req.messages?.length ?? 0) * TEMPLATE_TOKENS_PER_MESSAGE,
           source: 'tokenizer',
@@ -63,8 +63,8 @@ export async function countPromptTokens(
       const payload: Record<string, unknown> = { model: upstream.upstreamModel, messages: req.messages };
       if (req.tools?.length) payload.tools = req.tools;
       const res = await upstream.postRoot('/tokenize', JSON.stringify(payload), signal);
-      const body = JSON.parse(await readText(res)) as { count?: unknown };
-      if (res.statusCode === 200 && typeof body.count === 'number')
+      const body = JSON.parse(await res.text()) as { count?: unknown };
+      if (res.status === 200 && typeof body.count === 'number')
         return { tokens: body.count, source: 'tokenizer' };
     }
   } catch (error) {

@@ -1,4 +1,6 @@
+import type { HttpError } from '../http/http-errors.js';
 import { clampRetryAfterS, GatewayError } from './gateway-error.js';
+import type { GatewayTimeouts } from './timeouts.js';
 
 /**
  * An upstream's non-2xx answer → a GatewayError. llama.cpp reports a prompt over its slot as
@@ -45,4 +47,27 @@ export function upstreamFailure(
   if (status === 503)
     return new GatewayError('overloaded', text, { retryAfterS: clampRetryAfterS(Number(retryAfter) || 5) });
   return new GatewayError('upstream', text, { status: 502 });
+}
+
+/**
+ * An engine that could not be reached or went silent → a GatewayError. A timed-out upstream is an overload to
+ * the client (Anthropic's `overloaded_error`, retried by Claude Code) when nothing was sent yet; a stream under
+ * way reports it in-band. Any other failure keeps the HTTP layer's error as its cause (the hybrid policy reads
+ * it: `isUnreachable`). `midBody`: the answer had begun, so the connection was lost rather than refused.
+ */
+export function upstreamTransportFailure(
+  upstream: string,
+  error: HttpError,
+  timeouts: Pick<GatewayTimeouts, 'upstreamConnectMs' | 'upstreamFirstByteMs' | 'upstreamIdleMs'>,
+  midBody = false,
+): GatewayError {
+  const overloaded = (what: string) =>
+    new GatewayError('overloaded', `upstream ${upstream} ${what}`, { retryAfterS: 5, cause: error });
+  if (error.kind === 'connect-timeout')
+    return overloaded(`did not accept a connection within ${timeouts.upstreamConnectMs} ms`);
+  if (error.kind === 'headers-timeout')
+    return overloaded(`did not answer within ${timeouts.upstreamFirstByteMs} ms`);
+  if (error.kind === 'body-timeout') return overloaded(`sent nothing for ${timeouts.upstreamIdleMs} ms`);
+  const what = midBody ? 'connection lost' : `failed: ${error.code ?? error.message}`;
+  return new GatewayError('upstream', `upstream ${upstream} ${what}`, { cause: error });
 }

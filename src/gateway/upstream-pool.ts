@@ -1,11 +1,12 @@
-import http, { type IncomingMessage } from 'node:http';
-import https from 'node:https';
+import { HttpClient, HttpError } from '../http/http-client.js';
 import { AdmissionQueue } from './admission-queue.js';
 import { GatewayError } from './gateway-error.js';
 import type { QueueSnapshot } from './metrics.js';
 import { SlotAffinity } from './slot-affinity.js';
 import { DEFAULT_TIMEOUTS, type GatewayTimeouts } from './timeouts.js';
 import type { UpstreamDescriptor } from './types.js';
+import { type UpstreamAnswer, upstreamAnswer } from './upstream-answer.js';
+import { upstreamTransportFailure } from './upstream-errors.js';
 
 /** Health of one upstream as `GET /health` reports it. */
 export interface UpstreamHealth {
@@ -25,9 +26,12 @@ export class Upstream {
   readonly queue: AdmissionQueue;
   /** Session → llama.cpp slot, for prompt-cache reuse (used for llama.cpp engines only). */
   readonly slots: SlotAffinity;
-  private readonly agent: http.Agent;
-  private readonly transport: typeof http | typeof https;
-  private readonly base: URL;
+  /** Its keep-alive pool; made on first use, so a gateway that closed and listens again reconnects. */
+  private client: HttpClient | undefined;
+  /** Scheme, host and port of the upstream. */
+  private readonly origin: string;
+  /** The OpenAI base path without a trailing slash (usually `/v1`). */
+  private readonly basePath: string;
   /** Base without the trailing `/v1`: where llama.cpp and vLLM put `/health` and `/tokenize`. */
   private readonly root: string;
   private current: UpstreamDescriptor;
@@ -38,16 +42,10 @@ export class Upstream {
     private readonly timeouts: GatewayTimeouts = DEFAULT_TIMEOUTS,
   ) {
     this.current = descriptor;
-    this.base = new URL(descriptor.baseUrl.replace(/\/+$/, ''));
-    this.transport = this.base.protocol === 'https:' ? https : http;
-    const agentOptions = {
-      keepAlive: true,
-      maxSockets: Math.max(8, descriptor.parallel * 2),
-      keepAliveMsecs: 30_000,
-    };
-    this.agent =
-      this.base.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-    this.root = this.base.pathname.replace(/\/v1$/, '').replace(/\/+$/, '');
+    const base = new URL(descriptor.baseUrl.replace(/\/+$/, ''));
+    this.origin = base.origin;
+    this.basePath = base.pathname.replace(/\/+$/, '');
+    this.root = this.basePath.replace(/\/v1$/, '');
     this.queue = new AdmissionQueue(descriptor.parallel, maxQueued);
     this.slots = new SlotAffinity(descriptor.parallel);
   }
@@ -81,32 +79,28 @@ export class Upstream {
   }
 
   /** POSTs JSON to a path under the OpenAI base (e.g. `/chat/completions`); resolves on response headers. */
-  post(path: string, body: string, signal?: AbortSignal): Promise<IncomingMessage> {
-    return this.request('POST', `${this.base.pathname.replace(/\/+$/, '')}${path}`, body, signal);
+  post(path: string, body: string, signal?: AbortSignal): Promise<UpstreamAnswer> {
+    return this.request('POST', `${this.basePath}${path}`, body, signal);
   }
 
   /** POSTs JSON to a path at the server root (llama.cpp and vLLM `/tokenize`). */
-  postRoot(path: string, body: string, signal?: AbortSignal): Promise<IncomingMessage> {
+  postRoot(path: string, body: string, signal?: AbortSignal): Promise<UpstreamAnswer> {
     return this.request('POST', `${this.root}${path}`, body, signal);
   }
 
   /** GETs a path at the server root (llama.cpp and vLLM `/metrics`, for the capacity API's KV figure). */
-  getRoot(path: string, signal?: AbortSignal): Promise<IncomingMessage> {
+  getRoot(path: string, signal?: AbortSignal): Promise<UpstreamAnswer> {
     return this.request('GET', `${this.root}${path}`, undefined, signal);
   }
 
   /** Probes the upstream: `/health` for engines ops runs, `/models` for external APIs. */
   async health(timeoutMs: number): Promise<UpstreamHealth> {
     const state = { name: this.name, active: this.queue.activeCount, queued: this.queue.queuedCount() };
-    const path =
-      this.descriptor.engine === 'external'
-        ? `${this.base.pathname.replace(/\/+$/, '')}/models`
-        : `${this.root}/health`;
+    const path = this.descriptor.engine === 'external' ? `${this.basePath}/models` : `${this.root}/health`;
     try {
       const res = await this.request('GET', path, undefined, AbortSignal.timeout(timeoutMs));
-      res.resume();
-      const healthy = res.statusCode !== undefined && res.statusCode < 300;
-      return { ...state, healthy, detail: `HTTP ${res.statusCode}` };
+      res.discard();
+      return { ...state, healthy: res.status < 300, detail: `HTTP ${res.status}` };
     } catch (error) {
       return { ...state, healthy: false, detail: error instanceof Error ? error.message : String(error) };
     }
@@ -121,131 +115,52 @@ export class Upstream {
     };
   }
 
+  /** Drops its connections, requests in flight included. */
   close(): void {
-    this.agent.destroy();
+    void this.client?.destroy().catch(() => undefined);
+    this.client = undefined;
   }
 
   /**
-   * One HTTP exchange. A kept-alive socket the server closed just as it was reused fails with ECONNRESET
-   * before the server read anything (llama-server's cpp-httplib closes idle and over-used keep-alive
-   * connections); Node's docs advise retrying exactly that case (`request.reusedSocket`), so it is retried
-   * on a fresh socket rather than failing the client's request.
+   * One HTTP exchange through the HTTP layer: no redirects, no retries but one case — a kept-alive connection
+   * the engine closed just as it was reused is sent again (llama-server closes idle and over-used keep-alive
+   * connections), rather than failing the client's request. The first-byte and idle limits are undici's
+   * response-head and body timeouts; a failure is a GatewayError (`upstreamTransportFailure`).
    */
   private async request(
     method: string,
     path: string,
     body: string | undefined,
     signal?: AbortSignal,
-  ): Promise<IncomingMessage> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.requestOnce(method, path, body, signal);
-      } catch (error) {
-        if (!(error instanceof StaleSocketError)) throw error;
-        if (attempt >= 3) throw error.cause;
-      }
-    }
-  }
-
-  private requestOnce(
-    method: string,
-    path: string,
-    body: string | undefined,
-    signal?: AbortSignal,
-  ): Promise<IncomingMessage> {
-    const headers: http.OutgoingHttpHeaders = { accept: 'application/json, text/event-stream' };
-    if (body !== undefined) {
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = Buffer.byteLength(body);
-    }
+  ): Promise<UpstreamAnswer> {
+    const headers: Record<string, string> = { accept: 'application/json, text/event-stream' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.descriptor.apiKey) headers.authorization = `Bearer ${this.descriptor.apiKey}`;
-    const { upstreamConnectMs, upstreamFirstByteMs, upstreamIdleMs } = this.timeouts;
-    return new Promise((resolve, reject) => {
-      let firstByteTimer: NodeJS.Timeout | undefined;
-      const req = this.transport.request(
-        {
-          protocol: this.base.protocol,
-          hostname: this.base.hostname.replace(/^\[|\]$/g, ''),
-          port: this.base.port || (this.base.protocol === 'https:' ? 443 : 80),
-          method,
-          path,
-          headers,
-          agent: this.agent,
-          signal,
-        },
-        (res) => {
-          clearTimeout(firstByteTimer);
-          this.watchIdle(res, upstreamIdleMs);
-          resolve(res);
-        },
-      );
-      // A wedged or unreachable engine must not hold a client's turn (and a slot) for its own timeouts.
-      req.on('socket', (socket) => {
-        if (!socket.connecting) return;
-        const timer = setTimeout(
-          () => req.destroy(this.timeoutError(`did not accept a connection within ${upstreamConnectMs} ms`)),
-          upstreamConnectMs,
-        );
-        socket.once('connect', () => clearTimeout(timer));
-        socket.once('close', () => clearTimeout(timer));
+    try {
+      // A wedged or unreachable engine must not hold a client's turn (and a slot) for the system's own timeouts.
+      // Idle connections close after the HTTP layer's 4 s, under the engines' own 5 s (cpp-httplib's
+      // CPPHTTPLIB_KEEPALIVE_TIMEOUT_SECOND, uvicorn's, Node's), so a reused one is rarely being closed.
+      this.client ??= new HttpClient({
+        connections: Math.max(8, this.current.parallel * 2),
+        connectTimeoutMs: this.timeouts.upstreamConnectMs,
       });
-      firstByteTimer = setTimeout(
-        () => req.destroy(this.timeoutError(`did not answer within ${upstreamFirstByteMs} ms`)),
-        upstreamFirstByteMs,
-      );
-      req.on('close', () => clearTimeout(firstByteTimer));
-      req.on('error', (error) => {
-        clearTimeout(firstByteTimer);
-        const code = (error as NodeJS.ErrnoException).code;
-        if (signal?.aborted) reject(signal.reason ?? error);
-        else if (error instanceof GatewayError) reject(error);
-        else if (req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE'))
-          reject(new StaleSocketError(this.wrapError(error)));
-        else reject(this.wrapError(error));
+      const res = await this.client.stream(`${this.origin}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        ...(signal ? { signal } : {}),
+        headersTimeoutMs: this.timeouts.upstreamFirstByteMs,
+        bodyIdleTimeoutMs: this.timeouts.upstreamIdleMs,
+        resendOnReset: 3,
       });
-      req.end(body);
-    });
-  }
-
-  /**
-   * Cuts an answer whose body goes silent for `idleMs` (an engine wedged mid-stream, or trickling nothing):
-   * the body stream then fails with a timeout error, which its reader reports.
-   */
-  private watchIdle(res: IncomingMessage, idleMs: number): void {
-    const socket = res.socket;
-    if (!socket) return;
-    const onTimeout = () => res.destroy(this.timeoutError(`sent nothing for ${idleMs} ms`));
-    socket.setTimeout(idleMs);
-    socket.on('timeout', onTimeout);
-    const done = () => {
-      socket.off('timeout', onTimeout);
-      socket.setTimeout(0);
-    };
-    res.once('end', done);
-    res.once('close', done);
-  }
-
-  /**
-   * A timed-out upstream is an overload to the client (Anthropic's `overloaded_error`, retried by Claude
-   * Code) when nothing was sent yet; a stream under way reports it in-band.
-   */
-  private timeoutError(what: string): GatewayError {
-    return new GatewayError('overloaded', `upstream ${this.name} ${what}`, { retryAfterS: 5 });
-  }
-
-  private wrapError(error: Error): GatewayError {
-    return new GatewayError(
-      'upstream',
-      `upstream ${this.name} failed: ${(error as NodeJS.ErrnoException).code ?? error.message}`,
-      { cause: error },
-    );
-  }
-}
-
-/** A request lost to a reused keep-alive socket the server had closed; safe to send again. */
-class StaleSocketError extends Error {
-  constructor(override readonly cause: GatewayError) {
-    super(cause.message);
+      return upstreamAnswer(res, `upstream ${this.name}`, (error) =>
+        upstreamTransportFailure(this.name, error, this.timeouts, true),
+      );
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason ?? error;
+      if (error instanceof HttpError) throw upstreamTransportFailure(this.name, error, this.timeouts);
+      throw error;
+    }
   }
 }
 
@@ -373,19 +288,4 @@ export class UpstreamPool {
       this.drainTimer = undefined;
     }
   }
-}
-
-/** Reads a whole response body as text (upstream JSON answers are small next to the work behind them). */
-export async function readText(res: IncomingMessage, maxBytes = 64 * 1024 * 1024): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) {
-      res.destroy();
-      throw new GatewayError('upstream', `upstream answer larger than ${maxBytes} bytes`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

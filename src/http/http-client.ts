@@ -1,15 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, type Dispatcher, request } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { OpsError } from '../core/errors.js';
 import { HttpError, toHttpError } from './http-errors.js';
+import { type HttpStream, type HttpStreamRequest, openHttpStream } from './http-stream.js';
 import { redirectStep } from './redirects.js';
 import { backoffDelayMs, isTransient, type RetryPolicy } from './retry-policy.js';
 
 /**
- * The one HTTP client of ops (the gateway's upstream pool aside), on undici: pooled keep-alive connections per
- * origin, the three timeouts (connect, response head, idle body) plus an overall deadline, redirects as fetch
- * follows them, retries with backoff for idempotent requests, and every transport failure mapped once into an
- * HttpError with a hint. A status answer (404, 503) is returned, not thrown: what it means is the caller's.
+ * The one HTTP client of ops, on undici: pooled keep-alive connections per origin, the three timeouts (connect,
+ * response head, idle body) plus an overall deadline, redirects as fetch follows them, retries with backoff for
+ * idempotent requests, and every transport failure mapped once into an HttpError with a hint. A status answer
+ * (404, 503) is returned, not thrown: what it means is the caller's. The gateway's upstreams use it too, each
+ * with an own client (its pool size and connect limit) and `stream` (http-stream.ts): the body read as it
+ * arrives, no redirects or retries, a resend only for a connection dropped before any answer.
  *
  * The overall deadline is a ref'd timer on purpose: while a request waits (Docker's port proxy holding a
  * connection to an engine that is not listening yet), a pending `await` with only unref'd timers and idle
@@ -32,9 +35,9 @@ export interface HttpRequestOptions {
   json?: unknown;
   /** Deadline for the whole exchange, body included, per attempt (ref'd timer). Default none. */
   timeoutMs?: number;
-  /** No response head within this long fails the attempt; default `timeoutMs`, else 300 s (undici's). */
+  /** No response head within this long fails the attempt; default `timeoutMs`, else 300 s (undici's); 0: none. */
   headersTimeoutMs?: number;
-  /** No body bytes for this long fails the attempt; default `timeoutMs`, else 300 s (undici's). */
+  /** No body bytes for this long fails the attempt; default `timeoutMs`, else 300 s (undici's); 0: none. */
   bodyIdleTimeoutMs?: number;
   signal?: AbortSignal;
   /** Redirects followed; 0 returns the 3xx answer itself. Default 10. */
@@ -121,6 +124,33 @@ export class HttpClient {
     }
   }
 
+  /**
+   * One exchange whose body is read as it streams (`openHttpStream`): no redirects, no retries, no overall
+   * deadline, for a relay that must pass an answer on as it comes (the gateway's upstreams). `resendOnReset`:
+   * times a request of any method, POST included, is sent again at once when its connection was reset or closed
+   * before an answer began. A kept-alive connection the server closes just as it is reused fails this way
+   * before the server read anything (llama-server's cpp-httplib closes idle and over-used ones); Node's docs
+   * advise exactly this retry (`request.reusedSocket`). Default 0: only for requests a server may see twice.
+   */
+  async stream(
+    url: string | URL,
+    request: HttpStreamRequest & { resendOnReset?: number },
+  ): Promise<HttpStream> {
+    const target = typeof url === 'string' ? parseHttpUrl(url) : url;
+    for (let resends = 0; ; resends++) {
+      try {
+        return await openHttpStream(this.agent, target, request);
+      } catch (error) {
+        const again =
+          error instanceof HttpError &&
+          error.kind === 'reset' &&
+          resends < (request.resendOnReset ?? 0) &&
+          !request.signal?.aborted;
+        if (!again) throw error;
+      }
+    }
+  }
+
   /** Closes the pooled connections; requests after this fail. */
   close(): Promise<void> {
     return this.agent.close();
@@ -132,19 +162,7 @@ export class HttpClient {
   }
 
   private async follow(url: string, method: string, options: HttpRequestOptions): Promise<HttpResponse> {
-    let current: URL;
-    try {
-      current = new URL(url);
-    } catch (cause) {
-      throw new HttpError(url, 'other', 'not a URL', {
-        cause,
-        hint: 'give a full URL such as http://127.0.0.1:8080',
-      });
-    }
-    if (current.protocol !== 'http:' && current.protocol !== 'https:')
-      throw new HttpError(url, 'other', `${current.protocol} is not HTTP`, {
-        hint: 'use an http:// or https:// URL',
-      });
+    let current = parseHttpUrl(url);
     const firstOrigin = current.origin;
     let headers: Record<string, string> = { ...options.headers };
     let body: string | Uint8Array | undefined = options.body;
@@ -187,45 +205,77 @@ export class HttpClient {
     body: string | Uint8Array | undefined,
     options: HttpRequestOptions,
   ): Promise<Dispatcher.ResponseData & { settle: () => void; timedOutAfterMs: () => number | undefined }> {
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer =
-      options.timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            timedOut = true;
-            controller.abort(new Error(`no answer within ${options.timeoutMs} ms`));
-          }, options.timeoutMs);
-    const onOuterAbort = () => controller.abort(options.signal?.reason);
-    if (options.signal?.aborted) onOuterAbort();
-    options.signal?.addEventListener('abort', onOuterAbort, { once: true });
-    const settle = () => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onOuterAbort);
-    };
+    // Without a deadline the caller's signal goes to undici as it is: no controller, timer or listeners of our
+    // own per request (the gateway sends every request of every client through here).
+    const deadline =
+      options.timeoutMs === undefined ? undefined : this.deadline(options.timeoutMs, options.signal);
     try {
-      const answer = await request(url, {
-        dispatcher: this.agent,
+      const answer = await this.agent.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
         method: method as Dispatcher.HttpMethod,
         headers,
         body,
-        signal: controller.signal,
+        signal: deadline?.signal ?? options.signal,
         // Under an overall deadline, undici's own 300 s limits must not cut a longer one short.
         headersTimeout: options.headersTimeoutMs ?? options.timeoutMs,
         bodyTimeout: options.bodyIdleTimeoutMs ?? options.timeoutMs,
       });
-      answer.body.once('close', settle);
-      answer.body.once('error', settle);
-      answer.body.once('end', settle);
+      if (deadline) {
+        answer.body.once('close', deadline.settle);
+        answer.body.once('error', deadline.settle);
+        answer.body.once('end', deadline.settle);
+      }
       return Object.assign(answer, {
-        settle,
-        timedOutAfterMs: () => (timedOut ? options.timeoutMs : undefined),
+        settle: deadline?.settle ?? noop,
+        timedOutAfterMs: () => deadline?.timedOutAfterMs(),
       });
     } catch (error) {
-      settle();
-      throw toHttpError(url.href, error, timedOut ? options.timeoutMs : undefined);
+      deadline?.settle();
+      throw toHttpError(url.href, error, deadline?.timedOutAfterMs());
     }
   }
+
+  /** The overall deadline: a ref'd timer aborting a signal that also follows the caller's; `settle` ends both. */
+  private deadline(timeoutMs: number, outer: AbortSignal | undefined) {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new Error(`no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onOuterAbort = () => controller.abort(outer?.reason);
+    if (outer?.aborted) onOuterAbort();
+    outer?.addEventListener('abort', onOuterAbort, { once: true });
+    return {
+      signal: controller.signal,
+      settle: () => {
+        clearTimeout(timer);
+        outer?.removeEventListener('abort', onOuterAbort);
+      },
+      timedOutAfterMs: () => (timedOut ? timeoutMs : undefined),
+    };
+  }
+}
+
+const noop = () => undefined;
+
+/** A URL the client can ask, or an HttpError with a hint. */
+function parseHttpUrl(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (cause) {
+    throw new HttpError(url, 'other', 'not a URL', {
+      cause,
+      hint: 'give a full URL such as http://127.0.0.1:8080',
+    });
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new HttpError(url, 'other', `${parsed.protocol} is not HTTP`, {
+      hint: 'use an http:// or https:// URL',
+    });
+  return parsed;
 }
 
 function response(
@@ -286,4 +336,5 @@ export function httpRequest(url: string | URL, options: HttpRequestOptions = {})
   return httpClient().request(url, options);
 }
 
+export type { HttpStream, HttpStreamRequest };
 export { HttpError };

@@ -182,6 +182,76 @@ describe('HttpClient against a real server', () => {
     );
   });
 
+  test('stream: resendOnReset sends even a POST again when the connection drops before any answer, that many times', async () => {
+    const post = { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' };
+    let calls = 0;
+    a.handle.fn = (req, res) => (++calls === 1 ? req.socket.destroy() : res.end('second try'));
+    const res = await client.stream(`${a.url}/v1/chat/completions`, { ...post, resendOnReset: 1 });
+    assert.equal(await res.text(), 'second try');
+    assert.equal(calls, 2);
+    a.handle.fn = (req) => req.socket.destroy();
+    await assert.rejects(
+      client.stream(`${a.url}/v1/chat/completions`, { ...post, resendOnReset: 2 }),
+      (error: unknown) => error instanceof HttpError && error.kind === 'reset',
+    );
+    calls = 0;
+    a.handle.fn = (req) => {
+      calls++;
+      req.socket.destroy();
+    };
+    await assert.rejects(client.stream(`${a.url}/v1/chat/completions`, post));
+    assert.equal(calls, 1, 'no resend unless asked');
+  });
+
+  test('stream: chunks() gives the body as it arrives, decoded, and a stall mid-body is an HttpError', async () => {
+    a.handle.fn = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      // "é" split across two writes: the pieces are decoded as UTF-8 across the boundary.
+      const e = Buffer.from('data: é\n\n');
+      res.write(e.subarray(0, 7));
+      setTimeout(() => res.write(e.subarray(7)), 20);
+    };
+    const res = await client.stream(`${a.url}/stream`, {
+      method: 'GET',
+      headers: {},
+      bodyIdleTimeoutMs: 200,
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['content-type'], 'text/event-stream');
+    let got = '';
+    await assert.rejects(
+      (async () => {
+        for await (const piece of res.chunks()) got += piece;
+      })(),
+      (error: unknown) => error instanceof HttpError && error.kind === 'body-timeout',
+    );
+    assert.equal(got, 'data: é\n\n');
+  });
+
+  test('stream: the response-head timeout, an abort and a dropped answer reach the server', async () => {
+    const closed: string[] = [];
+    a.handle.fn = (req, res) => {
+      req.socket.once('close', () => closed.push(req.url ?? ''));
+      if (req.url === '/drop') res.writeHead(200).write('part');
+    };
+    await assert.rejects(
+      client.stream(`${a.url}/head`, { method: 'GET', headers: {}, headersTimeoutMs: 150 }),
+      (error: unknown) => error instanceof HttpError && error.kind === 'headers-timeout',
+    );
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('client gone')), 50);
+    await assert.rejects(
+      client.stream(`${a.url}/abort`, { method: 'GET', headers: {}, signal: controller.signal }),
+    );
+    const res = await client.stream(`${a.url}/drop`, { method: 'GET', headers: {} });
+    for await (const piece of res.chunks()) {
+      assert.equal(piece, 'part');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(closed.sort(), ['/abort', '/drop', '/head']);
+  });
+
   test('an answer that is not JSON fails json() with the URL and what came back', async () => {
     a.handle.fn = (_req, res) => res.end('<html>proxy error</html>');
     const res = await client.request(`${a.url}/api`);

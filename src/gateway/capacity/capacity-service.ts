@@ -3,7 +3,7 @@ import { slotContextTokens } from '../context-limits.js';
 import { GatewayError } from '../gateway-error.js';
 import type { TaskKind } from '../hybrid/task-rules.js';
 import type { UsageRecord } from '../types.js';
-import { readText, type Upstream, type UpstreamPool } from '../upstream-pool.js';
+import type { Upstream, UpstreamPool } from '../upstream-pool.js';
 import {
   capacityChanged,
   capacitySnapshot,
@@ -325,7 +325,7 @@ export class CapacityService {
 
 /** The body of a GET at the engine's root, or undefined when it does not answer 200. */
 async function getText(u: Upstream, path: string): Promise<string | undefined> {
-  const res: IncomingMessage = await u.getRoot(path, AbortSignal.timeout(500));
-  const text = await readText(res, 4 * 1024 * 1024);
-  return res.statusCode === 200 ? text : undefined;
+  const res = await u.getRoot(path, AbortSignal.timeout(500));
+  const text = await res.text(4 * 1024 * 1024);
+  return res.status === 200 ? text : undefined;
 }

@@ -12,7 +12,6 @@ import { ResponseCache } from '../response-cache.js';
 import { sessionKey } from '../slot-affinity.js';
 import type { Priority } from '../types.js';
 import { upstreamFailure } from '../upstream-errors.js';
-import { readText } from '../upstream-pool.js';
 
 /**
  * `POST /v1/chat/completions`: passthrough to the routed upstream with the model id rewritten, `max_tokens`
@@ -79,11 +78,11 @@ export async function handleChatCompletions(
 
     await r.admit(upstream, { priority: route.priority, ...(leaseId ? { leaseId } : {}) });
     const upstreamRes = await upstream.post('/chat/completions', upstreamBody, r.signal);
-    if (upstreamRes.statusCode !== 200) {
+    if (upstreamRes.status !== 200) {
       throw upstreamFailure(
         upstream.name,
-        upstreamRes.statusCode ?? 502,
-        await readText(upstreamRes),
+        upstreamRes.status,
+        await upstreamRes.text(),
         upstreamRes.headers['retry-after'] as string | undefined,
       );
     }
@@ -96,7 +95,7 @@ export async function handleChatCompletions(
       ...(leaseId ? { routeReason: 'leased' } : {}),
     };
     if (!r.stream) {
-      const text = await readText(upstreamRes);
+      const text = await upstreamRes.text();
       const ttftMs = r.elapsedMs();
       sendRaw(res, 200, text);
       if (cacheKey) gw.cache!.set(cacheKey, text);
@@ -119,7 +118,7 @@ export async function handleChatCompletions(
     let done = false;
     let failure: string | undefined;
     try {
-      for await (const event of readChatStream(upstreamRes)) {
+      for await (const event of readChatStream(upstreamRes.chunks())) {
         if (event.kind === 'done') {
           done = true;
           continue;

@@ -6,7 +6,7 @@ import { sendRaw } from '../http-reply.js';
 import type { Target } from '../hybrid/decide-target.js';
 import { CLOUD_UPSTREAM_NAME, type HybridRouter, isUnreachable } from '../hybrid/hybrid-router.js';
 import { SseParser, sseFrame } from '../sse-parser.js';
-import { readText } from '../upstream-pool.js';
+import type { UpstreamAnswer } from '../upstream-answer.js';
 
 /** The cloud answered (well or with the client's own mistake), or refused / could not be reached. */
 export type CloudOutcome = { answered: true } | { answered: false; error: GatewayError };
@@ -36,7 +36,7 @@ export async function forwardMessagesToCloud(
 ): Promise<CloudOutcome> {
   const stream = request.stream === true;
   const body = JSON.stringify({ ...request, model: hybrid.cloudModel(request.model) });
-  let upstreamRes: IncomingMessage;
+  let upstreamRes: UpstreamAnswer;
   try {
     upstreamRes = await hybrid.cloud.postMessages(body, req.headers, signal);
   } catch (error) {
@@ -44,9 +44,9 @@ export async function forwardMessagesToCloud(
     if (isUnreachable(error)) hybrid.markDown(CLOUD_UPSTREAM_NAME);
     return { answered: false, error: toGatewayError(error) };
   }
-  const status = upstreamRes.statusCode ?? 502;
+  const status = upstreamRes.status;
   if (status === 429 || status >= 500) {
-    const text = await readText(upstreamRes);
+    const text = await upstreamRes.text();
     return { answered: false, error: cloudRefusal(status, text, upstreamRes.headers['retry-after']) };
   }
   const record = (usage: CloudUsage, ttftMs: number | null, finalStatus: number) => {
@@ -79,7 +79,7 @@ export async function forwardMessagesToCloud(
   const contentType = String(upstreamRes.headers['content-type'] ?? 'application/json');
   if (status !== 200 || !contentType.startsWith('text/event-stream')) {
     // A 4xx is the client's own mistake (bad request, too long even for the cloud): it is relayed as is.
-    const text = await readText(upstreamRes);
+    const text = await upstreamRes.text();
     sendRaw(res, status, text, { 'x-ops-route': 'cloud' });
     let usage: CloudUsage = {};
     try {
@@ -103,11 +103,10 @@ export async function forwardMessagesToCloud(
   const usage: CloudUsage = {};
   let firstTokenAt: number | undefined;
   let stopped = false;
-  upstreamRes.setEncoding('utf8');
   try {
-    for await (const text of upstreamRes) {
-      res.write(text as string);
-      for (const event of parser.feed(text as string)) {
+    for await (const text of upstreamRes.chunks()) {
+      res.write(text);
+      for (const event of parser.feed(text)) {
         if (event.event === 'message_start') Object.assign(usage, parseData(event.data)?.message?.usage);
         else if (event.event === 'message_delta') Object.assign(usage, parseData(event.data)?.usage);
         else if (event.event === 'content_block_delta') firstTokenAt ??= Date.now();

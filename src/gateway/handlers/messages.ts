@@ -22,8 +22,9 @@ import { ResponseCache } from '../response-cache.js';
 import { sessionKey } from '../slot-affinity.js';
 import { estimatePromptTokens, type TokenCount } from '../token-counter.js';
 import type { Priority, UsageRecord } from '../types.js';
+import type { UpstreamAnswer } from '../upstream-answer.js';
 import { upstreamFailure } from '../upstream-errors.js';
-import { readText, type Upstream } from '../upstream-pool.js';
+import type { Upstream } from '../upstream-pool.js';
 import { priorityHeader } from './chat-completions.js';
 import { forwardMessagesToCloud } from './cloud-messages.js';
 
@@ -54,7 +55,7 @@ interface LocalAnswer {
     | 'cached'
   >;
   /** Sends the request upstream; undefined when local proved down and the cloud answered instead. */
-  post: (body: string) => Promise<IncomingMessage | undefined>;
+  post: (body: string) => Promise<UpstreamAnswer | undefined>;
 }
 
 /**
@@ -128,8 +129,8 @@ export async function handleMessages(
     if (tooLong) throw tooLong;
 
     /** The local strategy's send, with the cloud standing by when the engine proves down. */
-    const post = async (body: string): Promise<IncomingMessage | undefined> => {
-      let upstreamRes: IncomingMessage;
+    const post = async (body: string): Promise<UpstreamAnswer | undefined> => {
+      let upstreamRes: UpstreamAnswer;
       try {
         upstreamRes = await upstream.post('/chat/completions', body, r.signal);
       } catch (error) {
@@ -140,11 +141,11 @@ export async function handleMessages(
         throw error;
       }
       // llama-server answers 503 while it loads a model: as good as down for the next few seconds.
-      if (hybrid && upstreamRes.statusCode === 503 && !res.headersSent) {
+      if (hybrid && upstreamRes.status === 503 && !res.headersSent) {
         hybrid.markDown(upstream.name);
         r.release();
         if (await tryCloud({ target: 'cloud', reason: 'local-down' })) {
-          upstreamRes.resume();
+          upstreamRes.discard();
           return undefined;
         }
       }
@@ -193,11 +194,11 @@ async function answerLocally(local: LocalAnswer): Promise<void> {
     const { slot } = await r.admit(upstream, admitOptions(local));
     const upstreamRes = await local.post(wireBody(local, slot));
     if (!upstreamRes) return;
-    text = await readText(upstreamRes);
-    if (upstreamRes.statusCode !== 200) {
+    text = await upstreamRes.text();
+    if (upstreamRes.status !== 200) {
       throw upstreamFailure(
         upstream.name,
-        upstreamRes.statusCode ?? 502,
+        upstreamRes.status,
         text,
         upstreamRes.headers['retry-after'] as string,
       );
@@ -244,7 +245,7 @@ async function streamLocally(local: LocalAnswer): Promise<void> {
     t.start();
   };
   let pingTimer: NodeJS.Timeout | undefined;
-  let upstreamRes: IncomingMessage | undefined;
+  let upstreamRes: UpstreamAnswer | undefined;
   try {
     const { slot } = await r.admit(upstream, {
       ...admitOptions(local),
@@ -261,11 +262,11 @@ async function streamLocally(local: LocalAnswer): Promise<void> {
     clearInterval(pingTimer);
   }
   if (!upstreamRes) return;
-  if (upstreamRes.statusCode !== 200) {
+  if (upstreamRes.status !== 200) {
     throw upstreamFailure(
       upstream.name,
-      upstreamRes.statusCode ?? 502,
-      await readText(upstreamRes),
+      upstreamRes.status,
+      await upstreamRes.text(),
       upstreamRes.headers['retry-after'] as string,
     );
   }
@@ -273,7 +274,7 @@ async function streamLocally(local: LocalAnswer): Promise<void> {
   let done = false;
   let failure: string | undefined;
   try {
-    for await (const event of readChatStream(upstreamRes)) {
+    for await (const event of readChatStream(upstreamRes.chunks())) {
       if (event.kind === 'done') {
         done = true;
         continue;

@@ -1,6 +1,7 @@
-import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import https from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
+import { HttpClient, HttpError } from '../../http/http-client.js';
 import { GatewayError } from '../gateway-error.js';
+import { type UpstreamAnswer, upstreamAnswer } from '../upstream-answer.js';
 
 /**
  * Anthropic's Messages API as an upstream: requests go out as they came in (the cloud speaks the client's
@@ -8,8 +9,7 @@ import { GatewayError } from '../gateway-error.js';
  */
 export class AnthropicCloud {
   private readonly base: URL;
-  private readonly transport: typeof http | typeof https;
-  private readonly agent: http.Agent;
+  private readonly client = new HttpClient({ connections: 64 });
 
   constructor(
     baseUrl: string,
@@ -17,62 +17,50 @@ export class AnthropicCloud {
     private readonly anthropicVersion: string,
   ) {
     this.base = new URL(baseUrl);
-    const secure = this.base.protocol === 'https:';
-    this.transport = secure ? https : http;
-    const agentOptions = { keepAlive: true, keepAliveMsecs: 30_000, maxSockets: 64 };
-    this.agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
   }
 
   /**
    * POSTs to `/v1/messages`; resolves on response headers. A connection failure is an `upstream`
-   * GatewayError whose `cause` carries the socket error code.
+   * GatewayError whose `cause` is the HTTP layer's error (its `kind` says whether the cloud is unreachable).
+   * No response-head or idle limit: a long non-streamed answer from the cloud takes minutes, as it did
+   * before the gateway was in the way.
    */
-  postMessages(
+  async postMessages(
     body: string,
     clientHeaders: IncomingHttpHeaders,
     signal: AbortSignal,
-  ): Promise<IncomingMessage> {
-    const headers: http.OutgoingHttpHeaders = {
+  ): Promise<UpstreamAnswer> {
+    const headers: Record<string, string> = {
       'content-type': 'application/json',
-      'content-length': Buffer.byteLength(body),
       accept: 'application/json, text/event-stream',
       'x-api-key': this.apiKey,
-      'anthropic-version':
-        (clientHeaders['anthropic-version'] as string | undefined) ?? this.anthropicVersion,
+      'anthropic-version': String(clientHeaders['anthropic-version'] ?? this.anthropicVersion),
     };
     // Beta flags change the API's behaviour the client relies on (Claude Code sends several).
-    if (clientHeaders['anthropic-beta']) headers['anthropic-beta'] = clientHeaders['anthropic-beta'];
+    if (clientHeaders['anthropic-beta']) headers['anthropic-beta'] = String(clientHeaders['anthropic-beta']);
     const prefix = this.base.pathname.replace(/\/+$/, '');
-    return new Promise((resolve, reject) => {
-      const req = this.transport.request(
-        {
-          protocol: this.base.protocol,
-          hostname: this.base.hostname.replace(/^\[|\]$/g, ''),
-          port: this.base.port || (this.base.protocol === 'https:' ? 443 : 80),
-          method: 'POST',
-          path: `${prefix}/v1/messages`,
-          headers,
-          agent: this.agent,
-          signal,
-        },
-        resolve,
-      );
-      req.on('error', (error) => {
-        if (signal.aborted) reject(signal.reason ?? error);
-        else
-          reject(
-            new GatewayError(
-              'upstream',
-              `cloud API unreachable: ${(error as NodeJS.ErrnoException).code ?? error.message}`,
-              { cause: error },
-            ),
-          );
+    try {
+      const res = await this.client.stream(`${this.base.origin}${prefix}/v1/messages`, {
+        method: 'POST',
+        headers,
+        body,
+        signal,
+        headersTimeoutMs: 0,
+        bodyIdleTimeoutMs: 0,
       });
-      req.end(body);
-    });
+      return upstreamAnswer(res, 'cloud API', (error) => cloudFailure('connection lost', error));
+    } catch (error) {
+      if (signal.aborted) throw signal.reason ?? error;
+      if (error instanceof HttpError) throw cloudFailure('unreachable', error);
+      throw error;
+    }
   }
 
   close(): void {
-    this.agent.destroy();
+    void this.client.destroy().catch(() => undefined);
   }
+}
+
+function cloudFailure(what: string, error: HttpError): GatewayError {
+  return new GatewayError('upstream', `cloud API ${what}: ${error.code ?? error.message}`, { cause: error });
 }

@@ -1,4 +1,6 @@
+import { HttpError, type HttpFailureKind } from '../../http/http-errors.js';
 import { slotContextTokens } from '../context-limits.js';
+import { GatewayError } from '../gateway-error.js';
 import type { UpstreamDescriptor } from '../types.js';
 import type { Upstream } from '../upstream-pool.js';
 import { AnthropicCloud } from './anthropic-cloud.js';
@@ -76,18 +78,25 @@ export class HybridRouter {
   }
 }
 
-/** Whether an error means the other side cannot be reached at all (as opposed to refusing this request). */
+/** HTTP-layer failures that mean nothing answers there (a timeout waiting for an answer is an overload). */
+const UNREACHABLE: ReadonlySet<HttpFailureKind> = new Set([
+  'refused',
+  'unresolved',
+  'unreachable',
+  'reset',
+  'connect-timeout',
+]);
+
+/**
+ * Whether an error means the other side cannot be reached at all (as opposed to refusing this request): an
+ * `upstream` GatewayError caused by a connection that could not be made or was dropped. A local engine that did
+ * not accept a connection in time is an `overloaded` error instead (the client retries it), so not this.
+ */
 export function isUnreachable(error: unknown): boolean {
-  const cause = (error as { cause?: NodeJS.ErrnoException } | undefined)?.cause;
-  const code = cause?.code;
   return (
-    code === 'ECONNREFUSED' ||
-    code === 'ECONNRESET' ||
-    code === 'EHOSTUNREACH' ||
-    code === 'ENETUNREACH' ||
-    code === 'ENOTFOUND' ||
-    code === 'EAI_AGAIN' ||
-    code === 'ETIMEDOUT' ||
-    code === 'EPIPE'
+    error instanceof GatewayError &&
+    error.kind === 'upstream' &&
+    error.cause instanceof HttpError &&
+    UNREACHABLE.has(error.cause.kind)
   );
 }
