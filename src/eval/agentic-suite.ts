@@ -12,7 +12,7 @@ import { RELAY_SOCKET, startGatewayRelay } from './gateway-relay.js';
 import type { ModelEndpoint } from './model-client.js';
 import { mapLimited } from './run-code-suite.js';
 import { runInSandbox, type SandboxLimits } from './sandbox.js';
-import { type SuiteResult, startSuiteRun } from './summarize.js';
+import { errorOutcome, type SuiteResult, startSuiteRun } from './summarize.js';
 import type { AgenticTask, TaskOutcome } from './types.js';
 
 /** The driver script Claude Code runs under in the sandbox (relay + `claude -p` + the files it leaves). */
@@ -167,14 +167,11 @@ async function runTask(
   }
   const report = parseAgentReport(agent.output);
   if (!report) {
-    return {
-      ...head,
-      passed: false,
-      status: 'error',
+    return errorOutcome(
+      head,
+      `the agent run left no result (exit ${agent.exitCode}): ${tail(agent.output, 400)}`,
       latencyMs,
-      testMs: 0,
-      detail: `the agent run left no result (exit ${agent.exitCode}): ${tail(agent.output, 400)}`,
-    };
+    );
   }
   const grade = await runInSandbox(options.runtime, {
     ...common,

@@ -3,7 +3,7 @@ import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import { extractCode } from './extract-code.js';
 import { type GradeOptions, gradeAnswer } from './grade-answer.js';
 import { askModel, type ModelEndpoint } from './model-client.js';
-import { type SuiteResult, startSuiteRun } from './summarize.js';
+import { errorOutcome, type SuiteResult, startSuiteRun } from './summarize.js';
 import { CODE_SYSTEM_PROMPT, taskPrompt } from './task-prompt.js';
 import type { CodeTask, TaskOutcome } from './types.js';
 
@@ -62,14 +62,7 @@ async function runOne(task: CodeTask, options: CodeSuiteOptions): Promise<TaskOu
       maxTokens: options.maxTokens ?? 1024,
     });
   } catch (error) {
-    return {
-      ...head,
-      passed: false,
-      status: 'error',
-      latencyMs: 0,
-      testMs: 0,
-      detail: (error as Error).message,
-    };
+    return errorOutcome(head, (error as Error).message);
   }
   const grade = await gradeAnswer(
     options.runtime,

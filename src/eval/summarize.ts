@@ -31,6 +31,15 @@ export interface SuiteRunIdentity {
   variant?: string | undefined;
 }
 
+/** A task that could not be graded (its request failed, the agent left no result): an error outcome, saying why. */
+export function errorOutcome(
+  head: Pick<TaskOutcome, 'id' | 'suite' | 'language' | 'band'>,
+  detail: string,
+  latencyMs = 0,
+): TaskOutcome {
+  return { ...head, passed: false, status: 'error', latencyMs, testMs: 0, detail };
+}
+
 /** Starts a suite run's clock; `finish` summarizes its outcomes with the run's identity, start time and duration. */
 export function startSuiteRun(run: SuiteRunIdentity): { finish(outcomes: TaskOutcome[]): SuiteResult } {
   const started = new Date();

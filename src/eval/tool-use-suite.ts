@@ -9,7 +9,7 @@ import { checkJsonSchema } from './json-schema-check.js';
 import { askModel, type ModelEndpoint, type ModelReply, type ToolDefinition } from './model-client.js';
 import { mapLimited } from './run-code-suite.js';
 import { spread } from './select-suites.js';
-import { type SuiteResult, startSuiteRun } from './summarize.js';
+import { errorOutcome, type SuiteResult, startSuiteRun } from './summarize.js';
 import type { TaskOutcome } from './types.js';
 
 export const TOOLS_DIR = join(BUILTIN_TASKS_DIR, '..', 'tools');
@@ -139,14 +139,7 @@ export async function runToolSuite(options: {
           ...(grade.detail ? { detail: grade.detail } : {}),
         };
       } catch (error) {
-        return {
-          ...head,
-          passed: false,
-          status: 'error',
-          latencyMs: 0,
-          testMs: 0,
-          detail: (error as Error).message,
-        };
+        return errorOutcome(head, (error as Error).message);
       } finally {
         bus.emit({
           kind: 'progress',

@@ -89,7 +89,7 @@ function turnStartAtOrBefore(messages: readonly ChatMessage[], index: number): n
 
 function firstUserText(messages: readonly ChatMessage[]): string {
   const first = messages.find((m) => m.role === 'user');
-  if (!first || first.role !== 'user') return '';
+  if (first?.role !== 'user') return '';
   const text =
     typeof first.content === 'string'
       ? first.content

@@ -55,7 +55,7 @@ describe('coding policy: what the planner spends memory on first', () => {
       }),
     });
     const e = p.entries[0];
-    assert.ok(!e || !e.fullyOnGpu, 'does not fit on the GPU');
+    assert.ok(!e?.fullyOnGpu, 'does not fit on the GPU');
     if (e) assert.notEqual(e.kvCacheType, 'q4_0');
     assert.ok(
       p.suggestions.some((s) => /shorter context|fewer agents/.test(s)),

@@ -63,9 +63,7 @@ export async function handleChatCompletions(
         const usage = usageOf(hit);
         r.record({
           ...where,
-          inputTokens: usage?.prompt_tokens ?? count.tokens,
-          cacheReadTokens: cachedPromptTokens(usage),
-          outputTokens: usage?.completion_tokens ?? 0,
+          ...tokenCounts(usage, count.tokens),
           latencyMs: r.elapsedMs(),
           ttftMs: r.elapsedMs(),
           status: 200,
@@ -102,9 +100,7 @@ export async function handleChatCompletions(
       const usage = usageOf(text);
       r.record({
         ...base,
-        inputTokens: usage?.prompt_tokens ?? count.tokens,
-        cacheReadTokens: cachedPromptTokens(usage),
-        outputTokens: usage?.completion_tokens ?? 0,
+        ...tokenCounts(usage, count.tokens),
         latencyMs: r.elapsedMs(),
         ttftMs,
         status: 200,
@@ -149,9 +145,7 @@ export async function handleChatCompletions(
     } else res.end('data: [DONE]\n\n');
     r.record({
       ...base,
-      inputTokens: usage?.prompt_tokens ?? count.tokens,
-      cacheReadTokens: cachedPromptTokens(usage),
-      outputTokens: usage?.completion_tokens ?? 0,
+      ...tokenCounts(usage, count.tokens),
       latencyMs: r.elapsedMs(),
       ttftMs: firstTokenAt === undefined ? null : firstTokenAt - r.startedAt,
       status: failure ? 502 : 200,
@@ -162,6 +156,15 @@ export async function handleChatCompletions(
 function hasOutput(chunk: ChatCompletionChunk): boolean {
   const delta = chunk.choices?.[0]?.delta;
   return Boolean(delta?.content || delta?.tool_calls?.length || delta?.reasoning_content);
+}
+
+/** A usage record's token counts from the engine's usage; the gateway's own prompt count where it gave none. */
+function tokenCounts(usage: ChatUsage | undefined, promptTokensCounted: number) {
+  return {
+    inputTokens: usage?.prompt_tokens ?? promptTokensCounted,
+    cacheReadTokens: cachedPromptTokens(usage),
+    outputTokens: usage?.completion_tokens ?? 0,
+  };
 }
 
 function usageOf(text: string): ChatUsage | undefined {
