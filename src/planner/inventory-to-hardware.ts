@@ -1,4 +1,5 @@
-import type { Inventory } from '../detect/types.js';
+import { lookupGpu } from '../detect/gpu-catalog.js';
+import type { GpuInfo, Inventory } from '../detect/types.js';
 import { assessGpus } from '../profiles/usable-gpus.js';
 import type { HardwareSpec } from './types.js';
 
@@ -45,4 +46,23 @@ function plannableVramMiB(g: Pick<Inventory['gpus'][number], 'vramMiB' | 'migMod
   if (g.migMode !== 'enabled') return g.vramMiB;
   const slices = (g.migDevices ?? []).map((d) => d.vramMiB).filter((v): v is number => v !== null && v > 0);
   return slices.length > 0 ? Math.max(...slices) : g.vramMiB;
+}
+
+/** A hardware-spec GPU as detection would have reported it, so the profile rules classify it the same way. */
+export function gpuInfoOf(g: HardwareSpec['gpus'][number]): GpuInfo {
+  const known = lookupGpu(g.name);
+  return {
+    index: g.index,
+    name: g.name,
+    uuid: null,
+    pciBusId: null,
+    vramMiB: g.vramMiB,
+    vramUsedMiB: null,
+    driverVersion: null,
+    cudaVersion: null,
+    computeCapability: g.computeCapability ?? known.computeCapability,
+    gpuClass: known.gpuClass,
+    hasDriver: true,
+    source: 'nvidia-smi-xml',
+  };
 }

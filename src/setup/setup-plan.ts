@@ -1,13 +1,14 @@
 import { loadActiveCatalog } from '../catalog/active-catalog.js';
-import { formatProposal, planModelOf } from '../cli/commands/plan.js';
 import type { StateDir } from '../core/state-dir.js';
 import type { Inventory } from '../detect/types.js';
+import { formatProposal } from '../planner/format-proposal.js';
 import { intentFromDefaults } from '../planner/intent-defaults.js';
 import { inventoryToHardware } from '../planner/inventory-to-hardware.js';
 import { planModels } from '../planner/plan-models.js';
 import { toPlanDocument } from '../planner/to-plan-document.js';
 import type { HardwareSpec, PlanProposal } from '../planner/types.js';
 import type { Profile } from '../profiles/types.js';
+import { planModelOf } from '../store/model-location.js';
 import type { SetupAnswers } from './answers.js';
 
 export interface SetupPlan {

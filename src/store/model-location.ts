@@ -193,3 +193,8 @@ function newestBlob(entries: readonly ManifestEntry[], ctx: LocateContext): stri
   const first = sameRevision.reduce((a, b) => (b.file < a.file ? b : a));
   return ctx.blobPath(first.sha256);
 }
+
+/** The Plan's `model` value for an entry: the store reference the model locator resolves. */
+export function planModelOf(entry: Parameters<typeof plannedModelLocation>[0]): string {
+  return formatModelLocation(plannedModelLocation(entry));
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import { knownModelIds } from '../../src/cli/commands/plan.js';
+import { knownModelIds } from '../../src/catalog/known-model-ids.js';
 import { closestNames, editDistance } from '../../src/core/closest-names.js';
 import { OpsError } from '../../src/core/errors.js';
 

@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import { latestMeasuredSpeeds, recordBench } from '../../src/bench/bench-store.js';
 import type { EngineBench } from '../../src/bench/types.js';
-import { formatProposal, planModelOf } from '../../src/cli/commands/plan.js';
 import { Ledger } from '../../src/ledger/ledger.js';
 import { formatEstimates } from '../../src/planner/explain-estimates.js';
+import { formatProposal } from '../../src/planner/format-proposal.js';
 import { type MeasuredSpeed, speedFigures, speedSourceLabel } from '../../src/planner/measured-speed.js';
 import { planModels } from '../../src/planner/plan-models.js';
+import { planModelOf } from '../../src/store/model-location.js';
 import { catalog, HARDWARE, intent } from './helpers.js';
 
 const estimate = { estTokensPerSec: 40, promptSeconds20k: 12.5 };

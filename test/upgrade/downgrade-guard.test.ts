@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/load-catalog.js';
-import { planModelOf } from '../../src/cli/commands/plan.js';
 import type { Plan } from '../../src/plan/types.js';
 import type { PlannedModel } from '../../src/planner/types.js';
+import { planModelOf } from '../../src/store/model-location.js';
 import { holdDowngrades, type RoleChange } from '../../src/upgrade/plan-diff.js';
 import {
   catalogVariantAt,

@@ -5,23 +5,21 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { latestMeasuredSpeeds } from '../../bench/bench-store.js';
 import { loadActiveCatalog } from '../../catalog/active-catalog.js';
-import type { Catalog } from '../../catalog/types.js';
+import { knownModelIds } from '../../catalog/known-model-ids.js';
 import { writeFileAtomic } from '../../core/atomic-write.js';
-import { closestNames } from '../../core/closest-names.js';
 import { OpsError } from '../../core/errors.js';
 import type { StateDir } from '../../core/state-dir.js';
 import { checkImagesForInventory } from '../../cuda-compat/plan-cuda-check.js';
 import { detectInventory } from '../../detect/detect-inventory.js';
-import { lookupGpu } from '../../detect/gpu-catalog.js';
 import { inventoryFromNvidiaSmiXml } from '../../detect/inventory-from-file.js';
 import type { GpuInfo } from '../../detect/types.js';
 import { ledgerPath } from '../../ledger/ledger.js';
 import { formatEstimates } from '../../planner/explain-estimates.js';
+import { formatProposal } from '../../planner/format-proposal.js';
 import { intentFromDefaults } from '../../planner/intent-defaults.js';
-import { inventoryToHardware } from '../../planner/inventory-to-hardware.js';
+import { gpuInfoOf, inventoryToHardware } from '../../planner/inventory-to-hardware.js';
 import { loadHardwareSpec } from '../../planner/load-hardware.js';
-import { type SpeedFigures, speedFigures, speedSourceLabel } from '../../planner/measured-speed.js';
-import { formatGiB } from '../../planner/memory-constants.js';
+import { speedFigures } from '../../planner/measured-speed.js';
 import { planModels } from '../../planner/plan-models.js';
 import { formatPredictionRecords, lastComparison } from '../../planner/prediction-record.js';
 import { toPlanDocument } from '../../planner/to-plan-document.js';
@@ -30,7 +28,7 @@ import { classify } from '../../profiles/classify.js';
 import { loadProfiles } from '../../profiles/load-profiles.js';
 import { defaultProfilesDir } from '../../profiles/profiles-dir.js';
 import { gpuEngineImage } from '../../setup/engine-cuda-fit.js';
-import { formatModelLocation, type LocateResult, plannedModelLocation } from '../../store/model-location.js';
+import { type LocateResult, planModelOf } from '../../store/model-location.js';
 import { StoreModelLocator } from '../../store/model-locator.js';
 import { portNumber, positiveInteger } from '../numeric-option.js';
 import type { RegisterCommand } from './index.js';
@@ -52,14 +50,6 @@ interface PlanOptions {
   explain?: boolean;
 }
 
-/** Rejected candidates shown per role without --all. */
-const REJECTED_SHOWN = 3;
-
-/** The Plan's `model` value for an entry: the store reference the model locator resolves. */
-export function planModelOf(entry: PlannedModel): string {
-  return formatModelLocation(plannedModelLocation(entry));
-}
-
 /** The next command to type after --write: `--pull` when a hub model is not in the store yet. */
 function startHint(missing: readonly LocateResult[], file: string): string {
   if (!missing.some((found) => !found.found && found.command !== undefined))
@@ -72,83 +62,6 @@ function fetchNote(entry: PlannedModel, found: LocateResult): string | undefined
   if (found.found) return undefined;
   if (found.command) return `${entry.id}: not downloaded: ${found.command} (or ops up --pull fetches it)`;
   return `${entry.id}: ${found.reason}; ops up writes it`;
-}
-
-function memoryPerGpu(e: PlannedModel): string {
-  const gpu = e.perGpu.map((g) => `GPU${g.index} ${size(g.totalBytes)}`);
-  if (e.cpuBytes > 0 || gpu.length === 0) gpu.push(`RAM ${size(e.cpuBytes || e.totalBytes)}`);
-  return gpu.join(', ');
-}
-
-/**
- * The human report: a table of what runs (speeds measured by `ops bench` on this host where given in `speeds`,
- * else estimated, and labelled so), the rejected candidates per role, and suggestions.
- */
-export function formatProposal(
-  proposal: PlanProposal,
-  header: string[],
-  notes: string[],
-  showAll: boolean,
-  speeds: readonly SpeedFigures[] = [],
-): string {
-  const out = [...header, ''];
-  if (proposal.entries.length === 0) out.push('nothing fits this machine with this intent.');
-  else {
-    const rows = [
-      [
-        'role',
-        'model',
-        'quant',
-        'engine',
-        'context × parallel',
-        'memory',
-        'tok/s (1 / all)',
-        '20K prompt',
-        'speed',
-      ],
-      ...proposal.entries.map((e, i) => {
-        const speed = speeds[i] ?? speedFigures(e, undefined);
-        return [
-          [e.role, ...e.alsoServes].join(', '),
-          e.modelId,
-          e.quant,
-          // Data-parallel copies (planner/replicas.ts): `× N`, and "all" is every copy's agents together.
-          e.replicas?.length ? `${e.engine} × ${e.replicas.length + 1}` : e.engine,
-          `${e.contextPerAgent} × ${e.parallel}`,
-          memoryPerGpu(e),
-          `${speed.decodeTokensPerS.value.toFixed(1)} / ${(e.aggregateTokensPerSec + (e.replicas ?? []).reduce((a, r) => a + r.aggregateTokensPerSec, 0)).toFixed(1)}`,
-          `${speed.promptSeconds20k.value.toFixed(1)} s`,
-          speedSourceLabel(speed),
-        ];
-      }),
-    ];
-    const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-    for (const r of rows) out.push(`  ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd());
-    for (const e of proposal.entries) {
-      out.push(
-        `  ${e.id}: weights ${size(e.weightsBytes)} + KV ${size(e.kvCacheBytes)} (${e.kvCacheType}) + compute ${size(e.overheadBytes)} = ${size(e.totalBytes)}; args ${e.args.join(' ')}`,
-      );
-      for (const n of e.notes) out.push(`    note: ${n}`);
-    }
-  }
-  const roles = [...new Set(proposal.rejected.map((r) => r.role))];
-  if (roles.length > 0) out.push('', 'not chosen:');
-  for (const role of roles) {
-    const list = proposal.rejected.filter((r) => r.role === role);
-    const shown = showAll ? list : list.slice(0, REJECTED_SHOWN);
-    out.push(`  ${role}:`);
-    for (const r of shown) out.push(`    ${r.id}: ${r.reason}`);
-    if (shown.length < list.length) out.push(`    … ${list.length - shown.length} more (--all or --json)`);
-  }
-  if (proposal.suggestions.length > 0) {
-    out.push('', 'what would fit:');
-    for (const s of proposal.suggestions) out.push(`  ${s}`);
-  }
-  if (notes.length > 0) {
-    out.push('', 'notes:');
-    for (const n of notes) out.push(`  ${n}`);
-  }
-  return out.join('\n');
 }
 
 /** The per-model fields `--json` promises first, then the rest of the planner's record. */
@@ -184,11 +97,6 @@ function jsonEntry(e: PlannedModel, model: string) {
     model,
     ...rest,
   };
-}
-
-/** GiB for real models, MiB below 1 GiB (the smoke models are a few MiB). */
-function size(bytes: number): string {
-  return bytes >= 1024 ** 3 ? formatGiB(bytes) : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
 }
 
 /** `ops plan`: which models fit this machine (or a described one), with what settings, and why not the others. */
@@ -328,49 +236,6 @@ export const registerPlanCommand: RegisterCommand = (program: Command, getContex
       );
     });
 };
-
-/** The ids of `--models`, each checked against the catalog: a typo is a usage error, not "nothing fits". */
-export function knownModelIds(list: string, catalog: Pick<Catalog, 'models'>): string[] {
-  const ids = list
-    .split(',')
-    .map((id) => id.trim())
-    .filter(Boolean);
-  const known = catalog.models.map((m) => m.id);
-  if (ids.length === 0)
-    throw new OpsError('--models names no model', {
-      hint: `catalog models: ${known.join(', ')}`,
-      exitCode: 2,
-    });
-  const unknown = ids.filter((id) => !known.includes(id));
-  if (unknown.length === 0) return ids;
-  const hints = unknown.map((id) => {
-    const close = closestNames(id, known);
-    return close.length > 0 ? `${id}: did you mean ${close.join(', ')}?` : `${id}: nothing close`;
-  });
-  throw new OpsError(
-    `--models: unknown model id${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (not in the catalog)`,
-    { hint: `${hints.join('; ')}\ncatalog models: ${known.join(', ')}`, exitCode: 2 },
-  );
-}
-
-/** A hardware-spec GPU as detection would have reported it, so the profile rules classify it the same way. */
-export function gpuInfoOf(g: HardwareSpec['gpus'][number]): GpuInfo {
-  const known = lookupGpu(g.name);
-  return {
-    index: g.index,
-    name: g.name,
-    uuid: null,
-    pciBusId: null,
-    vramMiB: g.vramMiB,
-    vramUsedMiB: null,
-    driverVersion: null,
-    cudaVersion: null,
-    computeCapability: g.computeCapability ?? known.computeCapability,
-    gpuClass: known.gpuClass,
-    hasDriver: true,
-    source: 'nvidia-smi-xml',
-  };
-}
 
 /** Writes the Plan YAML; returns the file written. Models are named for the store; `ops up` resolves them. */
 async function writePlan(state: StateDir, proposal: PlanProposal, opts: PlanOptions): Promise<string> {

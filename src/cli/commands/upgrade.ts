@@ -12,6 +12,7 @@ import { loadProfiles } from '../../profiles/load-profiles.js';
 import { defaultProfilesDir } from '../../profiles/profiles-dir.js';
 import { connectRuntime } from '../../runtime/connect-runtime.js';
 import { missingGatewaySecrets, prepareGatewayFiles } from '../../runtime/gateway-container.js';
+import { planModelOf } from '../../store/model-location.js';
 import { StoreModelLocator } from '../../store/model-locator.js';
 import {
   diffAgainstProposal,
@@ -26,7 +27,6 @@ import { upgradeDeployment } from '../../upgrade/upgrade-deployment.js';
 import type { CliContext } from '../context.js';
 import { ExitStatus } from '../exit-status.js';
 import type { RegisterCommand } from './index.js';
-import { planModelOf } from './plan.js';
 
 /** `--check` exit status when an upgrade is available (apart from 1–4, which are errors). */
 export const UPGRADE_AVAILABLE_EXIT = 10;
