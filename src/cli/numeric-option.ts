@@ -56,10 +56,51 @@ export function positiveIntegerList(value: string): number[] {
   return items.map((item) => parseInteger(item, { min: 1 }));
 }
 
-/** A positive decimal number (`--bandwidth-gbs 936.2`). */
-export function positiveNumber(value: string): number {
+/** Bounds of a decimal option: `above` and `below` exclude their value, `min` and `max` include theirs. */
+export interface DecimalRange {
+  above?: number;
+  min?: number;
+  below?: number;
+  max?: number;
+}
+
+function decimalRangeText({ above, min, below, max }: DecimalRange): string {
+  const low = above !== undefined ? `above ${above}` : min !== undefined ? `of ${min} or more` : '';
+  const high = below !== undefined ? `below ${below}` : max !== undefined ? `at most ${max}` : '';
+  return `expected a number${low ? ` ${low}` : ''}${low && high ? ' and' : ''}${high ? ` ${high}` : ''}`;
+}
+
+/** Parses a plain decimal (`936.2`, `0`; no sign, exponent or hex) within a range; throws InvalidArgumentError. */
+export function parseDecimal(value: string, range: DecimalRange = {}): number {
   const text = value.trim();
   const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
-  if (!(n > 0)) throw new InvalidArgumentError('expected a number above 0');
+  if (
+    Number.isNaN(n) ||
+    (range.above !== undefined && !(n > range.above)) ||
+    (range.min !== undefined && n < range.min) ||
+    (range.below !== undefined && !(n < range.below)) ||
+    (range.max !== undefined && n > range.max)
+  ) {
+    throw new InvalidArgumentError(decimalRangeText(range));
+  }
   return n;
+}
+
+/** A commander argParser for decimals in a range: `.option('--years <n>', '…', decimalOption({ above: 0 }))`. */
+export function decimalOption(range: DecimalRange = {}): (value: string) => number {
+  return (value) => parseDecimal(value, range);
+}
+
+/** A positive decimal number (`--bandwidth-gbs 936.2`). */
+export const positiveNumber = decimalOption({ above: 0 });
+
+/** A decimal number of zero or more (prices, watts: `--usd-per-kwh 0.31`). */
+export const nonNegativeNumber = decimalOption({ min: 0 });
+
+/** A comma-separated list of decimals of zero or more (`--hardware-cost 3200,5400`). */
+export function nonNegativeNumberList(value: string): number[] {
+  const items = value.split(',');
+  if (items.some((item) => item.trim() === ''))
+    throw new InvalidArgumentError('expected numbers separated by commas');
+  return items.map((item) => parseDecimal(item, { min: 0 }));
 }

@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import { listenPort, parseInteger, portNumber, positiveInteger } from '../../src/cli/numeric-option.js';
+import {
+  decimalOption,
+  listenPort,
+  nonNegativeNumberList,
+  parseDecimal,
+  parseInteger,
+  portNumber,
+  positiveInteger,
+  positiveNumber,
+} from '../../src/cli/numeric-option.js';
 
 describe('parseInteger', () => {
   it('accepts decimal whole numbers in range', () => {
@@ -63,5 +72,39 @@ describe('numeric options in commander', () => {
     const { p } = program();
     p.parse(['--context', '8192'], { from: 'user' });
     assert.equal(p.opts().context, 8192);
+  });
+});
+
+describe('parseDecimal and the decimal options', () => {
+  it('accepts plain decimals in range, open or closed at each end', () => {
+    assert.equal(parseDecimal('936.2'), 936.2);
+    assert.equal(parseDecimal(' 0 ', { min: 0 }), 0);
+    assert.equal(parseDecimal('23.5', { min: 0, below: 24 }), 23.5);
+    assert.equal(parseDecimal('20', { above: 0, max: 20 }), 20);
+    assert.equal(positiveNumber('0.31'), 0.31);
+  });
+
+  for (const bad of ['', '-1', '1e3', '0x10', 'abc', '1.', '.5', '1,5']) {
+    it(`rejects ${JSON.stringify(bad)} with InvalidArgumentError`, () => {
+      assert.throws(() => parseDecimal(bad), InvalidArgumentError);
+    });
+  }
+
+  it('says the range it expected, each bound as it was given', () => {
+    assert.throws(() => positiveNumber('0'), /expected a number above 0$/);
+    assert.throws(
+      () => parseDecimal('24', { min: 0, below: 24 }),
+      /expected a number of 0 or more and below 24/,
+    );
+    assert.throws(
+      () => decimalOption({ above: 0, max: 20 })('21'),
+      /expected a number above 0 and at most 20/,
+    );
+  });
+
+  it('reads a comma list of prices, refusing an empty item', () => {
+    assert.deepEqual(nonNegativeNumberList('3200,5400.5'), [3200, 5400.5]);
+    assert.throws(() => nonNegativeNumberList('3200,,5400'), /separated by commas/);
+    assert.throws(() => nonNegativeNumberList('3200,-1'), InvalidArgumentError);
   });
 });

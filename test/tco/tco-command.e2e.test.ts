@@ -113,7 +113,16 @@ describe('ops tco through the CLI', () => {
 
   test('bad input is a clear error with exit code 2, not a stack trace', async () => {
     for (const [args, message] of [
-      [['--years', '0'], /--years must be above 0/],
+      [
+        ['--years', '0'],
+        /option '--years <n>' argument '0' is invalid\. expected a number above 0 and at most 20/,
+      ],
+      [
+        ['--start-hour', '24'],
+        /'--start-hour <h>' argument '24' is invalid\. expected a number of 0 or more and below 24/,
+      ],
+      [['--usd-per-kwh', '-0.3'], /'--usd-per-kwh <price>' argument '-0\.3' is invalid/],
+      [['--hardware-cost', '3200,,5400'], /expected numbers separated by commas/],
       [['--region', 'mars'], /unknown region "mars"/],
       [['--days', 'mon,funday'], /--days: not a day: funday/],
       [['--hardware-cost', '1,2,3'], /3 prices for 1 hardware options/],

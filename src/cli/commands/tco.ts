@@ -7,6 +7,7 @@ import { resolveTariff, TARIFF_REGIONS, type TariffRegion } from '../../config/d
 import { configPath, loadDefaultPrices, loadOpsConfig } from '../../config/load-config.js';
 import type { Weekday } from '../../config/ops-config.js';
 import { OpsError } from '../../core/errors.js';
+import { gpuInfoOf } from '../../planner/inventory-to-hardware.js';
 import { loadHardwareSpec } from '../../planner/load-hardware.js';
 import { classify } from '../../profiles/classify.js';
 import { loadProfiles } from '../../profiles/load-profiles.js';
@@ -15,23 +16,23 @@ import { parseCloudUsageCsv } from '../../tco/cloud-usage-csv.js';
 import { loadGpuPowerTable, machinePower, REST_OF_SYSTEM_W } from '../../tco/gpu-power.js';
 import { renderTcoHtml, renderTcoMarkdown } from '../../tco/render-tco.js';
 import { buildTcoScenario, type Sourced, type TcoReport } from '../../tco/tco-scenario.js';
+import { decimalOption, nonNegativeNumber, nonNegativeNumberList } from '../numeric-option.js';
 import type { RegisterCommand } from './index.js';
-import { gpuInfoOf } from './plan.js';
 
 interface TcoOptions {
   hardware?: string[];
-  hardwareCost?: string;
-  wattsLoad?: string;
-  wattsIdle?: string;
-  hoursPerDay?: string;
+  hardwareCost?: number[];
+  wattsLoad?: number;
+  wattsIdle?: number;
+  hoursPerDay?: number;
   days?: string;
-  startHour?: string;
+  startHour?: number;
   region?: string;
-  usdPerKwh?: string;
-  electricityUsdPerMonth?: string;
-  maintenanceUsdPerYear?: string;
-  years?: string;
-  cloudUsdPerMonth?: string;
+  usdPerKwh?: number;
+  electricityUsdPerMonth?: number;
+  maintenanceUsdPerYear?: number;
+  years?: number;
+  cloudUsdPerMonth?: number;
   cloudUsageCsv?: string;
   config?: string;
   format: string;
@@ -57,16 +58,23 @@ export const registerTcoCommand: RegisterCommand = (program: Command, getContext
     .option(
       '--hardware-cost <usd[,usd…]>',
       'price of each option, in the order of --hardware (default: the profile’s typical price)',
+      nonNegativeNumberList,
     )
     .option(
       '--watts-load <W>',
       'measured whole-system watts under load (default: catalog GPU TDPs + rest of system)',
+      nonNegativeNumber,
     )
     .option(
       '--watts-idle <W>',
       'measured whole-system watts idle (default: catalog GPU idle + rest of system)',
+      nonNegativeNumber,
     )
-    .option('--hours-per-day <h>', 'hours a day the box works at load (default: 8)')
+    .option(
+      '--hours-per-day <h>',
+      'hours a day the box works at load (default: 8)',
+      decimalOption({ min: 0, max: 24 }),
+    )
     .option(
       '--days <list>',
       'days it works: mon-fri, every-day, or a list like mon,tue,sat (default: mon-fri)',
@@ -74,19 +82,34 @@ export const registerTcoCommand: RegisterCommand = (program: Command, getContext
     .option(
       '--start-hour <h>',
       'local hour the working day starts; matters with time-of-use tariffs (default: 9)',
+      decimalOption({ min: 0, below: 24 }),
     )
     .option('--region <id>', `default electricity price of a region: ${TARIFF_REGIONS.join(', ')}`)
     .option(
       '--usd-per-kwh <price>',
       'your flat electricity price (default: config tariff, else the region’s)',
+      nonNegativeNumber,
     )
     .option(
       '--electricity-usd-per-month <usd>',
       'electricity per month outright (replaces watts × hours × tariff)',
+      nonNegativeNumber,
     )
-    .option('--maintenance-usd-per-year <usd>', 'maintenance per year (default: the profile’s)')
-    .option('--years <n>', 'horizon in years (default: the profile’s lifetime)')
-    .option('--cloud-usd-per-month <usd>', 'what the team spends on the cloud now, per month')
+    .option(
+      '--maintenance-usd-per-year <usd>',
+      'maintenance per year (default: the profile’s)',
+      nonNegativeNumber,
+    )
+    .option(
+      '--years <n>',
+      'horizon in years (default: the profile’s lifetime)',
+      decimalOption({ above: 0, max: 20 }),
+    )
+    .option(
+      '--cloud-usd-per-month <usd>',
+      'what the team spends on the cloud now, per month',
+      nonNegativeNumber,
+    )
     .option(
       '--cloud-usage-csv <file>',
       'the usage or cost CSV exported from Anthropic’s console (instead of a monthly figure)',
@@ -142,7 +165,7 @@ function buildReportFromOptions(options: TcoOptions, configFile: string): TcoRep
       .filter((f) => f.endsWith('.yaml'))
       .sort()
       .map((f) => join(EXAMPLES_DIR, f));
-  const costs = options.hardwareCost?.split(',').map((c) => number('--hardware-cost', c)) ?? [];
+  const costs = options.hardwareCost ?? [];
   if (costs.length > 1 && costs.length !== files.length) {
     throw new OpsError(`--hardware-cost has ${costs.length} prices for ${files.length} hardware options`, {
       exitCode: 2,
@@ -158,14 +181,11 @@ function buildReportFromOptions(options: TcoOptions, configFile: string): TcoRep
   }
   const tariff = resolveTariff(config.tariff, {
     region,
-    ...(options.usdPerKwh === undefined ? {} : { usdPerKWh: number('--usd-per-kwh', options.usdPerKwh) }),
+    ...(options.usdPerKwh === undefined ? {} : { usdPerKWh: options.usdPerKwh }),
     where: '--usd-per-kwh',
   });
-  const hoursPerDay = number('--hours-per-day', options.hoursPerDay ?? '8');
-  const startHour = number('--start-hour', options.startHour ?? '9');
-  if (hoursPerDay > 24 || startHour >= 24) {
-    throw new OpsError('--hours-per-day must be at most 24 and --start-hour below 24', { exitCode: 2 });
-  }
+  const hoursPerDay = options.hoursPerDay ?? 8;
+  const startHour = options.startHour ?? 9;
   const given =
     options.hoursPerDay !== undefined || options.days !== undefined || options.startHour !== undefined;
   const schedule = {
@@ -195,7 +215,7 @@ function buildReportFromOptions(options: TcoOptions, configFile: string): TcoRep
     };
   } else if (options.cloudUsdPerMonth !== undefined) {
     cloud = {
-      value: number('--cloud-usd-per-month', options.cloudUsdPerMonth),
+      value: options.cloudUsdPerMonth,
       isDefault: false,
       basis: '--cloud-usd-per-month',
     };
@@ -237,8 +257,8 @@ function buildReportFromOptions(options: TcoOptions, configFile: string): TcoRep
           : { value: cost, isDefault: false, basis: '--hardware-cost' },
       power: {
         value: {
-          loadW: options.wattsLoad !== undefined ? number('--watts-load', options.wattsLoad) : power.loadW,
-          idleW: options.wattsIdle !== undefined ? number('--watts-idle', options.wattsIdle) : power.idleW,
+          loadW: options.wattsLoad ?? power.loadW,
+          idleW: options.wattsIdle ?? power.idleW,
         },
         isDefault: !measured,
         basis: measured
@@ -256,7 +276,7 @@ function buildReportFromOptions(options: TcoOptions, configFile: string): TcoRep
         options.electricityUsdPerMonth === undefined
           ? null
           : {
-              value: number('--electricity-usd-per-month', options.electricityUsdPerMonth),
+              value: options.electricityUsdPerMonth,
               isDefault: false,
               basis: '--electricity-usd-per-month',
             },
@@ -268,30 +288,15 @@ function buildReportFromOptions(options: TcoOptions, configFile: string): TcoRep
               basis: `the ${profile.id} profile’s figure`,
             }
           : {
-              value: number('--maintenance-usd-per-year', options.maintenanceUsdPerYear),
+              value: options.maintenanceUsdPerYear,
               isDefault: false,
               basis: '--maintenance-usd-per-year',
             },
-      years: options.years === undefined ? profile.tco.lifetimeYears : positive('--years', options.years),
+      years: options.years ?? profile.tco.lifetimeYears,
       cloudUsdPerMonth: cloud,
     });
   });
   return { generatedAt: new Date().toISOString(), scenarios, warnings };
-}
-
-function number(flag: string, text: string): number {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < 0) {
-    throw new OpsError(`${flag} expects a number of zero or more, got "${text}"`, { exitCode: 2 });
-  }
-  return n;
-}
-
-function positive(flag: string, text: string): number {
-  const n = number(flag, text);
-  if (n === 0 || n > 20)
-    throw new OpsError(`${flag} must be above 0 and at most 20, got ${text}`, { exitCode: 2 });
-  return n;
 }
 
 function parseDays(text: string): Weekday[] {
