@@ -3,6 +3,9 @@ import { HttpClient, HttpError } from '../../http/http-client.js';
 import { GatewayError } from '../gateway-error.js';
 import { type UpstreamAnswer, upstreamAnswer } from '../upstream-answer.js';
 
+/** The Anthropic SDK's default request timeout (`DEFAULT_TIMEOUT`, 10 minutes, in its client). */
+const CLOUD_ANSWER_LIMIT_MS = 600_000;
+
 /**
  * Anthropic's Messages API as an upstream: requests go out as they came in (the cloud speaks the client's
  * protocol), with the operator's key instead of the client's. The key is held here and never logged.
@@ -15,6 +18,8 @@ export class AnthropicCloud {
     baseUrl: string,
     private readonly apiKey: string,
     private readonly anthropicVersion: string,
+    /** How long the cloud may stay silent before its answer begins, and within it. */
+    private readonly answerLimitMs = CLOUD_ANSWER_LIMIT_MS,
   ) {
     this.base = new URL(baseUrl);
   }
@@ -22,8 +27,9 @@ export class AnthropicCloud {
   /**
    * POSTs to `/v1/messages`; resolves on response headers. A connection failure is an `upstream`
    * GatewayError whose `cause` is the HTTP layer's error (its `kind` says whether the cloud is unreachable).
-   * No response-head or idle limit: a long non-streamed answer from the cloud takes minutes, as it did
-   * before the gateway was in the way.
+   * The limits are the Anthropic SDK's own request timeout, 10 minutes, for the head and for each silence in the
+   * body: a long non-streamed answer takes minutes, and a stream sends `ping` events well within that, so only a
+   * cloud that has stopped answering is cut.
    */
   async postMessages(
     body: string,
@@ -45,13 +51,15 @@ export class AnthropicCloud {
         headers,
         body,
         signal,
-        headersTimeoutMs: 0,
-        bodyIdleTimeoutMs: 0,
+        headersTimeoutMs: this.answerLimitMs,
+        bodyIdleTimeoutMs: this.answerLimitMs,
       });
-      return upstreamAnswer(res, 'cloud API', (error) => cloudFailure('connection lost', error));
+      return upstreamAnswer(res, 'cloud API', (error) =>
+        cloudFailure('connection lost', error, this.answerLimitMs),
+      );
     } catch (error) {
       if (signal.aborted) throw signal.reason ?? error;
-      if (error instanceof HttpError) throw cloudFailure('unreachable', error);
+      if (error instanceof HttpError) throw cloudFailure('unreachable', error, this.answerLimitMs);
       throw error;
     }
   }
@@ -61,6 +69,13 @@ export class AnthropicCloud {
   }
 }
 
-function cloudFailure(what: string, error: HttpError): GatewayError {
+function cloudFailure(what: string, error: HttpError, limitMs: number): GatewayError {
+  if (error.kind === 'headers-timeout' || error.kind === 'body-timeout') {
+    const when = error.kind === 'headers-timeout' ? 'did not answer' : 'sent nothing';
+    return new GatewayError('overloaded', `cloud API ${when} for ${limitMs / 1000} s`, {
+      retryAfterS: 5,
+      cause: error,
+    });
+  }
   return new GatewayError('upstream', `cloud API ${what}: ${error.code ?? error.message}`, { cause: error });
 }
